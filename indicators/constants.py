@@ -1,0 +1,63 @@
+"""Choices for indicators, imports and computed results."""
+
+from django.db import models
+
+
+class IndicatorKind(models.TextChoices):
+    PROPORTION = "proportion", "Proportion"
+    RATIO = "ratio", "Ratio (observed / expected)"
+    SCORE = "score", "Score"
+
+
+class Cadence(models.TextChoices):
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+    ANNUAL = "annual", "Annual"
+
+
+class Polarity(models.TextChoices):
+    LOWER_IS_BETTER = "lower_is_better", "Lower is better"
+    HIGHER_IS_BETTER = "higher_is_better", "Higher is better"
+    NEUTRAL = "neutral", "Neither"
+
+
+class ImportFormat(models.TextChoices):
+    ORGANISATIONS = "organisations", "Organisations CSV"
+    ODS_ETR = "ods_etr", "ODS etr extract"
+    INDICATORS = "indicators", "Indicators CSV"
+    OBSERVATIONS = "observations", "Observations (long CSV)"
+    EPISODES = "episodes", "Regime episodes CSV"
+    AE_MONTHLY = "ae_monthly", "NHS England monthly A&E CSV"
+    AE_ATTENDANCES = "ae_attendances", "A&E attendances 2016–2019 (NHS-R)"
+    SYNTHETIC = "synthetic", "Synthetic demo data"
+
+
+class BatchStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    ABANDONED = "abandoned", "Abandoned (killed)"
+
+
+class EffectQuantity(models.TextChoices):
+    PRE_SLOPE = "pre_slope", "Pre-intervention slope (against national)"
+    LEVEL_CHANGE = "level_change", "Change due to intervention (level at entry)"
+    SLOPE_CHANGE_DURING = "slope_change_during", "Change in slope during the intervention"
+    SLOPE_CHANGE_AFTER = "slope_change_after", "Change in slope after exit"
+
+
+class RegimeGroup(models.TextChoices):
+    SMQ = "SMQ", "SMQ"
+    CP = "CP", "CP"
+    SMQ_CP = "SMQ+CP", "SMQ and CP"
+    NOF4 = "NOF4", "NOF4 / RSP"
+    ALL = "ALL", "All regimes"
+
+
+ED_4HR = "ed_4hr"

@@ -1,0 +1,243 @@
+"""The indicator catalogue, observed values with their provenance, and the stored results of each run."""
+
+from django.conf import settings
+from django.db import models
+
+from .constants import (
+    BatchStatus,
+    Cadence,
+    EffectQuantity,
+    ImportFormat,
+    IndicatorKind,
+    Polarity,
+    RegimeGroup,
+    RunStatus,
+)
+
+
+class Indicator(models.Model):
+    """A measure tracked for every trust (ED 4-hour breaches, SHMI, staff survey theme…)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12, choices=IndicatorKind.choices)
+    cadence = models.CharField(max_length=10, choices=Cadence.choices)
+    polarity = models.CharField(max_length=16, choices=Polarity.choices, default=Polarity.LOWER_IS_BETTER)
+    unit = models.CharField(max_length=40, blank=True)
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=200, blank=True)
+    pre_window_months = models.PositiveSmallIntegerField(default=18)
+    synthetic = models.BooleanField(default=False, help_text="True when every value held is synthetic demo data.")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportBatch(models.Model):
+    """One file loaded (or refused): the provenance of every stored number."""
+
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    format = models.CharField(max_length=20, choices=ImportFormat.choices)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=BatchStatus.choices, default=BatchStatus.RUNNING)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_created = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    unverified_codes = models.JSONField(default=list, blank=True)
+    synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-started"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()}, {self.started:%Y-%m-%d %H:%M})"
+
+
+class Observation(models.Model):
+    """One organisation's value of one indicator for one period (first day of the month or quarter)."""
+
+    organisation = models.ForeignKey("trusts.Organisation", on_delete=models.PROTECT, related_name="observations")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="observations")
+    period = models.DateField()
+    numerator = models.FloatField(null=True, blank=True)
+    denominator = models.FloatField(null=True, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    lower = models.FloatField(null=True, blank=True)
+    upper = models.FloatField(null=True, blank=True)
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="observations")
+
+    class Meta:
+        ordering = ["indicator", "period", "organisation"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "indicator", "period"], name="observation_unique_key")
+        ]
+        indexes = [models.Index(fields=["indicator", "period"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.indicator_id}/{self.period.isoformat()}"
+
+
+class ComputationRun(models.Model):
+    """One recompute of the stored results: when, how, with what parameters, and what it wrote."""
+
+    started = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    method_version = models.CharField(max_length=20)
+    parameters = models.JSONField(default=dict, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    triggered_by = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-started"]
+        get_latest_by = "started"
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} {self.get_status_display()} {self.started:%Y-%m-%d %H:%M}"
+
+
+class ResultModel(models.Model):
+    """Every stored result names the run that made it (and so its method version)."""
+
+    run = models.ForeignKey(ComputationRun, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class NationalValue(ResultModel):
+    """The national value of an indicator in one period, with that period's overdispersion φ and τ²."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="national_values")
+    period = models.DateField()
+    national = models.FloatField(null=True)
+    phi = models.FloatField(null=True)
+    tau2 = models.FloatField(null=True)
+    n_trusts = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["indicator", "period"]
+        constraints = [models.UniqueConstraint(fields=["indicator", "period"], name="national_value_unique")]
+
+
+class ZScore(ResultModel):
+    """One trust-period's z-score against the national value, unadjusted and overdispersion-adjusted."""
+
+    organisation = models.ForeignKey("trusts.Organisation", on_delete=models.CASCADE, related_name="zscores")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="zscores")
+    period = models.DateField()
+    numerator = models.FloatField(null=True)
+    denominator = models.FloatField(null=True)
+    value = models.FloatField(null=True)
+    z = models.FloatField(null=True)
+    z_adjusted = models.FloatField(null=True)
+
+    class Meta:
+        ordering = ["indicator", "period", "organisation"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "indicator", "period"], name="zscore_unique_key")
+        ]
+        indexes = [models.Index(fields=["indicator", "period"])]
+
+
+class TrajectoryFit(ResultModel):
+    """A trust's interrupted-time-series fit of z_adj around one regime spell (methods §3)."""
+
+    organisation = models.ForeignKey("trusts.Organisation", on_delete=models.CASCADE, related_name="trajectories")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="trajectories")
+    regime_group = models.CharField(max_length=8, choices=RegimeGroup.choices)
+    spell_entered = models.DateField()
+    spell_exited = models.DateField(null=True, blank=True)
+    regimes = models.CharField(max_length=60, help_text="Regime codes in the spell, in order, e.g. CP>SMQ.")
+    method = models.CharField(max_length=20)
+    n = models.PositiveIntegerField()
+    n_change_points = models.PositiveSmallIntegerField()
+    rho = models.FloatField(null=True)
+    durbin_watson = models.FloatField(null=True)
+    coefficients = models.JSONField(help_text="{quantity: {estimate, se, ci_low, ci_high}}; missing rows absent.")
+    series = models.JSONField(help_text="[{period, z_adj, fitted, counterfactual}] over the fitted window.")
+
+    class Meta:
+        ordering = ["indicator", "organisation", "spell_entered"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "indicator", "spell_entered"], name="trajectory_unique_spell"
+            )
+        ]
+
+
+class PooledEffect(ResultModel):
+    """One row of the evaluation's Table 23: a coefficient pooled across trusts by DerSimonian–Laird."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="pooled_effects")
+    regime_group = models.CharField(max_length=8, choices=RegimeGroup.choices)
+    quantity = models.CharField(max_length=24, choices=EffectQuantity.choices)
+    n = models.PositiveIntegerField()
+    estimate = models.FloatField(null=True)
+    se = models.FloatField(null=True)
+    ci_low = models.FloatField(null=True)
+    ci_high = models.FloatField(null=True)
+    tau2 = models.FloatField(null=True)
+    i2 = models.FloatField(null=True)
+    fixed_estimate = models.FloatField(null=True)
+
+    class Meta:
+        ordering = ["indicator", "regime_group", "quantity"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "regime_group", "quantity"], name="pooled_effect_unique")
+        ]
+
+
+class SpcSummary(ResultModel):
+    """The XmR chart of one trust and indicator: limits, per-point types and the summary icons (§5)."""
+
+    organisation = models.ForeignKey("trusts.Organisation", on_delete=models.CASCADE, related_name="spc")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="spc")
+    mean = models.FloatField(null=True)
+    upper = models.FloatField(null=True)
+    lower = models.FloatField(null=True)
+    trial_limits = models.BooleanField(default=False)
+    variation_icon = models.CharField(max_length=24, blank=True)
+    assurance = models.CharField(max_length=16, blank=True)
+    points = models.JSONField(help_text="[{period, value, rule, point_type}]")
+
+    class Meta:
+        ordering = ["indicator", "organisation"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "indicator"], name="spc_unique")]
+
+
+class Alert(ResultModel):
+    """An early-warning signal: a CUSUM on a trust's z_adj crossed its threshold in a period (§6)."""
+
+    organisation = models.ForeignKey("trusts.Organisation", on_delete=models.CASCADE, related_name="alerts")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="alerts")
+    period = models.DateField(help_text="The period the signal fired.")
+    kind = models.CharField(max_length=20, default="cusum")
+    statistic = models.FloatField()
+    threshold = models.FloatField()
+
+    class Meta:
+        ordering = ["-period", "organisation"]
+        indexes = [models.Index(fields=["period"])]
+
+
+class AnalysisResult(ResultModel):
+    """A whole-programme result stored as a document: survival curves, Tables 3/22/24/29, slipping list."""
+
+    key = models.CharField(max_length=60, unique=True)
+    payload = models.JSONField()
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,62 @@
+"""Shared fixtures: named personas whose rights are stated once, and small data builders.
+
+alice  — oversight staff: sees everything, approves decisions.
+bob    — improvement director assigned to the trusts in `bob_trusts`.
+carol  — analyst: read only, no confidential access.
+"""
+
+from datetime import date
+
+import pytest
+
+
+@pytest.fixture
+def regimes(db):
+    from trusts.models import Regime
+
+    return {regime.code: regime for regime in Regime.objects.all()}
+
+
+@pytest.fixture
+def make_org(db):
+    from trusts.models import Organisation
+
+    def make(code="RXX", name=None, **fields):
+        fields.setdefault("kind", "acute")
+        fields.setdefault("region", "Y56")
+        return Organisation.objects.create(ods_code=code, name=name or f"Trust {code}", **fields)
+
+    return make
+
+
+@pytest.fixture
+def alice(db):
+    from trusts.services import user_create
+
+    return user_create(username="alice", role="oversight", password="alice-password-1")
+
+
+@pytest.fixture
+def carol(db):
+    from trusts.services import user_create
+
+    return user_create(username="carol", role="analyst", password="carol-password-1")
+
+
+@pytest.fixture
+def bob_trusts(make_org):
+    return [make_org("RB1", "Bob One Trust"), make_org("RB2", "Bob Two Trust")]
+
+
+@pytest.fixture
+def other_trust(make_org):
+    return make_org("RZ9", "Somebody Else's Trust")
+
+
+@pytest.fixture
+def bob(db, bob_trusts):
+    from trusts.services import user_create
+
+    return user_create(
+        username="bob", role="director", password="bob-password-1", trusts=bob_trusts, assigned_from=date(2024, 1, 1)
+    )

@@ -1,0 +1,78 @@
+"""Every model in the admin, with history (simple_history) so admin edits are audited too."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import models
+
+
+@admin.register(models.Organisation)
+class OrganisationAdmin(SimpleHistoryAdmin):
+    list_display = ["ods_code", "name", "kind", "region", "foundation_trust", "verified"]
+    list_filter = ["kind", "region", "verified", "foundation_trust"]
+    search_fields = ["ods_code", "name"]
+    raw_id_fields = ["parent_icb", "successor"]
+
+
+@admin.register(models.Regime)
+class RegimeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "valid_from", "valid_to", "exit_target_months", "confidential"]
+
+
+class ExitCriterionInline(admin.TabularInline):
+    model = models.ExitCriterion
+    extra = 0
+
+
+class SupportFundingInline(admin.TabularInline):
+    model = models.SupportFunding
+    extra = 0
+
+
+@admin.register(models.RegimeEpisode)
+class RegimeEpisodeAdmin(SimpleHistoryAdmin):
+    list_display = ["organisation", "regime", "entered", "exited", "route"]
+    list_filter = ["regime", "route"]
+    search_fields = ["organisation__ods_code", "organisation__name"]
+    raw_id_fields = ["organisation", "buddy_trust"]
+    inlines = [ExitCriterionInline, SupportFundingInline]
+
+
+@admin.register(models.SegmentAssignment)
+class SegmentAssignmentAdmin(SimpleHistoryAdmin):
+    list_display = ["organisation", "segment", "effective_from", "effective_to", "published", "synthetic"]
+    list_filter = ["segment", "published", "synthetic"]
+    search_fields = ["organisation__ods_code", "organisation__name"]
+    raw_id_fields = ["organisation"]
+
+
+@admin.register(models.ImprovementDirectorAssignment)
+class ImprovementDirectorAssignmentAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "organisation", "date_from", "date_to"]
+    raw_id_fields = ["organisation"]
+
+
+@admin.register(models.DiagnosticStocktake)
+class DiagnosticStocktakeAdmin(SimpleHistoryAdmin):
+    list_display = ["episode", "completed_on"]
+
+
+@admin.register(models.ExitCriterion)
+class ExitCriterionAdmin(SimpleHistoryAdmin):
+    list_display = ["episode", "theme", "status", "approved_at"]
+    list_filter = ["theme", "status"]
+
+
+@admin.register(models.SupportFunding)
+class SupportFundingAdmin(SimpleHistoryAdmin):
+    list_display = ["episode", "year", "category", "budget", "spent"]
+
+
+@admin.register(models.EpisodeNote)
+class EpisodeNoteAdmin(SimpleHistoryAdmin):
+    list_display = ["episode", "author", "created"]
+
+
+@admin.register(models.QualityRating)
+class QualityRatingAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "rated_on", "rating", "synthetic"]

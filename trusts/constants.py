@@ -1,0 +1,85 @@
+"""Choices and fixed vocabularies for organisations, regimes and episodes."""
+
+from django.db import models
+
+
+class OrganisationKind(models.TextChoices):
+    ACUTE = "acute", "Acute"
+    ACUTE_COMMUNITY = "acute_community", "Acute and community"
+    MENTAL_HEALTH = "mental_health", "Mental health"
+    MENTAL_HEALTH_COMMUNITY = "mental_health_community", "Mental health and community"
+    COMMUNITY = "community", "Community"
+    AMBULANCE = "ambulance", "Ambulance"
+    ICB = "icb", "Integrated care board"
+    OTHER = "other", "Other (not yet classified)"
+
+
+class EpisodeRoute(models.TextChoices):
+    DIRECT = "direct", "Entered directly"
+    ESCALATED_FROM_CP = "escalated_from_cp", "Escalated from CP"
+    TRANSFERRED = "transferred", "Transferred (QSM/FSM to RSP)"
+    RE_ENTRY = "re_entry", "Re-entry"
+
+
+class CriterionTheme(models.TextChoices):
+    CULTURE = "culture", "Culture"
+    LEADERSHIP = "leadership", "Leadership"
+    GOVERNANCE = "governance", "Governance"
+    ICB_OWNERSHIP = "icb_ownership", "ICB ownership"
+    QUALITY_SAFETY = "quality_safety", "Quality and safety"
+    OPERATIONS = "operations", "Operations"
+    FINANCE = "finance", "Finance"
+    WORKFORCE = "workforce", "Workforce"
+
+
+class CriterionStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    APPROVED = "approved", "Approved"
+    IN_PROGRESS = "in_progress", "In progress"
+    MET = "met", "Met"
+    NOT_MET = "not_met", "Not met"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Comparator(models.TextChoices):
+    LE = "le", "≤"
+    LT = "lt", "<"
+    GE = "ge", "≥"
+    GT = "gt", ">"
+
+
+class FundingCategory(models.TextChoices):
+    CARE_IMPROVEMENT = "care_improvement", "Care improvement"
+    WORKFORCE_QUALITY_SAFETY = "workforce_quality_safety", "Workforce quality and safety"
+    QI_TRAINING = "qi_training", "QI training"
+    CULTURAL_CHANGE_TRAINING = "cultural_change_training", "Training on cultural change"
+    GOVERNANCE_ASSURANCE = "governance_assurance", "Governance and assurance"
+
+
+class LeadershipRating(models.TextChoices):
+    PRESENT = "present", "Present"
+    PARTIAL = "partial", "Partial"
+    ABSENT = "absent", "Absent"
+    UNKNOWN = "unknown", "Not yet assessed"
+
+
+# NHS England region codes as ODS publishes them (shared/data/README.md).
+REGIONS = {
+    "Y56": "London",
+    "Y58": "South West",
+    "Y59": "South East",
+    "Y60": "Midlands",
+    "Y61": "East of England",
+    "Y62": "North West",
+    "Y63": "North East and Yorkshire",
+}
+REGION_CHOICES = sorted(REGIONS.items(), key=lambda item: item[1])
+
+# The "Parent Org" column of the monthly A&E files names the region in words.
+REGION_BY_PARENT_ORG = {f"NHS ENGLAND {name.upper()}": code for code, name in REGIONS.items()}
+
+# Regime codes the statistics treat specially (spells, pooling groups).
+SMQ = "SMQ"
+CP = "CP"
+NOF4 = "NOF4"
+CONFIDENTIAL_REGIMES = frozenset({CP})
