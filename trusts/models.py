@@ -127,6 +127,7 @@ class RegimeEpisode(VersionedModel):
     buddy_trust = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="buddied_episodes"
     )
+    synthetic = models.BooleanField(default=False, help_text="Generated demo data, not a real episode.")
     proposed_exit = models.DateField(null=True, blank=True, help_text="Exit date proposed by the ID, pending approval.")
     proposed_exit_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
