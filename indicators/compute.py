@@ -1,0 +1,535 @@
+"""The nightly computation as plain pandas: observation frames in, result frames and records out.
+
+No ORM here (the service reads and writes); this module joins `indicators.stats` into the
+evaluation's pipeline: z-scores per period → ITS per trust spell → pooled effects; SPC and
+CUSUM per trust; time in regime, categories and the staff-survey comparison per programme.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from .stats import METHOD_VERSION
+from .stats.categories import performance_categories
+from .stats.early_warning import expected_false_alarms_per_month, panel_cusum, slipping
+from .stats.its import fit_its
+from .stats.pooling import dersimonian_laird
+from .stats.spc import xmr
+from .stats.spells import Spell, build_spells
+from .stats.staff_survey import binomial_test_vs, signed_rank
+from .stats.survival import aalen_johansen, exit_within_target, kaplan_meier
+from .stats.zscores import panel_proportion_z, panel_ratio_z, panel_score_z
+
+QUANTITIES = ("pre_slope", "level_change", "slope_change_during", "slope_change_after")
+SPELL_REGIMES = ("SMQ", "QSM", "CP", "NOF4")
+SPC_POINTS = 36  # an XmR chart of the latest three years, limits from those points (MDC practice)
+SPC_TARGETS = {"ed_4hr": 0.05}  # the constitutional standard: 95% seen within 4 hours
+RECENT_ALERT_MONTHS = 12  # the slipping list looks at signals in the latest year of data
+
+
+@dataclass(frozen=True)
+class IndicatorMeta:
+    """What the pipeline needs to know about one indicator."""
+
+    id: int
+    code: str
+    kind: str
+    cadence: str
+    polarity: str
+    pre_window_months: int
+
+
+@dataclass(frozen=True)
+class EpisodeRecord:
+    """One regime episode as the pipeline sees it."""
+
+    organisation_id: int
+    regime: str
+    entered: date
+    exited: date | None
+    route: str = "direct"
+
+
+@dataclass
+class IndicatorResults:
+    """Everything computed for one indicator."""
+
+    national: pd.DataFrame
+    zscores: pd.DataFrame
+    trajectories: list[dict] = field(default_factory=list)
+    pooled: list[dict] = field(default_factory=list)
+    spc: list[dict] = field(default_factory=list)
+    alerts: pd.DataFrame | None = None
+
+
+def period_number(periods: pd.Series | pd.DatetimeIndex, cadence: str) -> np.ndarray:
+    """Integer position of each period on the indicator's calendar (months, quarters or years)."""
+    stamps = pd.DatetimeIndex(periods)
+    months = stamps.year.to_numpy() * 12 + stamps.month.to_numpy() - 1
+    return {"monthly": months, "quarterly": months // 3, "annual": months // 12}[cadence].astype(np.int64)
+
+
+def date_number(day: date, cadence: str) -> int:
+    """Position on the indicator's calendar of the period containing `day`."""
+    return int(period_number(pd.DatetimeIndex([pd.Timestamp(day)]), cadence)[0])
+
+
+def _higher_is_worse(meta: IndicatorMeta) -> bool:
+    # Neutral indicators (staffing shares) keep the natural direction: positive z = higher than national.
+    return meta.polarity != "higher_is_better"
+
+
+def compute_zscores(frame: pd.DataFrame, meta: IndicatorMeta) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-row z and z_adj for one indicator's observations, and the per-period national values."""
+    work = frame.rename(columns={"organisation_id": "org"})
+    if meta.kind == "proportion":
+        work = work[(work["denominator"] > 0) & work["numerator"].notna()]
+        scored = panel_proportion_z(
+            work[["org", "period", "numerator", "denominator"]], higher_is_worse=_higher_is_worse(meta)
+        )
+        national = scored.groupby("period", sort=True).agg(
+            national=("national", "first"), phi=("phi", "first"), tau2=("tau2", "first"), n_trusts=("org", "size")
+        )
+        scored["value"] = scored["numerator"] / scored["denominator"]
+    elif meta.kind == "ratio":
+        work = work[work["value"] > 0]
+        columns = ["org", "period", "value"] + (["upper"] if work["upper"].notna().all() else [])
+        if "upper" not in columns:
+            raise ValueError(f"{meta.code}: ratio observations need published upper limits")
+        scored = panel_ratio_z(work[columns])
+        national = scored.groupby("period", sort=True).agg(
+            tau2=("tau2", "first"), n_trusts=("org", "size"), national=("value", "median")
+        )
+        national["national"] = 1.0  # an observed/expected ratio is 1 nationally by construction
+        national["phi"] = np.nan
+        scored["numerator"] = np.nan
+        scored["denominator"] = np.nan
+    else:
+        work = work[work["value"].notna()]
+        scored = panel_score_z(work[["org", "period", "value"]], higher_is_worse=meta.polarity == "lower_is_better")
+        national = scored.groupby("period", sort=True).agg(national=("value", "mean"), n_trusts=("org", "size"))
+        national["phi"] = np.nan
+        national["tau2"] = np.nan
+        scored["numerator"] = np.nan
+        scored["denominator"] = np.nan
+    zscores = scored[["org", "period", "numerator", "denominator", "value", "z", "z_adj"]].rename(
+        columns={"org": "organisation_id"}
+    )
+    return national.reset_index(), zscores.reset_index(drop=True)
+
+
+def spell_group(spell: Spell) -> str:
+    """The pooling group of a spell: SMQ (any SMQ/QSM), CP (CP only), NOF4 (began in NOF4)."""
+    if spell.regimes[0] == "NOF4":
+        return "NOF4"
+    if any(code in ("SMQ", "QSM") for code in spell.regimes):
+        return "SMQ"
+    return "CP"
+
+
+def spells_by_organisation(episodes: list[EpisodeRecord]) -> dict[int, list[Spell]]:
+    """Each organisation's regime spells (SMQ, QSM, CP, NOF4 episodes joined where they follow on)."""
+    grouped: dict[int, list[tuple[str, date, date | None]]] = defaultdict(list)
+    for episode in episodes:
+        if episode.regime in SPELL_REGIMES:
+            grouped[episode.organisation_id].append((episode.regime, episode.entered, episode.exited))
+    return {org: build_spells(items) for org, items in grouped.items()}
+
+
+def _coefficient_dict(fit) -> dict:
+    out = {}
+    for name in QUANTITIES:
+        coefficient = fit[name]
+        if coefficient is not None and np.isfinite(coefficient.se) and coefficient.se > 0:
+            out[name] = {
+                "estimate": float(coefficient.estimate),
+                "se": float(coefficient.se),
+                "ci_low": float(coefficient.ci_low),
+                "ci_high": float(coefficient.ci_high),
+            }
+    return out
+
+
+def _period_label(number: int, cadence: str) -> str:
+    months = {"monthly": number, "quarterly": number * 3, "annual": number * 12}[cadence]
+    return f"{months // 12:04d}-{months % 12 + 1:02d}-01"
+
+
+def compute_trajectories(zscores: pd.DataFrame, meta: IndicatorMeta, spells: dict[int, list[Spell]]) -> list[dict]:
+    """One interrupted-time-series fit per trust spell with enough data (methods §3)."""
+    if meta.cadence == "annual" or zscores.empty:
+        return []  # a handful of annual points cannot carry four coefficients
+    pre_periods = meta.pre_window_months // (3 if meta.cadence == "quarterly" else 1)
+    numbers = period_number(zscores["period"], meta.cadence)
+    by_org = {
+        org: (numbers[index], zscores["z_adj"].to_numpy()[index])
+        for org, index in zscores.groupby("organisation_id").indices.items()
+    }
+    fits = []
+    for org, org_spells in spells.items():
+        if org not in by_org:
+            continue
+        idx, z = by_org[org]
+        for spell in org_spells:
+            entry = date_number(spell.entered, meta.cadence)
+            # t_x is the first period after exit: the period after the one containing the exit date.
+            exit_ = date_number(spell.exited, meta.cadence) + 1 if spell.exited else None
+            reentry = date_number(spell.re_entry_after, meta.cadence) if spell.re_entry_after else None
+            if exit_ is not None and exit_ <= entry:
+                exit_ = entry + 1
+            if reentry is not None and exit_ is not None and reentry < exit_:
+                reentry = exit_
+            fit = fit_its(z, idx, entry, exit_, reentry, pre_periods=pre_periods)
+            if fit is None:
+                continue
+            coefficients = _coefficient_dict(fit)
+            if not coefficients:
+                continue
+            observed = dict(zip(fit.t.astype(int).tolist(), fit.observed.tolist(), strict=False))
+            start = int(fit.window[0])
+            series = [
+                {
+                    "period": _period_label(int(number), meta.cadence),
+                    "z_adj": _finite(observed.get(position + 1)),
+                    "fitted": _finite(fitted),
+                    "counterfactual": _finite(counterfactual),
+                }
+                for position, (number, fitted, counterfactual) in enumerate(
+                    zip(fit.window, fit.fitted, fit.counterfactual, strict=True)
+                )
+            ]
+            fits.append(
+                {
+                    "organisation_id": org,
+                    "regime_group": spell_group(spell),
+                    "spell_entered": spell.entered,
+                    "spell_exited": spell.exited,
+                    "regimes": ">".join(spell.regimes),
+                    "method": fit.method,
+                    "n": int(fit.n),
+                    "n_change_points": int(fit.n_change_points),
+                    "rho": _finite(fit.rho),
+                    "durbin_watson": _finite(fit.dw),
+                    "coefficients": coefficients,
+                    "series": series,
+                    "window_start": start,
+                }
+            )
+    return fits
+
+
+def _finite(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+POOL_GROUPS = {"SMQ": {"SMQ"}, "CP": {"CP"}, "SMQ+CP": {"SMQ", "CP"}, "NOF4": {"NOF4"}}
+
+
+def compute_pooled(trajectories: list[dict]) -> list[dict]:
+    """The Table-23 rows: each coefficient pooled across trusts by DerSimonian–Laird, per regime group."""
+    rows = []
+    for group, members in POOL_GROUPS.items():
+        fits = [fit for fit in trajectories if fit["regime_group"] in members]
+        for quantity in QUANTITIES:
+            pairs = [
+                (fit["coefficients"][quantity]["estimate"], fit["coefficients"][quantity]["se"])
+                for fit in fits
+                if quantity in fit["coefficients"]
+            ]
+            pooled = dersimonian_laird([p[0] for p in pairs], [p[1] for p in pairs]) if pairs else None
+            row = {"regime_group": group, "quantity": quantity, "n": len(pairs)}
+            if pooled is not None:
+                row.update(
+                    estimate=pooled.estimate,
+                    se=pooled.se,
+                    ci_low=pooled.ci_low,
+                    ci_high=pooled.ci_high,
+                    tau2=pooled.tau2,
+                    i2=pooled.i2,
+                    fixed_estimate=pooled.fixed_estimate,
+                )
+            rows.append(row)
+    return rows
+
+
+def _direction(meta: IndicatorMeta) -> str:
+    return {"lower_is_better": "decrease", "higher_is_better": "increase"}.get(meta.polarity, "neutral")
+
+
+def compute_spc(zscores: pd.DataFrame, meta: IndicatorMeta) -> list[dict]:
+    """An XmR chart of each trust's latest values (methods §5), with its icons."""
+    charts = []
+    direction = _direction(meta)
+    target = SPC_TARGETS.get(meta.code)
+    ordered = zscores.sort_values(["organisation_id", "period"])
+    for org, group in ordered.groupby("organisation_id", sort=False):
+        tail = group.tail(SPC_POINTS)
+        values = tail["value"].to_numpy(dtype=float)
+        if np.isfinite(values).sum() < 2:
+            continue
+        chart = xmr(values, improvement_direction=direction, target=target)
+        periods = tail["period"].dt.strftime("%Y-%m-%d").tolist()
+        charts.append(
+            {
+                "organisation_id": org,
+                "mean": _finite(chart.mean),
+                "upper": _finite(chart.upper),
+                "lower": _finite(chart.lower),
+                "trial_limits": bool(chart.trial_limits),
+                "variation_icon": chart.variation_icon,
+                "assurance": chart.assurance or "",
+                "points": [
+                    {"period": period, "value": _finite(value), "rule": str(rule), "point_type": str(point_type)}
+                    for period, value, rule, point_type in zip(
+                        periods, values, chart.rule, chart.point_type, strict=True
+                    )
+                ],
+            }
+        )
+    return charts
+
+
+def compute_alerts(zscores: pd.DataFrame, meta: IndicatorMeta, k: float, h: float) -> pd.DataFrame:
+    """CUSUM signals on each trust's z_adj (methods §6); one row per signal."""
+    if meta.cadence == "annual" or zscores.empty:
+        return pd.DataFrame(columns=["organisation_id", "period", "statistic"])
+    frame = zscores.rename(columns={"organisation_id": "org"}).assign(indicator=meta.id)
+    scored = panel_cusum(frame[["org", "indicator", "period", "z_adj"]], k=k, h=h)
+    fired = scored[scored["signal"]]
+    # The statistic is reset after a signal; report the crossing value, h + the excess that fired it.
+    return pd.DataFrame(
+        {
+            "organisation_id": fired["org"].to_numpy(),
+            "period": fired["period"].to_numpy(),
+            "statistic": np.maximum(fired["cusum"].to_numpy(dtype=float), h),
+        }
+    )
+
+
+def compute_indicator(
+    frame: pd.DataFrame, meta: IndicatorMeta, spells: dict[int, list[Spell]], k: float = 0.5, h: float = 4.389
+) -> IndicatorResults:
+    """Every per-indicator result: national values, z-scores, trajectories, pooled effects, SPC, alerts."""
+    national, zscores = compute_zscores(frame, meta)
+    trajectories = compute_trajectories(zscores, meta, spells)
+    return IndicatorResults(
+        national=national,
+        zscores=zscores,
+        trajectories=trajectories,
+        pooled=compute_pooled(trajectories),
+        spc=compute_spc(zscores, meta),
+        alerts=compute_alerts(zscores, meta, k, h),
+    )
+
+
+# --- whole-programme results --------------------------------------------------------------------
+
+
+def _months(start: date, end: date) -> float:
+    return (end - start).days / (365.25 / 12)
+
+
+def compute_early_warning(
+    alerts: pd.DataFrame, episodes: list[EpisodeRecord], n_charts: int, data_end: date | None, k: float, h: float
+) -> dict:
+    """Trusts in no regime with two or more indicators signalling within six months, recently."""
+    payload = {
+        "k": k,
+        "h": h,
+        "n_charts": n_charts,
+        "expected_false_alarms_per_month": expected_false_alarms_per_month(n_charts, k=k, h=h) if n_charts else 0.0,
+        "window_months": 6,
+        "recent_months": RECENT_ALERT_MONTHS,
+        "slipping": [],
+    }
+    if alerts.empty or data_end is None:
+        return payload
+    cutoff = pd.Timestamp(data_end) - pd.DateOffset(months=RECENT_ALERT_MONTHS)
+    recent = alerts[pd.to_datetime(alerts["period"]) > cutoff]
+    in_regime = {e.organisation_id for e in episodes if e.exited is None or e.exited >= data_end}
+    recent = recent[~recent["organisation_id"].isin(in_regime)]
+    if recent.empty:
+        return payload
+    signals = recent.rename(columns={"organisation_id": "org", "indicator_id": "indicator"})
+    slipping_rows = slipping(signals[["org", "indicator", "period"]])
+    payload["slipping"] = [
+        {
+            "organisation_id": int(row.org),
+            "first_period": pd.Timestamp(row.first_period).date().isoformat(),
+            "last_period": pd.Timestamp(row.last_period).date().isoformat(),
+            "indicator_ids": [int(i) for i in row.indicators],
+            "n_indicators": int(row.n_indicators),
+        }
+        for row in slipping_rows.itertuples()
+    ]
+    return payload
+
+
+def compute_time_in_regime(episodes: list[EpisodeRecord], targets: dict[str, int | None], cutoff: date) -> dict:
+    """Kaplan–Meier time to exit per regime, CP's competing escalation, re-entry and Table 29 (methods §7)."""
+    by_org: dict[int, list[EpisodeRecord]] = defaultdict(list)
+    for episode in episodes:
+        by_org[episode.organisation_id].append(episode)
+    result = {"cutoff": cutoff.isoformat(), "ci_type": "log-log", "regimes": {}}
+    for regime in ("SMQ", "CP", "NOF4"):
+        chosen = [e for e in episodes if e.regime == regime and e.entered <= cutoff]
+        if not chosen:
+            continue
+        durations = np.array([_months(e.entered, min(e.exited or cutoff, cutoff)) for e in chosen])
+        exited = np.array([e.exited is not None and e.exited <= cutoff for e in chosen])
+        km = kaplan_meier(durations, exited)
+        target = targets.get(regime)
+        grid = np.arange(0, int(np.ceil(durations.max())) + 1)
+        curve = {
+            "months": grid.tolist(),
+            "survival": [float(v) for v in np.atleast_1d(km.survival_at(grid))],
+            "ci_low": [],
+            "ci_high": [],
+        }
+        for month in grid:
+            low, high = km.ci_at(month, "log-log")
+            curve["ci_low"].append(_finite(low))
+            curve["ci_high"].append(_finite(high))
+        entry = {
+            "n": len(chosen),
+            "n_exited": int(exited.sum()),
+            "mean_months_exited": float(durations[exited].mean()) if exited.any() else None,
+            "min_months_exited": float(durations[exited].min()) if exited.any() else None,
+            "max_months_exited": float(durations[exited].max()) if exited.any() else None,
+            "target_months": target,
+            "curve": curve,
+        }
+        if target:
+            entry["still_in_at_target"] = float(km.survival_at(target))
+            entry["exited_by_target_km"] = 1.0 - float(km.survival_at(target))
+            low, high = km.ci_at(target, "log-log")
+            entry["still_in_at_target_ci"] = [_finite(low), _finite(high)]
+            # Re-entry: months from this episode's exit to the same organisation's next entry to the regime.
+            to_reentry, reentered = [], []
+            for e in chosen:
+                if e.exited is None:
+                    to_reentry.append(np.inf)
+                    reentered.append(False)
+                    continue
+                later = [x.entered for x in by_org[e.organisation_id] if x.regime == regime and x.entered > e.exited]
+                if later:
+                    to_reentry.append(_months(e.exited, min(later)))
+                    reentered.append(True)
+                else:
+                    to_reentry.append(_months(e.exited, cutoff))
+                    reentered.append(False)
+            outcome = exit_within_target(
+                durations, exited, np.array(to_reentry), np.array(reentered), target_months=target
+            )
+            entry["primary_consequence"] = {
+                "n": outcome.n,
+                "n_determined": outcome.n_determined,
+                "n_success": outcome.n_success,
+                "share": _finite(outcome.share),
+                "share_of_all": _finite(outcome.share_of_all),
+            }
+            entry["n_reentered"] = int(np.sum(reentered))
+        if regime == "CP":
+            # Escalation to SMQ competes with exit: a CP episode ending the day an SMQ episode starts.
+            causes = []
+            for e, did_exit in zip(chosen, exited, strict=True):
+                if not did_exit:
+                    causes.append(0)
+                    continue
+                escalated = any(
+                    x.regime == "SMQ" and abs((x.entered - e.exited).days) <= 31 for x in by_org[e.organisation_id]
+                )
+                causes.append(2 if escalated else 1)
+            causes = np.array(causes)
+            exit_cif = aalen_johansen(durations, causes, 1)
+            escalation_cif = aalen_johansen(durations, causes, 2)
+            entry["n_escalated"] = int((causes == 2).sum())
+            entry["competing"] = {
+                "months": grid.tolist(),
+                "exit": [float(v) for v in np.atleast_1d(exit_cif.at(grid))],
+                "escalation": [float(v) for v in np.atleast_1d(escalation_cif.at(grid))],
+            }
+            if target:
+                entry["exit_by_target_aj"] = float(exit_cif.at(target))
+                entry["escalated_by_target_aj"] = float(escalation_cif.at(target))
+        result["regimes"][regime] = entry
+    return result
+
+
+def compute_categories(episodes: list[EpisodeRecord], ratings: dict[int, list[tuple[date, str]]]) -> dict:
+    """Performance categories of report Table 3 for every organisation that was ever in SMQ or CP."""
+    by_org: dict[int, list[tuple[str, date, date | None]]] = defaultdict(list)
+    for e in episodes:
+        if e.regime in ("SMQ", "CP"):
+            by_org[e.organisation_id].append((e.regime, e.entered, e.exited))
+    per_org = {}
+    counts: dict[str, int] = defaultdict(int)
+    for org, items in by_org.items():
+        categories = sorted(performance_categories(items, ratings.get(org)))
+        per_org[str(org)] = categories
+        for category in categories:
+            counts[category] += 1
+    return {"n_organisations": len(per_org), "counts": dict(counts), "organisations": per_org}
+
+
+def compute_staff_survey(
+    survey: dict[str, pd.DataFrame], spells: dict[int, list[Spell]], theme_names: dict[str, str]
+) -> dict:
+    """Table 24: deviation from the national mean at entry against exit; Figure 6: bottom quartile at entry."""
+    themes = []
+    for code, frame in survey.items():
+        if frame.empty:
+            continue
+        frame = frame.assign(year=pd.DatetimeIndex(frame["period"]).year)
+        mean = frame.groupby("year")["value"].transform("mean")
+        frame = frame.assign(deviation=frame["value"] - mean)
+        q25 = frame.groupby("year")["value"].transform(lambda s: s.quantile(0.25))
+        frame = frame.assign(bottom=frame["value"] <= q25)
+        lookup = {(row.organisation_id, row.year): row for row in frame.itertuples()}
+        entry_dev, exit_dev, bottom = [], [], []
+        for org, org_spells in spells.items():
+            first = org_spells[0]
+            at_entry = lookup.get((org, first.entered.year))
+            if at_entry is not None:
+                bottom.append(bool(at_entry.bottom))
+            for spell in org_spells:
+                if spell.exited is None or spell_group(spell) == "NOF4":
+                    continue
+                start = lookup.get((org, spell.entered.year))
+                end = lookup.get((org, spell.exited.year))
+                if start is not None and end is not None and spell.exited.year > spell.entered.year:
+                    entry_dev.append(start.deviation)
+                    exit_dev.append(end.deviation)
+                    break
+        row = {"code": code, "name": theme_names.get(code, code), "n": len(entry_dev)}
+        if len(entry_dev) >= 2:
+            test = signed_rank(np.array(entry_dev), np.array(exit_dev))
+            row.update(
+                mean_entry=float(np.mean(entry_dev)),
+                mean_exit=float(np.mean(exit_dev)),
+                statistic=_finite(test.statistic),
+                p_value=_finite(test.p_value),
+                method=test.method,
+            )
+        if bottom:
+            quartile = binomial_test_vs(sum(bottom), len(bottom), 0.25)
+            row["bottom_quartile"] = {
+                "k": int(sum(bottom)),
+                "n": len(bottom),
+                "share": sum(bottom) / len(bottom),
+                "p_value": _finite(quartile.p_value),
+                "ci": [_finite(quartile.ci_low), _finite(quartile.ci_high)],
+            }
+        themes.append(row)
+    return {"themes": themes}
+
+
+__all__ = ["METHOD_VERSION", "compute_indicator"]

@@ -1,0 +1,113 @@
+"""CSV exports of stored results, shared by the management commands and the pages."""
+
+import csv
+from typing import TextIO
+
+from .models import Indicator, PooledEffect, TrajectoryFit, ZScore
+
+ZSCORE_COLUMNS = ["org_code", "period", "numerator", "denominator", "national_value", "z", "z_adj", "tau2"]
+EFFECT_COLUMNS = ["quantity", "n", "estimate", "se", "ci_low", "ci_high", "tau2", "i2", "fixed_estimate"]
+TRAJECTORY_QUANTITIES = ["pre_slope", "level_change", "slope_change_during", "slope_change_after"]
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+def indicator_by_code(code: str) -> Indicator:
+    """The indicator, or a ValueError listing the known codes."""
+    try:
+        return Indicator.objects.get(code=code)
+    except Indicator.DoesNotExist:
+        known = ", ".join(Indicator.objects.values_list("code", flat=True))
+        raise ValueError(f"unknown indicator {code!r}; known: {known}") from None
+
+
+def export_zscores(indicator: Indicator, out: TextIO) -> int:
+    """Write org_code,period,numerator,denominator,national_value,z,z_adj,tau2 rows; returns the count."""
+    national = {row["period"]: row for row in indicator.national_values.values("period", "national", "tau2")}
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ZSCORE_COLUMNS)
+    rows = (
+        ZScore.objects.filter(indicator=indicator)
+        .order_by("period", "organisation__ods_code")
+        .values_list("organisation__ods_code", "period", "numerator", "denominator", "z", "z_adjusted")
+        .iterator(chunk_size=5000)
+    )
+    count = 0
+    for code, period, numerator, denominator, z, z_adj in rows:
+        values = national.get(period, {})
+        writer.writerow(
+            [
+                code,
+                period.strftime("%Y-%m"),
+                _fmt(numerator),
+                _fmt(denominator),
+                _fmt(values.get("national")),
+                _fmt(z),
+                _fmt(z_adj),
+                _fmt(values.get("tau2")),
+            ]
+        )
+        count += 1
+    return count
+
+
+def export_effects(indicator: Indicator, out: TextIO, regime_group: str = "SMQ+CP") -> int:
+    """Write the Table-23 rows (one per quantity) for a regime group; returns the count."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EFFECT_COLUMNS)
+    count = 0
+    for effect in PooledEffect.objects.filter(indicator=indicator, regime_group=regime_group).order_by("pk"):
+        writer.writerow([effect.quantity] + [_fmt(getattr(effect, column)) for column in EFFECT_COLUMNS[1:]])
+        count += 1
+    return count
+
+
+def export_trajectories(indicator: Indicator, out: TextIO) -> int:
+    """Write one row per trust fit: spell, method, N, ρ, DW and each coefficient with SE and CI."""
+    writer = csv.writer(out, lineterminator="\n")
+    header = [
+        "org_code",
+        "regime_group",
+        "regimes",
+        "spell_entered",
+        "spell_exited",
+        "method",
+        "n",
+        "n_change_points",
+        "rho",
+        "durbin_watson",
+    ]
+    for quantity in TRAJECTORY_QUANTITIES:
+        header += [f"{quantity}", f"{quantity}_se", f"{quantity}_ci_low", f"{quantity}_ci_high"]
+    writer.writerow(header)
+    count = 0
+    fits = (
+        TrajectoryFit.objects.filter(indicator=indicator)
+        .select_related("organisation")
+        .order_by("organisation__ods_code", "spell_entered")
+    )
+    for fit in fits:
+        row = [
+            fit.organisation.ods_code,
+            fit.regime_group,
+            fit.regimes,
+            fit.spell_entered.isoformat(),
+            fit.spell_exited.isoformat() if fit.spell_exited else "",
+            fit.method,
+            fit.n,
+            fit.n_change_points,
+            _fmt(fit.rho),
+            _fmt(fit.durbin_watson),
+        ]
+        for quantity in TRAJECTORY_QUANTITIES:
+            coefficient = fit.coefficients.get(quantity) or {}
+            row += [_fmt(coefficient.get(key)) for key in ("estimate", "se", "ci_low", "ci_high")]
+        writer.writerow(row)
+        count += 1
+    return count

@@ -1,0 +1,69 @@
+"""Performance categories of report Table 3, recomputed from one organisation's episodes (methods §8).
+
+Categories overlap by design ("neither exhaustive nor mutually exclusive"). Rules as coded:
+- prolonged_poor_performer: an SMQ stay of ≥ 24 calendar months (contiguous SMQ episodes joined),
+  or SMQ re-entry (a second SMQ stay after a gap);
+- poor_performer: a CP episode followed (at once or later) by an SMQ entry;
+- shorter_term_cp: in CP for < 24 months in total and never in SMQ, before or after;
+- clear_improver: in SMQ or CP once (one spell, CP→SMQ escalation counts as one), exited, no
+  re-entry to either, and rated good or outstanding on or after that exit.
+QSM, the later name of SMQ, counts as SMQ. Other codes (SMF, NOF4…) are ignored. Ongoing
+episodes run to `as_of`; without it their length is unknown, so a rule that needs it is not met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from .spells import add_months, build_spells, months_between
+
+SMQ_CODES = frozenset({"SMQ", "QSM"})
+CP_CODES = frozenset({"CP"})
+GOOD_RATINGS = frozenset({"good", "outstanding"})
+
+PROLONGED_POOR_PERFORMER = "prolonged_poor_performer"
+POOR_PERFORMER = "poor_performer"
+SHORTER_TERM_CP = "shorter_term_cp"
+CLEAR_IMPROVER = "clear_improver"
+
+PROLONGED_MONTHS = 24
+SHORTER_TERM_MONTHS = 24
+
+
+def performance_categories(
+    episodes: Iterable[tuple[str, date, date | None]],
+    later_ratings: Iterable[tuple[date, str]] | None = None,
+    as_of: date | None = None,
+) -> set[str]:
+    """Table 3 categories for one organisation from its (regime_code, entered, exited) episodes."""
+    episodes = list(episodes)
+    smq = [episode for episode in episodes if episode[0] in SMQ_CODES]
+    cp = [episode for episode in episodes if episode[0] in CP_CODES]
+    categories: set[str] = set()
+
+    smq_spells = build_spells(smq)
+    if len(smq_spells) > 1:
+        categories.add(PROLONGED_POOR_PERFORMER)
+    for spell in smq_spells:
+        end = spell.exited or as_of
+        if end is not None and end >= add_months(spell.entered, PROLONGED_MONTHS):
+            categories.add(PROLONGED_POOR_PERFORMER)
+
+    if any(smq_entry >= cp_entry for _, cp_entry, _ in cp for _, smq_entry, _ in smq):
+        categories.add(POOR_PERFORMER)
+
+    if cp and not smq:
+        ends = [exited or as_of for _, _, exited in cp]
+        if all(end is not None for end in ends):
+            cp_spells = build_spells(cp)
+            total = sum(months_between(spell.entered, spell.exited or as_of) for spell in cp_spells)
+            if total < SHORTER_TERM_MONTHS:
+                categories.add(SHORTER_TERM_CP)
+
+    spells = build_spells(smq + cp)
+    if len(spells) == 1 and spells[0].exited is not None:
+        exited = spells[0].exited
+        if any(rated_on >= exited and rating.lower() in GOOD_RATINGS for rated_on, rating in later_ratings or ()):
+            categories.add(CLEAR_IMPROVER)
+    return categories

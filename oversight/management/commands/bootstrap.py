@@ -1,0 +1,90 @@
+"""manage.py bootstrap: first-run setup for `make run` — bundled real data, synthetic companion, demo logins, results.
+
+Safe to rerun: a bundled file already imported (same SHA-256) is skipped, the synthetic set is
+generated only when none exists, accounts are updated in place, and results are recomputed
+only when data arrived after the last successful run.
+"""
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from indicators.constants import BatchStatus, ImportFormat
+from indicators.importers import import_file
+from indicators.models import ImportBatch
+from indicators.selectors import latest_successful_run
+from indicators.services import results_recompute
+from trusts.demo import demo_data_generate
+from trusts.models import Organisation, RegimeEpisode
+from trusts.services import user_create
+
+REAL = settings.DATA_DIR / "real"
+BUNDLED = [
+    (ImportFormat.ORGANISATIONS, REAL / "nhs_trusts_2021.csv"),
+    (ImportFormat.ODS_ETR, REAL / "ods_trusts_etr_2025.csv"),
+    (ImportFormat.INDICATORS, settings.DATA_DIR / "indicators.csv"),
+    (ImportFormat.AE_ATTENDANCES, REAL / "ae_attendances.csv"),
+    *[(ImportFormat.AE_MONTHLY, path) for path in sorted((REAL / "nhse-ae-monthly-2024-25").glob("msitae-*.csv"))],
+]
+DEMO_ACCOUNTS = [
+    ("oversight", "oversight", "oversight-demo-pass"),
+    ("director", "director", "director-demo-pass"),
+    ("analyst", "analyst", "analyst-demo-pass"),
+]
+
+
+def _sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class Command(BaseCommand):
+    help = "Load the bundled real data and synthetic companion (first run only), create demo accounts, compute."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic companion data")
+        parser.add_argument("--no-compute", action="store_true")
+
+    def handle(self, *args, seed, no_compute, **options):
+        started = time.perf_counter()
+        done = set(
+            ImportBatch.objects.filter(status=BatchStatus.SUCCEEDED).values_list("sha256", flat=True)
+        )
+        for fmt, path in BUNDLED:
+            if _sha256(path) in done:
+                continue
+            summary = import_file(fmt, path, file_name=path.name)
+            self.stdout.write(f"{path.name}: {summary}")
+
+        if not RegimeEpisode.objects.filter(synthetic=True).exists():
+            self.stdout.write("generating the synthetic companion data (labelled synthetic everywhere)…")
+            self.stdout.write(str(demo_data_generate(seed=seed)))
+
+        self._demo_accounts()
+
+        last = latest_successful_run()
+        newest_batch = ImportBatch.objects.filter(status=BatchStatus.SUCCEEDED).order_by("-finished").first()
+        stale = last is None or (newest_batch and newest_batch.finished and newest_batch.finished > last.finished)
+        if not no_compute and stale:
+            self.stdout.write("computing results…")
+            run = results_recompute(triggered_by="bootstrap", progress=lambda m: self.stdout.write(f"  {m}"))
+            self.stdout.write(f"results computed: run {run.pk}, {run.counts}")
+        self.stdout.write(f"bootstrap finished in {time.perf_counter() - started:.1f} s")
+
+    def _demo_accounts(self):
+        # The demo director looks after two trusts now in a regime, so their edit rights show.
+        open_trusts = list(
+            Organisation.objects.filter(episodes__exited__isnull=True).distinct().order_by("ods_code")[:2]
+        )
+        for username, role, password in DEMO_ACCOUNTS:
+            user_create(
+                username=username,
+                role=role,
+                password=password,
+                trusts=open_trusts if role == "director" else None,
+            )
+        lines = [f"  {role:<10} username {username:<10} password {password}" for username, role, password in
+                 DEMO_ACCOUNTS]
+        trusts = ", ".join(org.ods_code for org in open_trusts) or "none yet"
+        self.stdout.write("Demo logins (local use only):\n" + "\n".join(lines) + f"\n  (director assigned to {trusts})")
