@@ -60,3 +60,26 @@ def bob(db, bob_trusts):
     return user_create(
         username="bob", role="director", password="bob-password-1", trusts=bob_trusts, assigned_from=date(2024, 1, 1)
     )
+
+
+def subprocess_environment() -> dict:
+    """Environment for a child process (a Celery worker, a run to be killed) that uses the test database."""
+    import os
+
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="oversight.settings.test")
+    if connection.vendor == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{settings_dict['NAME']}"
+    else:
+        user = settings_dict.get("USER") or "postgres"
+        host = settings_dict.get("HOST") or "127.0.0.1"
+        port = settings_dict.get("PORT") or 5432
+        env["DATABASE_URL"] = f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"
+    return env
+
+
+@pytest.fixture
+def child_env(transactional_db):
+    return subprocess_environment()

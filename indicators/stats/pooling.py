@@ -49,7 +49,7 @@ def dersimonian_laird(estimates, standard_errors) -> Pooled | None:
     w = 1.0 / v
     sum_w = w.sum()
     fixed = float(np.sum(w * y) / sum_w)
-    q = float(np.sum(w * (y - fixed) ** 2))
+    q = float(np.sum(w * (y - fixed) ** 2)) if k > 1 else 0.0
     c = sum_w - np.sum(w**2) / sum_w
     excess = q - (k - 1)
     tau2 = max(0.0, excess / c) if k > 1 and c > 0 else 0.0

@@ -82,6 +82,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # when the in-process recompute and a page request overlap.
     DATABASES["default"]["OPTIONS"] = {"timeout": 30}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A file, not memory, so tests can hand the database to a subprocess (a Celery worker, a killed run).
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_oversight.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

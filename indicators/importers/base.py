@@ -1,0 +1,325 @@
+"""What every importer shares: the batch record, the all-or-nothing transaction, and the upserts.
+
+`run_import` records an ImportBatch before touching any data, runs the importer inside one
+transaction, and on refusal rolls the data back but keeps the batch (status failed, with the
+errors) so the import history shows refused files too.
+"""
+
+import hashlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from tqdm import tqdm
+
+from trusts.models import Organisation
+
+from ..constants import BatchStatus
+from ..models import ImportBatch, Indicator, Observation
+from .reading import ErrorList, RowCells, RowError, decode
+
+BULK_BATCH_SIZE = 500
+PROGRESS_MIN_ROWS = 2000
+OBSERVATION_VALUE_FIELDS = ("numerator", "denominator", "value", "lower", "upper")
+
+
+@dataclass
+class ImportSummary:
+    """What one file did: rows read, records created and updated, rows skipped, codes in no register."""
+
+    batch: ImportBatch
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    unverified_codes: list[str] = field(default_factory=list)
+    # Organisations written on the side: ICBs a register refers to, trusts named in an A&E file,
+    # codes in no register. The main counts above are of the file's own records.
+    organisations_created: int = 0
+    organisations_updated: int = 0
+
+    def __str__(self) -> str:
+        text = f"read {self.read}, created {self.created}, updated {self.updated}, skipped {self.skipped}"
+        if self.organisations_created or self.organisations_updated:
+            text += f"; organisations created {self.organisations_created}, updated {self.organisations_updated}"
+        if self.unverified_codes:
+            text += (
+                f"; {len(self.unverified_codes)} codes in no register, held as unverified organisations: "
+                + ", ".join(self.unverified_codes)
+            )
+        return text
+
+
+class ImportRefused(Exception):
+    """A file refused as a whole: nothing was written but the failed batch. `errors` lists the reasons."""
+
+    def __init__(self, errors: list[RowError], *, batch: ImportBatch | None = None, total: int | None = None):
+        self.errors = errors
+        self.batch = batch
+        self.total = len(errors) if total is None else total
+        super().__init__(self.total)
+
+    def lines(self) -> list[str]:
+        lines = [str(error) for error in self.errors]
+        if self.total > len(self.errors):
+            lines.append(f"and {self.total - len(self.errors)} more")
+        return lines
+
+    def __str__(self) -> str:
+        name = self.batch.file_name if self.batch else "the file"
+        plural = "error" if self.total == 1 else "errors"
+        return f"{name} was refused ({self.total} {plural}); nothing was imported:\n" + "\n".join(self.lines())
+
+
+class _Refusal(Exception):
+    """Raised inside the transaction to roll it back once a file has errors."""
+
+
+@dataclass
+class ImportContext:
+    """The state of one import, handed to the importer: its batch, counters, errors and options."""
+
+    batch: ImportBatch
+    summary: ImportSummary
+    errors: ErrorList
+    user: object = None
+    synthetic: bool = False
+    progress: bool = False
+
+    @property
+    def change_reason(self) -> str:
+        return f"Imported from {self.batch.file_name}"[:100]
+
+    def refuse_if_errors(self) -> None:
+        if self.errors:
+            raise _Refusal
+
+    def rows(self, rows: Sequence, description: str = "rows") -> Sequence:
+        """The rows, behind a progress bar on stderr when the file is large and a person is watching."""
+        if not self.progress or len(rows) < PROGRESS_MIN_ROWS:
+            return rows
+        # disable=None: tqdm itself stays quiet when stderr is not a terminal.
+        return tqdm(rows, desc=description, unit=" rows", file=sys.stderr, disable=None, leave=False)
+
+    def cells(self, row) -> RowCells:
+        return RowCells(row, self.errors)
+
+
+Importer = Callable[[str, ImportContext], None]
+
+
+def run_import(
+    fmt: str,
+    source,
+    importer: Importer,
+    *,
+    user=None,
+    file_name: str | None = None,
+    synthetic: bool = False,
+    progress: bool = False,
+) -> ImportSummary:
+    """Import one file as one transaction and record it as an ImportBatch, refused or not."""
+    data, name = read_source(source, file_name)
+    batch = ImportBatch.objects.create(
+        file_name=name[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        format=fmt,
+        uploaded_by=user if getattr(user, "is_authenticated", False) else None,
+        synthetic=synthetic,
+    )
+    context = ImportContext(
+        batch=batch,
+        summary=ImportSummary(batch=batch),
+        errors=ErrorList(),
+        user=batch.uploaded_by,
+        synthetic=synthetic,
+        progress=progress,
+    )
+    try:
+        with transaction.atomic():
+            importer(decode(data), context)
+            context.refuse_if_errors()
+    except _Refusal:
+        _finish(context, BatchStatus.FAILED)
+        raise ImportRefused(context.errors.listed, batch=batch, total=context.errors.total) from None
+    except Exception as exc:
+        context.errors.add(None, "", "", f"the import stopped on an unexpected error: {type(exc).__name__}: {exc}")
+        _finish(context, BatchStatus.FAILED)
+        raise
+    _finish(context, BatchStatus.SUCCEEDED)
+    return context.summary
+
+
+def read_source(source, file_name: str | None = None) -> tuple[bytes, str]:
+    """The bytes and name of a path, or of a file object opened in binary or text mode (an upload)."""
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        return path.read_bytes(), file_name or path.name
+    if hasattr(source, "seek"):
+        try:
+            source.seek(0)
+        except (OSError, ValueError):
+            pass  # a pipe or a stream already at its start
+    data = source.read()
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    name = file_name or os.path.basename(getattr(source, "name", "") or "") or "upload.csv"
+    return data, name
+
+
+def _finish(context: ImportContext, status: str) -> None:
+    batch, summary = context.batch, context.summary
+    batch.status = status
+    batch.finished = timezone.now()
+    batch.rows_read = summary.read
+    batch.rows_created = summary.created if status == BatchStatus.SUCCEEDED else 0
+    batch.rows_updated = summary.updated if status == BatchStatus.SUCCEEDED else 0
+    batch.rows_skipped = summary.skipped
+    batch.errors = context.errors.as_json()
+    batch.unverified_codes = summary.unverified_codes if status == BatchStatus.SUCCEEDED else []
+    batch.save()
+
+
+class KeyRegister:
+    """The line where each key was first seen in a file, to refuse a key given twice."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self.first_lines: dict[tuple, int] = {}
+
+    def claim(self, cells: RowCells, key: tuple, column: str) -> bool:
+        first = self.first_lines.setdefault(key, cells.row.line)
+        if first == cells.row.line:
+            return True
+        shown = ", ".join(value.isoformat() if isinstance(value, date) else str(value) for value in key)
+        cells.error(column, f"duplicates row {first}: the same {self.what} ({shown}) is given twice")
+        return False
+
+
+def create_with_history(context: ImportContext, objects: list) -> list:
+    """bulk_create that also writes each record's history row, attributed to the importing user."""
+    if not objects:
+        return []
+    return bulk_create_with_history(
+        objects,
+        type(objects[0]),
+        batch_size=BULK_BATCH_SIZE,
+        default_user=context.user,
+        default_change_reason=context.change_reason,
+    )
+
+
+def update_with_history(context: ImportContext, objects: list, fields: list[str]) -> None:
+    """bulk_update of full instances that also writes their history rows (the before/after trail)."""
+    if objects:
+        bulk_update_with_history(
+            objects,
+            type(objects[0]),
+            fields,
+            batch_size=BULK_BATCH_SIZE,
+            default_user=context.user,
+            default_change_reason=context.change_reason,
+        )
+
+
+def organisation_ids(context: ImportContext, codes: set[str]) -> dict[str, int]:
+    """The id of each ODS code; a code in no register becomes an unverified organisation named by its code.
+
+    Every code that maps to an unverified organisation, new or already held, is listed in the summary.
+    """
+    found = {
+        code: (pk, verified)
+        for code, pk, verified in Organisation.objects.filter(ods_code__in=codes).values_list(
+            "ods_code", "pk", "verified"
+        )
+    }
+    missing = sorted(codes - found.keys())
+    if missing:
+        create_with_history(context, [Organisation(ods_code=code, name=code, verified=False) for code in missing])
+        context.summary.organisations_created += len(missing)
+        found.update(
+            (code, (pk, False))
+            for code, pk in Organisation.objects.filter(ods_code__in=missing).values_list("ods_code", "pk")
+        )
+    unverified = {code for code, (_, verified) in found.items() if not verified}
+    context.summary.unverified_codes = sorted(unverified | set(context.summary.unverified_codes))
+    return {code: pk for code, (pk, _) in found.items()}
+
+
+@dataclass
+class ObservationRow:
+    """One observation read from a file, before it is matched to what is stored."""
+
+    line: int
+    org_code: str
+    indicator: Indicator
+    period: date
+    numerator: float | None = None
+    denominator: float | None = None
+    value: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+
+    def values(self) -> tuple:
+        return tuple(getattr(self, name) for name in OBSERVATION_VALUE_FIELDS)
+
+
+def observations_upsert(context: ImportContext, rows: list[ObservationRow]) -> None:
+    """Create new observations and update changed ones, in bulk; an unchanged one keeps its batch.
+
+    Counts into the summary only what was created or actually changed, so a second import of the
+    same file reports created 0, updated 0.
+    """
+    if not rows:
+        return
+    ids = organisation_ids(context, {row.org_code for row in rows})
+    periods = [row.period for row in rows]
+    stored = {
+        (organisation_id, indicator_id, period): (pk, tuple(values))
+        for pk, organisation_id, indicator_id, period, *values in Observation.objects.filter(
+            indicator_id__in={row.indicator.pk for row in rows}, period__gte=min(periods), period__lte=max(periods)
+        ).values_list("pk", "organisation_id", "indicator_id", "period", *OBSERVATION_VALUE_FIELDS)
+    }
+    creating, updating = [], []
+    for row in rows:
+        key = (ids[row.org_code], row.indicator.pk, row.period)
+        values = row.values()
+        known = stored.get(key)
+        if known is None:
+            creating.append(
+                Observation(
+                    organisation_id=key[0],
+                    indicator_id=key[1],
+                    period=key[2],
+                    batch=context.batch,
+                    **dict(zip(OBSERVATION_VALUE_FIELDS, values)),
+                )
+            )
+        elif known[1] != values:
+            updating.append(
+                Observation(pk=known[0], batch=context.batch, **dict(zip(OBSERVATION_VALUE_FIELDS, values)))
+            )
+    Observation.objects.bulk_create(creating, batch_size=BULK_BATCH_SIZE)
+    Observation.objects.bulk_update(updating, [*OBSERVATION_VALUE_FIELDS, "batch"], batch_size=BULK_BATCH_SIZE)
+    context.summary.created += len(creating)
+    context.summary.updated += len(updating)
+
+
+def catalogued_indicator(context: ImportContext, code: str) -> Indicator | None:
+    """The indicator an A&E file feeds; its absence is an error on the file, not a crash."""
+    indicator = Indicator.objects.filter(code=code).first()
+    if indicator is None:
+        context.errors.add(
+            None,
+            "",
+            "",
+            f'the indicator "{code}" is not in the catalogue: import it first '
+            "(manage.py import_indicators data/indicators.csv)",
+        )
+    return indicator
