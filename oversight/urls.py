@@ -1,9 +1,9 @@
-"""Top-level URL map: pages, the admin, the API under /api/v1/."""
+"""Top-level URL map: pages, records forms, the audit trail, the admin, and the API under /api/v1/."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -19,4 +19,12 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", healthz),
+    # Pages (national board lives above; trust, indicator, regime analytics, early warning, upload).
+    path("", include("trusts.urls")),
+    path("", include("indicators.urls")),
+    # Records: forms that change episode records, and the audit trail.
+    path("records/", include("trusts.edit_urls")),
+    path("audit/", include("oversight.audit_urls")),
+    # REST API v1.
+    path("api/v1/", include("oversight.api_urls")),
 ]

@@ -1,0 +1,34 @@
+"""The management commands' shared body: import each file, print the summary, list every error."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from . import ImportRefused, import_file
+
+
+class ImportCommand(BaseCommand):
+    """`manage.py import_<format> FILE`: a thin wrapper around import_file; subclasses set `format`."""
+
+    format: str = ""
+    several_files = False
+
+    def add_arguments(self, parser):
+        parser.add_argument("files" if self.several_files else "file", nargs="+" if self.several_files else None)
+        parser.add_argument("--quiet", action="store_true", help="Show no progress bar.")
+
+    def handle(self, *args, **options):
+        files = options["files"] if self.several_files else [options["file"]]
+        refused = []
+        for path in files:
+            try:
+                summary = import_file(self.format, path, progress=not options["quiet"])
+            except FileNotFoundError:
+                raise CommandError(f"{path}: no such file") from None
+            except ImportRefused as refusal:
+                for line in refusal.lines():
+                    self.stderr.write(f"{path}: {line}" if self.several_files else line)
+                refused.append(f"{path} ({refusal.total} errors)")
+                continue
+            if options["verbosity"] > 0:
+                self.stdout.write(f"{path}: {summary}" if self.several_files else str(summary))
+        if refused:
+            raise CommandError(f"refused, nothing imported from: {', '.join(refused)}")

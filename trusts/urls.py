@@ -1,0 +1,3 @@
+"""URL patterns (filled in as the pages, records and API land)."""
+
+urlpatterns: list = []
