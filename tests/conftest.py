@@ -83,3 +83,29 @@ def subprocess_environment() -> dict:
 @pytest.fixture
 def child_env(transactional_db):
     return subprocess_environment()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Regimes and role groups come from data migrations; a transactional test's flush removes them."""
+    wants_db = {"db", "transactional_db", "live_server", "child_env"} & set(request.fixturenames)
+    if request.node.get_closest_marker("django_db") is None and not wants_db:
+        return
+    transactional = {"transactional_db", "live_server", "child_env"} & set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if transactional or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+    else:
+        request.getfixturevalue("db")
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from trusts.models import Regime
+
+    if not Regime.objects.exists():
+        importlib.import_module("trusts.migrations.0002_seed_regimes").seed(django_apps, None)
+    from django.contrib.auth.models import Group
+
+    if not Group.objects.exists():
+        importlib.import_module("oversight.migrations.0001_roles").ensure_roles(django_apps)

@@ -21,10 +21,16 @@ ROLES = {
 
 
 def create_roles(apps, schema_editor):
+    # Permissions are normally created after all migrations; the groups need them now.
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, verbosity=0)
         app_config.models_module = None
+    ensure_roles(apps)
+
+
+def ensure_roles(apps):
+    """Create or update the role groups and their permissions (also used by tests after a flush)."""
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, perms in ROLES.items():
