@@ -76,7 +76,8 @@ def period_number(periods: pd.Series | pd.DatetimeIndex, cadence: str) -> np.nda
 
 def date_number(day: date, cadence: str) -> int:
     """Position on the indicator's calendar of the period containing `day`."""
-    return int(period_number(pd.DatetimeIndex([pd.Timestamp(day)]), cadence)[0])
+    months = day.year * 12 + day.month - 1
+    return {"monthly": months, "quarterly": months // 3, "annual": months // 12}[cadence]
 
 
 def _higher_is_worse(meta: IndicatorMeta) -> bool:
@@ -269,17 +270,25 @@ def compute_spc(zscores: pd.DataFrame, meta: IndicatorMeta) -> list[dict]:
     charts = []
     direction = _direction(meta)
     target = SPC_TARGETS.get(meta.code)
-    ordered = zscores.sort_values(["organisation_id", "period"])
-    for org, group in ordered.groupby("organisation_id", sort=False):
-        tail = group.tail(SPC_POINTS)
-        values = tail["value"].to_numpy(dtype=float)
-        if np.isfinite(values).sum() < 2:
+    ordered = zscores.sort_values(["organisation_id", "period"], kind="stable")
+    orgs = ordered["organisation_id"].to_numpy()
+    values = ordered["value"].to_numpy(dtype=float)
+    labels = ordered["period"].dt.strftime("%Y-%m-%d").to_numpy()
+    if len(orgs) == 0:
+        return charts
+    # One slice per trust (rows are sorted by trust), the last SPC_POINTS of each.
+    starts = np.flatnonzero(np.r_[True, orgs[1:] != orgs[:-1]])
+    ends = np.r_[starts[1:], len(orgs)]
+    for first, last in zip(starts, ends, strict=True):
+        first = max(first, last - SPC_POINTS)
+        chart_values = values[first:last]
+        if np.isfinite(chart_values).sum() < 2:
             continue
-        chart = xmr(values, improvement_direction=direction, target=target)
-        periods = tail["period"].dt.strftime("%Y-%m-%d").tolist()
+        chart = xmr(chart_values, improvement_direction=direction, target=target)
+        shown = np.where(np.isfinite(chart_values), chart_values, np.nan).tolist()
         charts.append(
             {
-                "organisation_id": org,
+                "organisation_id": int(orgs[first]),
                 "mean": _finite(chart.mean),
                 "upper": _finite(chart.upper),
                 "lower": _finite(chart.lower),
@@ -287,9 +296,9 @@ def compute_spc(zscores: pd.DataFrame, meta: IndicatorMeta) -> list[dict]:
                 "variation_icon": chart.variation_icon,
                 "assurance": chart.assurance or "",
                 "points": [
-                    {"period": period, "value": _finite(value), "rule": str(rule), "point_type": str(point_type)}
-                    for period, value, rule, point_type in zip(
-                        periods, values, chart.rule, chart.point_type, strict=True
+                    {"period": period, "value": None if value != value else value, "rule": rule, "point_type": kind}
+                    for period, value, rule, kind in zip(
+                        labels[first:last].tolist(), shown, chart.rule.tolist(), chart.point_type.tolist(), strict=True
                     )
                 ],
             }
@@ -464,7 +473,9 @@ def compute_time_in_regime(episodes: list[EpisodeRecord], targets: dict[str, int
     return result
 
 
-def compute_categories(episodes: list[EpisodeRecord], ratings: dict[int, list[tuple[date, str]]]) -> dict:
+def compute_categories(
+    episodes: list[EpisodeRecord], ratings: dict[int, list[tuple[date, str]]], as_of: date
+) -> dict:
     """Performance categories of report Table 3 for every organisation that was ever in SMQ or CP."""
     by_org: dict[int, list[tuple[str, date, date | None]]] = defaultdict(list)
     for e in episodes:
@@ -473,7 +484,7 @@ def compute_categories(episodes: list[EpisodeRecord], ratings: dict[int, list[tu
     per_org = {}
     counts: dict[str, int] = defaultdict(int)
     for org, items in by_org.items():
-        categories = sorted(performance_categories(items, ratings.get(org)))
+        categories = sorted(performance_categories(items, ratings.get(org), as_of=as_of))
         per_org[str(org)] = categories
         for category in categories:
             counts[category] += 1

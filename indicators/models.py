@@ -75,7 +75,9 @@ class Observation(models.Model):
     value = models.FloatField(null=True, blank=True)
     lower = models.FloatField(null=True, blank=True)
     upper = models.FloatField(null=True, blank=True)
-    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="observations")
+    batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="observations"
+    )
 
     class Meta:
         ordering = ["indicator", "period", "organisation"]
@@ -109,9 +111,15 @@ class ComputationRun(models.Model):
 
 
 class ResultModel(models.Model):
-    """Every stored result names the run that made it (and so its method version)."""
+    """Every stored result names the run that made it (and so its method version).
 
-    run = models.ForeignKey(ComputationRun, on_delete=models.PROTECT, related_name="+")
+    Result tables are derived data, replaced whole inside one transaction by the recompute,
+    whose inputs already passed the observation table's foreign keys. Their foreign keys
+    therefore carry no database constraint (db_constraint=False): checking ~330,000 deferred
+    constraints at commit cost more than the rest of the write (bench/recompute.py).
+    """
+
+    run = models.ForeignKey(ComputationRun, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
 
     class Meta:
         abstract = True
@@ -120,7 +128,9 @@ class ResultModel(models.Model):
 class NationalValue(ResultModel):
     """The national value of an indicator in one period, with that period's overdispersion φ and τ²."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="national_values")
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.DO_NOTHING, db_constraint=False, related_name="national_values"
+    )
     period = models.DateField()
     national = models.FloatField(null=True)
     phi = models.FloatField(null=True)
@@ -135,8 +145,10 @@ class NationalValue(ResultModel):
 class ZScore(ResultModel):
     """One trust-period's z-score against the national value, unadjusted and overdispersion-adjusted."""
 
-    organisation = models.ForeignKey("trusts.Organisation", on_delete=models.CASCADE, related_name="zscores")
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="zscores")
+    organisation = models.ForeignKey(
+        "trusts.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="zscores"
+    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.DO_NOTHING, db_constraint=False, related_name="zscores")
     period = models.DateField()
     numerator = models.FloatField(null=True)
     denominator = models.FloatField(null=True)
@@ -155,8 +167,12 @@ class ZScore(ResultModel):
 class TrajectoryFit(ResultModel):
     """A trust's interrupted-time-series fit of z_adj around one regime spell (methods §3)."""
 
-    organisation = models.ForeignKey("trusts.Organisation", on_delete=models.CASCADE, related_name="trajectories")
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="trajectories")
+    organisation = models.ForeignKey(
+        "trusts.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="trajectories"
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.DO_NOTHING, db_constraint=False, related_name="trajectories"
+    )
     regime_group = models.CharField(max_length=8, choices=RegimeGroup.choices)
     spell_entered = models.DateField()
     spell_exited = models.DateField(null=True, blank=True)
@@ -181,7 +197,9 @@ class TrajectoryFit(ResultModel):
 class PooledEffect(ResultModel):
     """One row of the evaluation's Table 23: a coefficient pooled across trusts by DerSimonian–Laird."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="pooled_effects")
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.DO_NOTHING, db_constraint=False, related_name="pooled_effects"
+    )
     regime_group = models.CharField(max_length=8, choices=RegimeGroup.choices)
     quantity = models.CharField(max_length=24, choices=EffectQuantity.choices)
     n = models.PositiveIntegerField()
@@ -203,8 +221,10 @@ class PooledEffect(ResultModel):
 class SpcSummary(ResultModel):
     """The XmR chart of one trust and indicator: limits, per-point types and the summary icons (§5)."""
 
-    organisation = models.ForeignKey("trusts.Organisation", on_delete=models.CASCADE, related_name="spc")
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="spc")
+    organisation = models.ForeignKey(
+        "trusts.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="spc"
+    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.DO_NOTHING, db_constraint=False, related_name="spc")
     mean = models.FloatField(null=True)
     upper = models.FloatField(null=True)
     lower = models.FloatField(null=True)
@@ -221,8 +241,10 @@ class SpcSummary(ResultModel):
 class Alert(ResultModel):
     """An early-warning signal: a CUSUM on a trust's z_adj crossed its threshold in a period (§6)."""
 
-    organisation = models.ForeignKey("trusts.Organisation", on_delete=models.CASCADE, related_name="alerts")
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="alerts")
+    organisation = models.ForeignKey(
+        "trusts.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="alerts"
+    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.DO_NOTHING, db_constraint=False, related_name="alerts")
     period = models.DateField(help_text="The period the signal fired.")
     kind = models.CharField(max_length=20, default="cusum")
     statistic = models.FloatField()

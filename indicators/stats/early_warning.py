@@ -89,12 +89,10 @@ def expected_false_alarms_per_month(n_charts: int, k: float = 0.5, h: float = 4.
 
 
 def self_baseline_standardise(z, baseline: int = 24, min_periods: int | None = None) -> np.ndarray:
-    """z standardised (SDs) against its own trailing `baseline` periods: (z − mean) / (mean MR / 1.128).
-
-    The baseline for period t is periods t−baseline … t−1, so a sudden change is judged against
-    the history before it. `min_periods` observed values are needed in that baseline (default
-    three quarters of it, so one missing month does not blank two years of output).
-    """
+    """z standardised (SDs) against its own trailing `baseline` periods: (z − mean) / (mean MR / 1.128)."""
+    # The baseline for period t is periods t−baseline … t−1, so a sudden change is judged against
+    # the history before it. `min_periods` observed values are needed in that baseline (default
+    # three quarters of it, so one missing month does not blank two years of output).
     series = pd.Series(np.asarray(z, dtype=float).ravel())
     needed = (baseline * 3) // 4 if min_periods is None else min_periods
     mean = series.rolling(baseline, min_periods=needed).mean().shift(1)
@@ -135,7 +133,7 @@ def panel_cusum(frame: pd.DataFrame, k: float = 0.5, h: float = 4.389, value_col
     period_codes, periods = pd.factorize(frame["period"], sort=True)
     n_series = int(series_codes.max()) + 1 if len(series_codes) else 0
     cell = series_codes.astype(np.int64) * len(periods) + period_codes
-    if len(np.unique(cell)) != len(cell):
+    if len(cell) and np.bincount(cell, minlength=n_series * len(periods)).max() > 1:
         raise ValueError("panel_cusum needs one row per org, indicator and period")
     # Periods no series reported are NaN in the matrix and carry S, like a missing month.
     matrix = np.full((n_series, len(periods)), np.nan)
@@ -159,16 +157,14 @@ def slipping(
     min_indicators: int = 2,
     spc_concerns: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Organisations "slipping": ≥ min_indicators indicators signalling within window_months months.
-
-    `signals` has columns org, indicator and signal_period (or period). Two signals are within
-    six months when they fall inside six consecutive calendar months (January and June are,
-    January and July are not). A signal that coincides (same org, indicator and month) with an
-    SPC concern point in `spc_concerns` (org, indicator, period) counts on its own, as methods §6
-    says. Qualifying signals less than `window_months` apart are merged into one episode; one
-    row per episode: org, first_period, last_period, indicators (sorted tuple), n_indicators,
-    with_spc_concern.
-    """
+    """Organisations "slipping": ≥ min_indicators indicators signalling within window_months months."""
+    # `signals` has columns org, indicator and signal_period (or period). Two signals are within
+    # six months when they fall inside six consecutive calendar months (January and June are,
+    # January and July are not). A signal that coincides (same org, indicator and month) with an
+    # SPC concern point in `spc_concerns` (org, indicator, period) counts on its own, as methods §6
+    # says. Qualifying signals less than `window_months` apart are merged into one episode; one
+    # row per episode: org, first_period, last_period, indicators (sorted tuple), n_indicators,
+    # with_spc_concern.
     period_column = "signal_period" if "signal_period" in signals.columns else "period"
     columns = ["org", "first_period", "last_period", "indicators", "n_indicators", "with_spc_concern"]
     if signals.empty:

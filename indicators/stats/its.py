@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats
@@ -112,8 +113,8 @@ def _lag_one_rho(e: np.ndarray, gaps: np.ndarray) -> float:
     denom = float(e @ e)
     if denom <= 0:
         return 0.0
-    adjacent = gaps == 1
-    numer = float(np.sum(e[1:][adjacent] * e[:-1][adjacent]))
+    products = e[1:] * e[:-1]
+    numer = float(products.sum() if gaps.max(initial=1) == 1 else products[gaps == 1].sum())
     return float(np.clip(numer / denom, -RHO_LIMIT, RHO_LIMIT))
 
 
@@ -134,12 +135,26 @@ def _ar1_transform(a: np.ndarray, rho: float, gaps: np.ndarray) -> np.ndarray:
 
 
 def _least_squares(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """OLS by QR: coefficients, (X'X)⁻¹ and the residual sum of squares."""
+    """OLS by QR: coefficients, (X'X)⁻¹ and the residual sum of squares; refuses a rank-deficient X."""
     q, r = np.linalg.qr(X)
-    coef = np.linalg.solve(r, q.T @ y)
+    diagonal = np.abs(np.diag(r))
+    if diagonal.min() <= 1e-10 * diagonal.max():
+        raise np.linalg.LinAlgError("design is rank deficient")
     r_inv = np.linalg.inv(r)
+    coef = r_inv @ (q.T @ y)
     resid = y - X @ coef
     return coef, r_inv @ r_inv.T, float(resid @ resid)
+
+
+def _coefficients_only(y: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """OLS coefficients by the normal equations (inside the ρ iteration, where only β is needed)."""
+    return np.linalg.solve(X.T @ X, X.T @ y)
+
+
+@lru_cache(maxsize=256)
+def _t_critical(df: int) -> float:
+    """Two-sided 95% Student t quantile for df degrees of freedom (cached: ~1000 fits a night)."""
+    return float(stats.t.ppf(0.975, df))
 
 
 def _check(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -151,8 +166,8 @@ def _check(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not np.all(np.isfinite(y)) or not np.all(np.isfinite(X)):
         raise ValueError("y and X must be finite; drop missing periods first")
     n, p = X.shape
-    if n <= p or np.linalg.matrix_rank(X) < p:
-        raise np.linalg.LinAlgError(f"design is not estimable (n={n}, p={p}, rank={np.linalg.matrix_rank(X)})")
+    if n <= p:
+        raise np.linalg.LinAlgError(f"design is not estimable (n={n}, p={p})")
     return y, X
 
 
@@ -196,7 +211,7 @@ def prais_winsten(y, X, tol=1e-8, max_iter=100, rho=None, times=None) -> PWFit:
     y, X = _check(y, X)
     n, p = X.shape
     gaps = _gaps(times, n)
-    ols_coef, _, _ = _least_squares(y, X)
+    ols_coef, _, _ = _least_squares(y, X)  # also the rank check
     ols_resid = y - X @ ols_coef
     # DW is reported on the OLS residuals: it describes the series, so it is comparable between
     # trusts fitted by OLS and by Prais–Winsten; dw_transformed checks what the AR(1) left behind.
@@ -208,8 +223,11 @@ def prais_winsten(y, X, tol=1e-8, max_iter=100, rho=None, times=None) -> PWFit:
     else:
         current = _lag_one_rho(ols_resid, gaps)
         iterations, converged = 0, False
+        # Whiten [X | y] in one pass per iteration: the fits are tiny, so call overhead dominates.
+        stacked = np.column_stack([X, y])
         for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-            coef, _, _ = _least_squares(_ar1_transform(y, current, gaps), _ar1_transform(X, current, gaps))
+            whitened = _ar1_transform(stacked, current, gaps)
+            coef = _coefficients_only(whitened[:, -1], whitened[:, :-1])
             updated = _lag_one_rho(y - X @ coef, gaps)
             if abs(updated - current) < tol:
                 current, converged = updated, True
@@ -247,20 +265,18 @@ def fit_its(
     min_ar1: int = 24,
     pre_periods: int | None = 18,
 ) -> ItsFit | None:
-    """Fit one trust's ITS on z_adj (SDs) over its window; None when the pre-entry segment is too short.
-
-    `periods_index` are integer period positions (e.g. months since 2000), one per z. The window
-    runs from `pre_periods` before entry (None: from the first period given) to the last period
-    before `reentry_index`. With at least `min_segment` observed periods after exit the model has
-    two change points; otherwise the data stop at exit and there is one. Availability rules, each
-    because a coefficient is only as good as the segments it compares:
-    - fewer than `min_segment` observed pre-entry periods → None (every row is measured against
-      the pre-entry trend);
-    - fewer than `min_segment` observed in-regime periods → level_change and
-      slope_change_during are None (the in-regime line is too short to have a slope);
-    - slope_change_after exists only with two change points (≥ `min_segment` after exit).
-    Missing z are dropped but keep their period positions (Prais–Winsten handles the gap).
-    """
+    """Fit one trust's ITS on z_adj (SDs) over its window; None when the pre-entry segment is too short."""
+    # `periods_index` are integer period positions (e.g. months since 2000), one per z. The window
+    # runs from `pre_periods` before entry (None: from the first period given) to the last period
+    # before `reentry_index`. With at least `min_segment` observed periods after exit the model has
+    # two change points; otherwise the data stop at exit and there is one. Availability rules, each
+    # because a coefficient is only as good as the segments it compares:
+    # - fewer than `min_segment` observed pre-entry periods → None (every row is measured against
+    #   the pre-entry trend);
+    # - fewer than `min_segment` observed in-regime periods → level_change and
+    #   slope_change_during are None (the in-regime line is too short to have a slope);
+    # - slope_change_after exists only with two change points (≥ `min_segment` after exit).
+    # Missing z are dropped but keep their period positions (Prais–Winsten handles the gap).
     z = np.asarray(z, dtype=float).ravel()
     idx = np.asarray(periods_index, dtype=np.int64).ravel()
     if z.shape != idx.shape:
@@ -307,15 +323,16 @@ def fit_its(
     X = _design(t_obs, t_entry, t_exit)
     y = z[observed]
     n, p = X.shape
-    if n <= p or np.linalg.matrix_rank(X) < p:
-        return None
-    if n >= min_ar1:
-        fit, method = prais_winsten(y, X, times=t_obs.astype(np.int64)), "prais_winsten"
-    else:
-        fit, method = ols_fit(y, X, times=t_obs.astype(np.int64)), "ols"
+    try:
+        if n >= min_ar1:
+            fit, method = prais_winsten(y, X, times=t_obs.astype(np.int64)), "prais_winsten"
+        else:
+            fit, method = ols_fit(y, X, times=t_obs.astype(np.int64)), "ols"
+    except np.linalg.LinAlgError:
+        return None  # e.g. no observed period in the regime: the regime columns are all zero
 
-    # Per-coefficient CIs use Student t on the fit's N − p df: windows are short (≥ 13 points).
-    t_crit = float(stats.t.ppf(0.975, fit.df))
+    # Per-coefficient CIs use Student t on the fit's N − p df: windows are short.
+    t_crit = _t_critical(fit.df)
     available = {
         "intercept": True,
         "pre_slope": True,

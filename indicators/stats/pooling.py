@@ -26,13 +26,11 @@ class Pooled:
 
 
 def dersimonian_laird(estimates, standard_errors) -> Pooled | None:
-    """Pool estimates (any units) with their SEs (same units); None when no trust has an estimate.
-
-    Pairs with a missing estimate or SE (a coefficient a trust could not estimate) are left out,
-    so k counts the trusts actually pooled. With k = 1 there is no between-trust spread to
-    estimate: Q = 0, τ² = 0 and I² = 0, and the random-effects result equals that trust's own.
-    I² is a fraction (0–1) and is 0 whenever Q ≤ k − 1 (including Q = 0).
-    """
+    """Pool estimates (any units) with their SEs (same units); None when no trust has an estimate."""
+    # Pairs with a missing estimate or SE (a coefficient a trust could not estimate) are left out,
+    # so k counts the trusts actually pooled. With k = 1 there is no between-trust spread to
+    # estimate: Q = 0, τ² = 0 and I² = 0, and the random-effects result equals that trust's own.
+    # I² is a fraction (0–1) and is 0 whenever Q ≤ k − 1 (including Q = 0).
     y = np.asarray(estimates, dtype=float).ravel()
     se = np.asarray(standard_errors, dtype=float).ravel()
     if y.shape != se.shape:

@@ -79,17 +79,15 @@ def xmr(
     run_length: int = 7,
     target: float | None = None,
 ) -> SpcResult:
-    """XmR limits (data units) from the first `baseline` points and the MDC rules applied to every point.
-
-    Missing values are skipped: limits and runs use the observed points in order, and the
-    missing positions get empty codes. Rules, in precedence order (a point shows the first that
-    flags it): beyond a limit; a trend of `run_length` strictly rising/falling points; two of
-    three consecutive points beyond the same 2σ line (as in the Western Electric rule a point
-    beyond 3σ counts towards the two, but only points beyond 2σ are flagged, and a point beyond
-    3σ shows as beyond_limit by precedence); a shift of `run_length` points on one side of the
-    mean (a point on the mean breaks it). Assurance compares the target with the limits; it is
-    None without a target or when the direction is neutral (no side is the passing side).
-    """
+    """XmR limits (data units) from the first `baseline` points and the MDC rules applied to every point."""
+    # Missing values are skipped: limits and runs use the observed points in order, and the
+    # missing positions get empty codes. Rules, in precedence order (a point shows the first that
+    # flags it): beyond a limit; a trend of `run_length` strictly rising/falling points; two of
+    # three consecutive points beyond the same 2σ line (as in the Western Electric rule a point
+    # beyond 3σ counts towards the two, but only points beyond 2σ are flagged, and a point beyond
+    # 3σ shows as beyond_limit by precedence); a shift of `run_length` points on one side of the
+    # mean (a point on the mean breaks it). Assurance compares the target with the limits; it is
+    # None without a target or when the direction is neutral (no side is the passing side).
     if improvement_direction not in DIRECTIONS:
         raise ValueError(f"improvement_direction must be one of {DIRECTIONS}")
     if run_length < 2:
@@ -150,6 +148,7 @@ def xmr(
             assurance = "inconsistent"
 
     def scatter(codes: np.ndarray) -> np.ndarray:
+        """Codes for the observed points placed back at their input positions ('' where missing)."""
         out = np.full(len(x_all), "", dtype=object)
         out[present] = codes
         return out

@@ -49,15 +49,13 @@ def _exact_upper_tail_counts(n: int) -> np.ndarray:
 
 
 def signed_rank(entry, exit) -> SignedRank:
-    """Paired Wilcoxon signed-rank test of exit − entry (score units in, p-value out), two-sided.
-
-    Zero differences are dropped ("wilcox" zero method), as R's wilcox.test and SPSS do, so the
-    figures can be reproduced elsewhere; a zero carries no sign, and with deviations reported to
-    one decimal Pratt's method would let ties at zero move the ranks of everyone else. The p-value
-    is exact (the permutation distribution of W+) when at most 49 non-zero differences remain and
-    none are tied; otherwise the normal approximation with tie-corrected variance and a continuity
-    correction (again R's rule). Pairs with a missing value are dropped.
-    """
+    """Paired Wilcoxon signed-rank test of exit − entry (score units in, p-value out), two-sided."""
+    # Zero differences are dropped ("wilcox" zero method), as R's wilcox.test and SPSS do, so the
+    # figures can be reproduced elsewhere; a zero carries no sign, and with deviations reported to
+    # one decimal Pratt's method would let ties at zero move the ranks of everyone else. The p-value
+    # is exact (the permutation distribution of W+) when at most 49 non-zero differences remain and
+    # none are tied; otherwise the normal approximation with tie-corrected variance and a continuity
+    # correction (again R's rule). Pairs with a missing value are dropped.
     entry = np.asarray(entry, dtype=float).ravel()
     exit_ = np.asarray(exit, dtype=float).ravel()
     if entry.shape != exit_.shape:

@@ -186,15 +186,13 @@ def exit_within_target(
     target_months: float = 24,
     follow_up_months: float = 12,
 ) -> ExitOutcome:
-    """Per spell: exited within target_months and no re-entry within follow_up_months (months in).
-
-    `time_in_regime` is months from entry to exit (or to the data cut-off when not exited);
-    `time_to_reentry` is months from exit to re-entry (or to the cut-off when not re-entered).
-    A spell is undetermined while it could still go either way: in the regime for no longer than
-    the target at the cut-off, or exited in time with less than the follow-up observed and no
-    re-entry. `share` is over determined spells; `share_of_all` over every spell (the report's
-    Table 29 convention, which counts the undetermined as not yet successes).
-    """
+    """Per spell: exited within target_months and no re-entry within follow_up_months (months in)."""
+    # `time_in_regime` is months from entry to exit (or to the data cut-off when not exited);
+    # `time_to_reentry` is months from exit to re-entry (or to the cut-off when not re-entered).
+    # A spell is undetermined while it could still go either way: in the regime for no longer than
+    # the target at the cut-off, or exited in time with less than the follow-up observed and no
+    # re-entry. `share` is over determined spells; `share_of_all` over every spell (the report's
+    # Table 29 convention, which counts the undetermined as not yet successes).
     time_in_regime = np.asarray(time_in_regime, dtype=float).ravel()
     exited = np.asarray(exited, dtype=bool).ravel()
     n = len(time_in_regime)

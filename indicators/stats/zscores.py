@@ -60,22 +60,27 @@ def _group_sum(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarr
     return np.bincount(codes, weights=np.where(np.isnan(values), 0.0, values), minlength=n_groups)
 
 
-def _group_quantile(values: np.ndarray, codes: np.ndarray, n_groups: int, q: float) -> np.ndarray:
-    """Per-group percentile `q` (0–100) of the non-NaN values, R type 7 / NumPy linear (value units)."""
+def _group_quantiles(values: np.ndarray, codes: np.ndarray, n_groups: int, qs: tuple[float, ...]) -> list[np.ndarray]:
+    """Per-group percentiles `qs` (0–100) of the non-NaN values, R type 7 / NumPy linear (value units)."""
     ok = ~np.isnan(values)
     v, c = values[ok], codes[ok]
-    order = np.lexsort((v, c))
-    v, c = v[order], c[order]
+    # One sort serves every percentile: by value, then stably by group.
+    order = np.argsort(v, kind="stable")
+    order = order[np.argsort(c[order], kind="stable")]
+    v = v[order]
     counts = np.bincount(c, minlength=n_groups)
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    out = np.full(n_groups, np.nan)
+    starts = np.cumsum(counts) - counts
     has = counts > 0
-    h = (counts[has] - 1) * (q / 100.0)
-    lo = np.floor(h).astype(np.int64)
-    hi = np.minimum(lo + 1, counts[has] - 1)
-    v_lo, v_hi = v[starts[has] + lo], v[starts[has] + hi]
-    out[has] = v_lo + (h - lo) * (v_hi - v_lo)
-    return out
+    results = []
+    for q in qs:
+        out = np.full(n_groups, np.nan)
+        h = (counts[has] - 1) * (q / 100.0)
+        lo = np.floor(h).astype(np.int64)
+        hi = np.minimum(lo + 1, counts[has] - 1)
+        v_lo, v_hi = v[starts[has] + lo], v[starts[has] + hi]
+        out[has] = v_lo + (h - lo) * (v_hi - v_lo)
+        results.append(out)
+    return results
 
 
 def _tau2(phi: np.ndarray, n: np.ndarray, sum_w: np.ndarray, sum_w2: np.ndarray) -> np.ndarray:
@@ -147,9 +152,8 @@ def _proportion_core(
         orient = np.where(flipped_g[codes], -1.0, 1.0) * sign
         z = orient * (y - y0) / s
 
-    q_low = _group_quantile(z, codes, n_groups, WINSOR_LOW)[codes]
-    q_high = _group_quantile(z, codes, n_groups, WINSOR_HIGH)[codes]
-    z_w = np.minimum(np.maximum(z, q_low), q_high)
+    q_low, q_high = _group_quantiles(z, codes, n_groups, (WINSOR_LOW, WINSOR_HIGH))
+    z_w = np.minimum(np.maximum(z, q_low[codes]), q_high[codes])
 
     count = np.bincount(codes, weights=valid.astype(float), minlength=n_groups)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -206,7 +210,7 @@ def panel_proportion_z(frame: pd.DataFrame, binomial: bool = False, higher_is_wo
     if "national" in frame.columns:
         national = frame["national"].astype(float)
         per_group = national.groupby(codes)
-        if (per_group.nunique() > 1).any():
+        if ((per_group.max() - per_group.min()) > 0).any():
             raise ValueError("a period has more than one supplied national value")
         firsts = per_group.first()
         supplied[firsts.index.to_numpy()] = firsts.to_numpy()

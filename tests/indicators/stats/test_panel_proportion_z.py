@@ -81,3 +81,10 @@ def test_it_reproduces_the_worked_example_inside_a_panel():
     result = panel_proportion_z(frame)
     np.testing.assert_allclose(result["z_adj"], [-0.1054832, -0.6512676, 1.3811257, -1.1051195, 1.0731586], atol=1e-6)
     assert result["phi"].iloc[0] == pytest.approx(28.7000953, abs=1e-6)
+
+
+def test_it_returns_an_empty_frame_for_no_rows():
+    empty = pd.DataFrame({"org": [], "period": [], "numerator": [], "denominator": []})
+    result = panel_proportion_z(empty)
+    assert result.empty
+    assert {"z", "z_adj", "tau2"} <= set(result.columns)

@@ -17,15 +17,11 @@ def test_it_reproduces_the_worked_example():
     assert not result.flipped
     assert result.n_trusts == 5
     np.testing.assert_allclose(result.s, [0.00559017, 0.00456435, 0.00645497, 0.00500000, 0.00527046], atol=1e-8)
-    np.testing.assert_allclose(
-        result.z, [-0.6003063, -4.5159392, 6.8419000, -7.0098479, 6.4667095], atol=1e-6
-    )
+    np.testing.assert_allclose(result.z, [-0.6003063, -4.5159392, 6.8419000, -7.0098479, 6.4667095], atol=1e-6)
     np.testing.assert_allclose(
         result.z_winsorised, [-0.6003063, -4.5159392, 6.6918238, -6.0122844, 6.4667095], atol=1e-6
     )
-    np.testing.assert_allclose(
-        result.z_adj, [-0.1054832, -0.6512676, 1.3811257, -1.1051195, 1.0731586], atol=1e-6
-    )
+    np.testing.assert_allclose(result.z_adj, [-0.1054832, -0.6512676, 1.3811257, -1.1051195, 1.0731586], atol=1e-6)
     assert result.phi == pytest.approx(28.7000953, abs=1e-6)
     assert result.tau2 == pytest.approx(0.00098086273, rel=1e-7)
 
@@ -54,9 +50,7 @@ def test_it_uses_the_smaller_tail_and_keeps_positive_meaning_higher():
     # Achievement framed as a proportion > 0.5: the method works on 1 − p, and a trust with a
     # higher p than national must still come out positive.
     breaches = proportion_z(NUMERATORS, DENOMINATORS)
-    achievement = proportion_z(
-        np.subtract(DENOMINATORS, NUMERATORS), DENOMINATORS, higher_is_worse=False
-    )
+    achievement = proportion_z(np.subtract(DENOMINATORS, NUMERATORS), DENOMINATORS, higher_is_worse=False)
     assert achievement.flipped
     assert achievement.national == pytest.approx(0.86)
     np.testing.assert_allclose(achievement.z, breaches.z, atol=1e-9)
