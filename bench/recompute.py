@@ -123,15 +123,17 @@ def measure(kind: str) -> dict:
     from indicators.services import results_recompute
 
     started = time.perf_counter()
+    phases = {}
     if kind == "floor":
         frame = observations_frame()
         rows = len(frame)
     else:
         run = results_recompute(triggered_by="bench")
         rows = run.counts.get("observations", 0)
+        phases = run.counts.get("phase_seconds", {})
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"kind": kind, "seconds": seconds, "rows": rows, "peak_mb": peak_mb}
+    return {"kind": kind, "seconds": seconds, "rows": rows, "peak_mb": peak_mb, "phases": phases}
 
 
 def run_child(kind: str) -> dict:
@@ -176,6 +178,9 @@ def main():
             "recompute_median_s": statistics.median(m["seconds"] for m in full),
             "recompute_runs_s": [round(m["seconds"], 3) for m in full],
             "recompute_peak_mb": max(m["peak_mb"] for m in full),
+            "phases_median_s": {
+                phase: round(statistics.median(m["phases"][phase] for m in full), 3) for phase in full[0]["phases"]
+            },
         }
         row["ratio_to_floor"] = row["recompute_median_s"] / row["floor_median_s"]
         results.append(row)

@@ -81,11 +81,64 @@ def _clean(value):
     return value
 
 
+PG_EPOCH = np.datetime64("2000-01-01", "D")
+BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" * 2
+BINARY_TRAILER = b"\xff\xff"
+
+
+BINARY_TYPES = {"bigint": ">i8", "integer": ">i4", "smallint": ">i2", "double precision": ">f8", "date": ">i4"}
+
+
+def _binary_copy_payload(columns: list[np.ndarray], db_types: list[str]) -> bytes:
+    """PostgreSQL binary COPY data for bigint, double precision and date columns (NaN/NaT → NULL).
+
+    Rows are grouped by which of their fields are NULL; each group is one fixed-width NumPy
+    record array, so the whole payload is built at memory speed with no per-row Python.
+    """
+    kinds, values, nulls = [], [], []
+    for column, db_type in zip(columns, db_types, strict=True):
+        kind = BINARY_TYPES[db_type]
+        if db_type == "date":
+            days = column.astype("datetime64[D]")
+            nulls.append(np.isnat(days))
+            values.append(np.where(np.isnat(days), 0, (days - PG_EPOCH).astype(np.int64)).astype(kind))
+        elif kind.startswith(">i"):
+            nulls.append(np.zeros(len(column), dtype=bool))
+            values.append(column.astype(kind))
+        else:
+            as_float = column.astype(float)
+            nulls.append(~np.isfinite(as_float))
+            values.append(as_float.astype(kind))
+        kinds.append(kind)
+    pattern = np.zeros(len(columns[0]), dtype=np.int64)
+    for position, null in enumerate(nulls):
+        pattern |= null.astype(np.int64) << position
+    parts = [BINARY_HEADER]
+    for code in np.unique(pattern):
+        rows = np.flatnonzero(pattern == code)
+        fields = [("count", ">i2")]
+        for position, kind in enumerate(kinds):
+            fields.append((f"length{position}", ">i4"))
+            if not (code >> position) & 1:
+                fields.append((f"value{position}", kind))
+        records = np.empty(len(rows), dtype=fields)
+        records["count"] = len(columns)
+        for position, kind in enumerate(kinds):
+            if (code >> position) & 1:
+                records[f"length{position}"] = -1
+            else:
+                records[f"length{position}"] = np.dtype(kind).itemsize
+                records[f"value{position}"] = values[position][rows]
+        parts.append(records.tobytes())
+    parts.append(BINARY_TRAILER)
+    return b"".join(parts)
+
+
 def _write_frame(model, frame: pd.DataFrame, json_columns: tuple[str, ...] = ()) -> None:
     """Insert a frame whose columns are model field names: COPY on PostgreSQL, bulk_create elsewhere.
 
-    COPY of a CSV that pandas formats in C is the bulk path the benchmark measures: per-row
-    adaptation through the driver cost more than all the statistics.
+    Numeric and date tables go through binary COPY, the rest (JSON, text) through CSV COPY; the
+    per-row adaptation of an ORM insert cost more than all the statistics (bench/recompute.py).
     """
     if frame.empty:
         return
@@ -93,15 +146,25 @@ def _write_frame(model, frame: pd.DataFrame, json_columns: tuple[str, ...] = ())
         records = frame.astype(object).where(frame.notna(), None).to_dict("records")
         model.objects.bulk_create((model(**record) for record in records), batch_size=2000)
         return
-    frame = frame.copy()
-    for column in json_columns:
-        frame[column] = [json.dumps(value) for value in frame[column]]
-    db_columns = [model._meta.get_field(name).column for name in frame.columns]
-    buffer = io.StringIO()
-    frame.to_csv(buffer, header=False, index=False, na_rep=r"\N")
+    fields = [model._meta.get_field(name) for name in frame.columns]
+    db_columns = ", ".join(field.column for field in fields)
+    db_types = [field.rel_db_type(connection) if field.is_relation else field.db_type(connection) for field in fields]
+    db_types = [db_type.split(" CHECK")[0].strip() if db_type else "" for db_type in db_types]
     with connection.cursor() as cursor:
+        if all(db_type in BINARY_TYPES for db_type in db_types) and not json_columns:
+            payload = _binary_copy_payload([frame[column].to_numpy() for column in frame.columns], db_types)
+            with cursor.cursor.copy(
+                f"COPY {model._meta.db_table} ({db_columns}) FROM STDIN WITH (FORMAT binary)"
+            ) as copy:
+                copy.write(payload)
+            return
+        frame = frame.copy()
+        for column in json_columns:
+            frame[column] = [json.dumps(value) for value in frame[column]]
+        buffer = io.StringIO()
+        frame.to_csv(buffer, header=False, index=False, na_rep=r"\N", date_format="%Y-%m-%d")
         with cursor.cursor.copy(
-            f"COPY {model._meta.db_table} ({', '.join(db_columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+            f"COPY {model._meta.db_table} ({db_columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
         ) as copy:
             copy.write(buffer.getvalue())
 
@@ -182,14 +245,18 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     ids = [indicator.pk for indicator in indicators]
 
     say(f"reading observations of {len(indicators)} indicators")
+    clock = time.perf_counter()
     observations = observations_frame(ids)
+    phases = {"read": time.perf_counter() - clock, "compute": 0.0, "write": 0.0}
     episodes = _episodes()
     spells = compute.spells_by_organisation(episodes)
     by_indicator = dict(tuple(observations.groupby("indicator_id", sort=False))) if len(observations) else {}
 
     # Replace only the recomputed indicators' rows; the transaction keeps readers on the old ones.
+    clock = time.perf_counter()
     for model in (ZScore, NationalValue, TrajectoryFit, PooledEffect, SpcSummary, Alert):
         model.objects.filter(indicator_id__in=ids).delete()
+    phases["delete"] = time.perf_counter() - clock
 
     counts = {"observations": len(observations), "indicators": len(indicators)}
     totals = dict.fromkeys(("zscores", "national_values", "trajectories", "pooled_effects", "spc", "alerts"), 0)
@@ -203,8 +270,12 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
             continue
         meta = _indicator_meta(indicator)
         say(f"{indicator.code}: {len(frame)} observations")
+        clock = time.perf_counter()
         results = compute.compute_indicator(frame, meta, spells, k=k, h=h)
+        phases["compute"] += time.perf_counter() - clock
+        clock = time.perf_counter()
         _store_indicator(run, indicator, results)
+        phases["write"] += time.perf_counter() - clock
         totals["zscores"] += len(results.zscores)
         totals["national_values"] += len(results.national)
         totals["trajectories"] += len(results.trajectories)
@@ -219,6 +290,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
         if indicator.kind == IndicatorKind.SCORE and indicator.code.startswith("staff_survey"):
             survey[indicator.code] = results.zscores[["organisation_id", "period", "value"]]
     counts.update(totals)
+    counts["phase_seconds"] = {name: round(value, 3) for name, value in phases.items()}
 
     if indicator_codes is None:
         say("programme-level results: early warning, time in regime, categories, staff survey")
@@ -227,8 +299,8 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     return counts
 
 
-def _dates(values) -> list:
-    return [stamp.date() for stamp in pd.DatetimeIndex(values)]
+def _dates(values) -> np.ndarray:
+    return pd.DatetimeIndex(values).to_numpy(dtype="datetime64[D]")
 
 
 def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResults) -> None:

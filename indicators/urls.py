@@ -1,3 +1,13 @@
-"""URL patterns (filled in as the pages, records and API land)."""
+"""Indicator pages, regime analytics, early warning and the upload page."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("indicators/", views.indicator_list, name="indicator-list"),
+    path("indicators/<slug:code>/", views.indicator_detail, name="indicator-detail"),
+    path("analytics/", views.regime_analytics, name="regime-analytics"),
+    path("early-warning/", views.early_warning, name="early-warning"),
+    path("imports/", views.imports, name="imports"),
+]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..constants import ImportFormat
 from .ae import import_ae_attendances, import_ae_monthly
-from .base import ImportContext, ImportRefused, ImportSummary, read_source, run_import
+from .base import ImportContext, ImportRefused, ImportSummary, run_import
 from .episodes import import_episodes
 from .indicators_catalogue import import_indicators
 from .observations import import_observations
@@ -90,11 +90,13 @@ def detect_format(path_or_fileobj) -> str | None:
         with open(path_or_fileobj, "rb") as file:
             head = file.read(_HEAD_BYTES)
     else:
-        position = path_or_fileobj.tell() if hasattr(path_or_fileobj, "tell") else None
-        head, _ = read_source(path_or_fileobj)
-        head = head[:_HEAD_BYTES]
-        if position is not None:
-            path_or_fileobj.seek(position)
+        upload = path_or_fileobj
+        position = upload.tell()
+        upload.seek(0)
+        head = upload.read(_HEAD_BYTES)
+        upload.seek(position)  # the import that follows reads the file from its start anyway
+        if isinstance(head, str):
+            head = head.encode("utf-8")
     text = decode(head)
     first = next(csv_records(text, ErrorList()), None)
     if first is None:
@@ -106,4 +108,3 @@ def detect_format(path_or_fileobj) -> str | None:
     if register_variant(text) == "ods_etr":
         return ImportFormat.ODS_ETR.value
     return None
-

@@ -93,11 +93,18 @@ def import_ae_monthly(text: str, context: ImportContext) -> None:
             cells.error(over_key, f"more type 1 attendances over 4 hours than type 1 attendances ({row[type1_key]})")
         if not cells.ok or not keys.claim(cells, (code, period), code_key):
             continue
-        organisations[code] = OrganisationRecord(line=row.line, code=code, name=name, region=region, cells=cells)
+        organisations[code] = OrganisationRecord(
+            line=row.line, code=code, name=name, region=region, has_type_1_department=attendances > 0, cells=cells
+        )
         if attendances > 0:
             observations.append(
                 ObservationRow(
-                    row.line, code, indicator, period, numerator=over_4h, denominator=attendances,
+                    row.line,
+                    code,
+                    indicator,
+                    period,
+                    numerator=over_4h,
+                    denominator=attendances,
                     value=over_4h / attendances,
                 )
             )
@@ -136,7 +143,12 @@ def import_ae_attendances(text: str, context: ImportContext) -> None:
             continue
         observations.append(
             ObservationRow(
-                row.line, code, indicator, period, numerator=breaches, denominator=attendances,
+                row.line,
+                code,
+                indicator,
+                period,
+                numerator=breaches,
+                denominator=attendances,
                 value=breaches / attendances,
             )
         )

@@ -49,9 +49,9 @@ class ImportSummary:
         if self.organisations_created or self.organisations_updated:
             text += f"; organisations created {self.organisations_created}, updated {self.organisations_updated}"
         if self.unverified_codes:
-            text += (
-                f"; {len(self.unverified_codes)} codes in no register, held as unverified organisations: "
-                + ", ".join(self.unverified_codes)
+            count = len(self.unverified_codes)
+            text += f"; {count} {'code' if count == 1 else 'codes'} in no register, held as unverified: " + ", ".join(
+                self.unverified_codes
             )
         return text
 

@@ -36,7 +36,7 @@ class _Episode:
     def __str__(self) -> str:
         end = self.exited.isoformat() if self.exited else "ongoing"
         where = f"row {self.cells.row.line}" if self.cells else "already held"
-        return f"{self.regime.code} {self.entered.isoformat()}–{end} ({where})"
+        return f"{self.entered.isoformat()}–{end} ({where})"
 
 
 def import_episodes(text: str, context: ImportContext) -> None:
@@ -101,7 +101,11 @@ def import_episodes(text: str, context: ImportContext) -> None:
             outcome[(organisation_id, regime.pk)].append(_Episode(entered, exited, regime, cells=cells))
             continue
         # A blank cell keeps what is held: a later file does not reopen an episode or drop its reason.
-        wanted = {"exited": exited or episode.exited, "route": route or episode.route, "reason": reason or episode.reason}
+        wanted = {
+            "exited": exited or episode.exited,
+            "route": route or episode.route,
+            "reason": reason or episode.reason,
+        }
         held = next(item for item in outcome[(organisation_id, regime.pk)] if item.stored is episode)
         held.exited, held.cells = wanted["exited"], cells
         if any(getattr(episode, name) != value for name, value in wanted.items()):

@@ -65,7 +65,9 @@ def import_indicators(text: str, context: ImportContext) -> None:
             continue
         indicator = stored.get(code)
         if indicator is None:
-            creating.append(Indicator(code=code, **{name: value for name, value in fields.items() if value is not None}))
+            creating.append(
+                Indicator(code=code, **{name: value for name, value in fields.items() if value is not None})
+            )
             continue
         for name in ("kind", "cadence"):
             if fields[name] != getattr(indicator, name):
@@ -76,7 +78,9 @@ def import_indicators(text: str, context: ImportContext) -> None:
                         f"{code} is {getattr(indicator, name)} and has {held} observations stored: "
                         f"changing its {name} would misread them",
                     )
-        changes = {name: value for name, value in fields.items() if value is not None and getattr(indicator, name) != value}
+        changes = {
+            name: value for name, value in fields.items() if value is not None and getattr(indicator, name) != value
+        }
         if changes and cells.ok:
             for name, value in changes.items():
                 setattr(indicator, name, value)

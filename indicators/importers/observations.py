@@ -16,9 +16,10 @@ def import_observations(text: str, context: ImportContext) -> None:
     if table is None:
         return
     if not (table.has("value") or (table.has("numerator") and table.has("denominator"))):
+        absent = "denominator" if table.has("numerator") else "numerator" if table.has("denominator") else "value"
         context.errors.add(
-            1,
-            "value",
+            table.header_line,
+            absent,
             "",
             "missing column: give numerator and denominator (proportions) or value (ratios and scores)",
         )

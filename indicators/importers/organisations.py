@@ -15,10 +15,10 @@ from ..constants import ImportFormat
 from .base import ImportContext, KeyRegister, create_with_history, update_with_history
 from .reading import (
     ODS_CODE_RE,
+    ErrorList,
     canonical,
     choice_parser,
     csv_records,
-    ErrorList,
     parse_bool,
     parse_date,
     parse_ods_code,
@@ -93,7 +93,7 @@ def infer_kind(name: str) -> str:
             return OrganisationKind.MENTAL_HEALTH
         if says("CARE"):  # "health and care", "Mersey Care", "Pennine Care"; not "healthcare"
             return OrganisationKind.MENTAL_HEALTH_COMMUNITY
-    if says("HOSPITAL", "HOSPITALS"):
+    if says("HOSPITAL", "HOSPITALS", "CHILDREN'S", "WOMEN'S", "CANCER"):
         return OrganisationKind.ACUTE
     if nhs and says("UNIVERSITY") and says("TRUST"):
         return OrganisationKind.ACUTE
@@ -138,6 +138,7 @@ class OrganisationRecord:
     opened: date | None = None
     closed: date | None = None
     successor_code: str = ""
+    has_type_1_department: bool = False  # an A&E file says so: a name that does not say reads as acute
     cells: object = None
 
 
@@ -303,9 +304,7 @@ def organisations_upsert(
     for record in records:
         code = record.icb_code
         if code and code not in in_file and code not in stored and code not in placeholders:
-            placeholders[code] = Organisation(
-                ods_code=code, name=code, kind=OrganisationKind.ICB, region=record.region
-            )
+            placeholders[code] = Organisation(ods_code=code, name=code, kind=OrganisationKind.ICB, region=record.region)
     new_records = [record for record in records if record.code not in stored]
     # Organisations others point at are created first, so most links can be set on creation.
     first = [record for record in new_records if record.code in referenced]
@@ -320,20 +319,19 @@ def organisations_upsert(
             ),
         }
 
-    context.summary.organisations_created += len(placeholders)
-    for group in (first, rest):
-        creating = [*placeholders.values()] + [
-            Organisation(ods_code=r.code, **targets[r.code], **links(r, None)) for r in group
-        ]
-        placeholders = {}
-        if creating:
-            create_with_history(context, creating)
-            ids.update(
-                Organisation.objects.filter(ods_code__in=[org.ods_code for org in creating]).values_list(
-                    "ods_code", "pk"
-                )
-            )
+    def create(organisations: list[Organisation]) -> None:
+        if organisations:
+            create_with_history(context, organisations)
+            codes = [org.ods_code for org in organisations]
+            ids.update(Organisation.objects.filter(ods_code__in=codes).values_list("ods_code", "pk"))
 
+    context.summary.organisations_created += len(placeholders)
+    create(
+        [*placeholders.values()] + [Organisation(ods_code=r.code, **targets[r.code], **links(r, None)) for r in first]
+    )
+    create([Organisation(ods_code=r.code, **targets[r.code], **links(r, None)) for r in rest])
+
+    # Links among the organisations created first could only be set once all of them existed.
     changed = []
     linked_late = {org.ods_code: org for org in Organisation.objects.filter(ods_code__in=[r.code for r in first])}
     for record in first:
@@ -368,6 +366,8 @@ def _merged(record: OrganisationRecord, current: Organisation | None) -> dict:
         kind = current.kind
     else:
         kind = infer_kind(record.name) if record.name else OrganisationKind.OTHER
+        if kind == OrganisationKind.OTHER and record.has_type_1_department:
+            kind = OrganisationKind.ACUTE
     if record.foundation_trust is not None:
         foundation_trust = record.foundation_trust
     elif record.name:

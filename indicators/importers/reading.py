@@ -147,6 +147,7 @@ class Table:
     rows: list[Row]
     columns: set[str]
     labels: dict[str, str]
+    header_line: int | None = None
 
     def has(self, column: str) -> bool:
         return column in self.columns
@@ -167,8 +168,9 @@ def read_table(
     error only when they hold something. Blank lines are ignored, cells are stripped, and cells
     equal to one of `na_values` count as blank.
     """
+    spelled = {canonical(column): column for column in [*required, *optional]}
     required = [canonical(column) for column in required]
-    wanted = set(required) | {canonical(column) for column in optional}
+    wanted = set(spelled)
     na_values = set(na_values)
     errors_before = errors.total
     records = csv_records(text, errors)
@@ -188,13 +190,15 @@ def read_table(
         if not key:
             continue
         if key in positions and key in wanted:
-            errors.add(header_line, name, name, f"the column appears twice (columns {positions[key] + 1} and {position + 1})")
+            errors.add(
+                header_line, name, name, f"the column appears twice (columns {positions[key] + 1} and {position + 1})"
+            )
             continue
         positions.setdefault(key, position)
         labels.setdefault(key, name if names is None else f"{name} (column {position + 1})")
     missing = [column for column in required if column not in positions]
     for column in missing:
-        errors.add(header_line or 1, column, "", f"missing column (the header has: {', '.join(header)})")
+        errors.add(header_line or 1, spelled[column], "", f"missing column (the header has: {', '.join(header)})")
     if errors.total > errors_before:
         return None
     width = max((position for position, name in enumerate(header) if name.strip()), default=-1) + 1
@@ -207,7 +211,8 @@ def read_table(
                 line,
                 labels.get(canonical(first_missing), first_missing),
                 "",
-                f"the row has {len(cells)} fields but the header has {width}: the line is cut short (a truncated file?)",
+                f"the row has {len(cells)} fields but the header has {width}: "
+                "the line is cut short (a truncated file?)",
             )
             continue
         if names is None and len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
@@ -220,7 +225,7 @@ def read_table(
             value = cells[position].strip()
             values[column] = "" if value in na_values else value
         rows.append(Row(line, values, labels))
-    return Table(header=header, rows=rows, columns=set(used), labels=labels)
+    return Table(header=header, rows=rows, columns=set(used), labels=labels, header_line=header_line)
 
 
 class RowCells:

@@ -5,6 +5,8 @@ tasks in-process, so `make run` works on a bare laptop. DATABASE_URL and
 CELERY_BROKER_URL switch to PostgreSQL and a real broker.
 """
 
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -73,7 +75,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'oversight.sqlite3'}"),
+        env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'oversight.sqlite3'}",
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
     )
 }
@@ -82,8 +84,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # when the in-process recompute and a page request overlap.
     DATABASES["default"]["OPTIONS"] = {"timeout": 30}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # A file, not memory, so tests can hand the database to a subprocess (a Celery worker, a killed run).
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_oversight.sqlite3")}
+    # A file, not memory, so tests can hand the database to a subprocess (a Celery worker, a killed run);
+    # one per test process, so two test runs on one machine never share (and lock) a file.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"oversight-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -118,7 +121,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 REST_FRAMEWORK = {
+    # Token first: its authenticate_header makes an unauthenticated request a 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "oversight.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -126,15 +131,44 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "oversight.api.pagination.ApiPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "oversight.api.renderers.CSVRenderer",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "oversight.api.throttling.TokenRateThrottle",
+        "oversight.api.throttling.SessionUserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("API_THROTTLE_TOKEN_RATE", "1200/min"),
+        "user": env_str("API_THROTTLE_USER_RATE", "600/min"),
+    },
+    "EXCEPTION_HANDLER": "oversight.api.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Oversight API",
-    "DESCRIPTION": "NHS trusts in regimes (SMQ, CP, NOF4): organisations, segments, indicators, results.",
+    "DESCRIPTION": (
+        "NHS trusts in regimes (SMQ, CP, NOF4): organisations, segments, indicators, results. "
+        "Authenticate with `Authorization: Bearer <token>` (manage.py issue_token) or a signed-in session. "
+        "Lists take `page`, `page_size` (at most 1000), `ordering` and `format=csv`. "
+        "Errors are JSON: {detail, errors: {field: [messages]}}."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"LeadershipRatingEnum": "trusts.constants.LeadershipRating"},
+    # Swagger UI's assets from the drf-spectacular-sidecar package (so the docs work offline) once
+    # "drf_spectacular_sidecar" is in INSTALLED_APPS; the CDN until then.
+    **(
+        {"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR"}
+        if "drf_spectacular_sidecar" in INSTALLED_APPS
+        else {}
+    ),
 }
 
 # Celery: with no broker configured, tasks run eagerly in-process.

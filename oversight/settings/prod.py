@@ -19,3 +19,5 @@ CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# History is the audit trail: the admin may show it, never revert a record to an old version from it.
+SIMPLE_HISTORY_REVERT_DISABLED = True

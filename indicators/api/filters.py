@@ -1,0 +1,76 @@
+"""API FilterSets for indicators, observations and the computed results."""
+
+import django_filters
+
+from ..constants import Cadence, EffectQuantity, IndicatorKind, RegimeGroup, RunStatus
+from ..models import Alert, ComputationRun, Indicator, Observation, PooledEffect, TrajectoryFit, ZScore
+
+
+class IndicatorFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=IndicatorKind.choices)
+    cadence = django_filters.ChoiceFilter(choices=Cadence.choices)
+    synthetic = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Indicator
+        fields = ["kind", "cadence", "synthetic"]
+
+
+class _OrganisationPeriodFilterSet(django_filters.FilterSet):
+    """Filters shared by per-trust, per-period rows."""
+
+    organisation = django_filters.CharFilter(field_name="organisation__ods_code", lookup_expr="iexact")
+    indicator = django_filters.CharFilter(field_name="indicator__code")
+    period_from = django_filters.DateFilter(field_name="period", lookup_expr="gte")
+    period_to = django_filters.DateFilter(field_name="period", lookup_expr="lte")
+    region = django_filters.CharFilter(field_name="organisation__region")
+
+
+class ObservationFilterSet(_OrganisationPeriodFilterSet):
+    synthetic = django_filters.BooleanFilter(field_name="batch__synthetic")
+
+    class Meta:
+        model = Observation
+        fields = ["organisation", "indicator", "period_from", "period_to", "region", "synthetic"]
+
+
+class ZScoreFilterSet(_OrganisationPeriodFilterSet):
+    class Meta:
+        model = ZScore
+        fields = ["organisation", "indicator", "period_from", "period_to", "region"]
+
+
+class AlertFilterSet(_OrganisationPeriodFilterSet):
+    kind = django_filters.CharFilter()
+
+    class Meta:
+        model = Alert
+        fields = ["organisation", "indicator", "period_from", "period_to", "region", "kind"]
+
+
+class TrajectoryFilterSet(django_filters.FilterSet):
+    organisation = django_filters.CharFilter(field_name="organisation__ods_code", lookup_expr="iexact")
+    indicator = django_filters.CharFilter(field_name="indicator__code")
+    regime_group = django_filters.ChoiceFilter(choices=RegimeGroup.choices)
+
+    class Meta:
+        model = TrajectoryFit
+        fields = ["organisation", "indicator", "regime_group"]
+
+
+class PooledEffectFilterSet(django_filters.FilterSet):
+    indicator = django_filters.CharFilter(field_name="indicator__code")
+    regime_group = django_filters.ChoiceFilter(choices=RegimeGroup.choices)
+    quantity = django_filters.ChoiceFilter(choices=EffectQuantity.choices)
+
+    class Meta:
+        model = PooledEffect
+        fields = ["indicator", "regime_group", "quantity"]
+
+
+class RunFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=RunStatus.choices)
+
+    class Meta:
+        model = ComputationRun
+        fields = ["status"]

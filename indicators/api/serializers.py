@@ -1,0 +1,178 @@
+"""API representations of the indicator catalogue, observations and the stored results.
+
+Observations and z-scores carry `synthetic`: true when the value came from the generated demo set.
+Long lists build their rows directly rather than through a Field object per cell.
+"""
+
+from rest_framework import serializers
+
+from ..models import Alert, ComputationRun, Indicator, Observation, PooledEffect, TrajectoryFit, ZScore
+
+
+def _iso(day):
+    return day.isoformat() if day else None
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Indicator
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "cadence",
+            "polarity",
+            "unit",
+            "description",
+            "source",
+            "pre_window_months",
+            "synthetic",
+        ]
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    organisation = serializers.CharField(source="organisation.ods_code", read_only=True)
+    indicator = serializers.CharField(source="indicator.code", read_only=True)
+    synthetic = serializers.BooleanField(read_only=True, help_text="Generated demo data, not a real value.")
+    batch = serializers.IntegerField(source="batch_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Observation
+        fields = [
+            "id",
+            "organisation",
+            "indicator",
+            "period",
+            "numerator",
+            "denominator",
+            "value",
+            "lower",
+            "upper",
+            "batch",
+            "synthetic",
+        ]
+
+    def to_representation(self, row):
+        return {
+            "id": row.pk,
+            "organisation": row.organisation.ods_code,
+            "indicator": row.indicator.code,
+            "period": _iso(row.period),
+            "numerator": row.numerator,
+            "denominator": row.denominator,
+            "value": row.value,
+            "lower": row.lower,
+            "upper": row.upper,
+            "batch": row.batch_id,
+            "synthetic": bool(getattr(row, "is_synthetic", False)),
+        }
+
+
+class ZScoreSerializer(serializers.ModelSerializer):
+    organisation = serializers.CharField(source="organisation.ods_code", read_only=True)
+    indicator = serializers.CharField(source="indicator.code", read_only=True)
+    synthetic = serializers.BooleanField(read_only=True, help_text="Computed from generated demo data.")
+
+    class Meta:
+        model = ZScore
+        fields = [
+            "id",
+            "organisation",
+            "indicator",
+            "period",
+            "numerator",
+            "denominator",
+            "value",
+            "z",
+            "z_adjusted",
+            "run",
+            "synthetic",
+        ]
+
+    def to_representation(self, row):
+        return {
+            "id": row.pk,
+            "organisation": row.organisation.ods_code,
+            "indicator": row.indicator.code,
+            "period": _iso(row.period),
+            "numerator": row.numerator,
+            "denominator": row.denominator,
+            "value": row.value,
+            "z": row.z,
+            "z_adjusted": row.z_adjusted,
+            "run": row.run_id,
+            "synthetic": bool(getattr(row, "is_synthetic", False)),
+        }
+
+
+class TrajectorySerializer(serializers.ModelSerializer):
+    organisation = serializers.CharField(source="organisation.ods_code", read_only=True)
+    indicator = serializers.CharField(source="indicator.code", read_only=True)
+
+    class Meta:
+        model = TrajectoryFit
+        fields = [
+            "id",
+            "organisation",
+            "indicator",
+            "regime_group",
+            "spell_entered",
+            "spell_exited",
+            "regimes",
+            "method",
+            "n",
+            "n_change_points",
+            "rho",
+            "durbin_watson",
+            "coefficients",
+            "series",
+            "run",
+        ]
+
+
+class PooledEffectSerializer(serializers.ModelSerializer):
+    indicator = serializers.CharField(source="indicator.code", read_only=True)
+
+    class Meta:
+        model = PooledEffect
+        fields = [
+            "id",
+            "indicator",
+            "regime_group",
+            "quantity",
+            "n",
+            "estimate",
+            "se",
+            "ci_low",
+            "ci_high",
+            "tau2",
+            "i2",
+            "fixed_estimate",
+            "run",
+        ]
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    organisation = serializers.CharField(source="organisation.ods_code", read_only=True)
+    indicator = serializers.CharField(source="indicator.code", read_only=True)
+
+    class Meta:
+        model = Alert
+        fields = ["id", "organisation", "indicator", "period", "kind", "statistic", "threshold", "run"]
+
+
+class ComputationRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ComputationRun
+        fields = [
+            "id",
+            "started",
+            "finished",
+            "status",
+            "method_version",
+            "parameters",
+            "counts",
+            "error",
+            "triggered_by",
+        ]

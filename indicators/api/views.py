@@ -1,0 +1,100 @@
+"""API views for the indicator catalogue, observations and the stored results (all read only)."""
+
+from django.db.models import Exists, OuterRef
+from rest_framework import viewsets
+
+from oversight import permissions
+
+from ..models import Alert, ComputationRun, Indicator, Observation, PooledEffect, TrajectoryFit, ZScore
+from . import filters, serializers
+
+
+class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
+    """The indicator catalogue, by code."""
+
+    queryset = Indicator.objects.order_by("code")
+    serializer_class = serializers.IndicatorSerializer
+    filterset_class = filters.IndicatorFilterSet
+    lookup_field = "code"
+    ordering_fields = ["code", "name"]
+
+
+class ObservationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Observed values, one per trust, indicator and period, with their import batch."""
+
+    serializer_class = serializers.ObservationSerializer
+    filterset_class = filters.ObservationFilterSet
+    ordering_fields = ["period", "organisation__ods_code", "indicator__code", "value"]
+
+    def get_queryset(self):
+        return (
+            Observation.objects.select_related("organisation", "indicator")
+            .annotate(is_synthetic=Exists(_synthetic_batches().filter(pk=OuterRef("batch_id"))))
+            .order_by("indicator_id", "period", "organisation_id")
+        )
+
+
+def _synthetic_batches():
+    from ..models import ImportBatch
+
+    return ImportBatch.objects.filter(synthetic=True)
+
+
+class ZScoreViewSet(viewsets.ReadOnlyModelViewSet):
+    """Each trust-period's z-score against the national value, unadjusted and overdispersion-adjusted."""
+
+    serializer_class = serializers.ZScoreSerializer
+    filterset_class = filters.ZScoreFilterSet
+    ordering_fields = ["period", "organisation__ods_code", "indicator__code", "z_adjusted"]
+
+    def get_queryset(self):
+        synthetic_source = Observation.objects.filter(
+            organisation_id=OuterRef("organisation_id"),
+            indicator_id=OuterRef("indicator_id"),
+            period=OuterRef("period"),
+            batch__synthetic=True,
+        )
+        return (
+            ZScore.objects.select_related("organisation", "indicator")
+            .annotate(is_synthetic=Exists(synthetic_source))
+            .order_by("indicator_id", "period", "organisation_id")
+        )
+
+
+class TrajectoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Interrupted-time-series fits per trust and regime spell (spells through CP need confidential access)."""
+
+    serializer_class = serializers.TrajectorySerializer
+    filterset_class = filters.TrajectoryFilterSet
+    ordering_fields = ["spell_entered", "organisation__ods_code", "indicator__code"]
+
+    def get_queryset(self):
+        queryset = TrajectoryFit.objects.select_related("organisation", "indicator").order_by("indicator_id", "pk")
+        return permissions.visible_trajectories(self.request.user, queryset)
+
+
+class PooledEffectViewSet(viewsets.ReadOnlyModelViewSet):
+    """Effects pooled across trusts (Table 23): aggregates, naming no trust."""
+
+    queryset = PooledEffect.objects.select_related("indicator").order_by("indicator__code", "regime_group", "quantity")
+    serializer_class = serializers.PooledEffectSerializer
+    filterset_class = filters.PooledEffectFilterSet
+    ordering_fields = ["indicator__code", "regime_group", "quantity"]
+
+
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+    """Early-warning signals: a trust's CUSUM crossed its threshold in a period."""
+
+    queryset = Alert.objects.select_related("organisation", "indicator").order_by("-period", "pk")
+    serializer_class = serializers.AlertSerializer
+    filterset_class = filters.AlertFilterSet
+    ordering_fields = ["period", "statistic", "organisation__ods_code"]
+
+
+class ComputationRunViewSet(viewsets.ReadOnlyModelViewSet):
+    """Recompute runs: when, which method version, what they wrote."""
+
+    queryset = ComputationRun.objects.order_by("-started")
+    serializer_class = serializers.ComputationRunSerializer
+    filterset_class = filters.RunFilterSet
+    ordering_fields = ["started", "finished"]

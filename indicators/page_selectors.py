@@ -1,0 +1,338 @@
+"""ORM reads behind the pages: each function reads each table once, whatever the number of trusts or periods.
+
+Pages only read the stored results of the newest run (house style: the nightly job fills the
+tables, pages read them). The large JSON columns (`TrajectoryFit.series`, `SpcSummary.points`)
+are deferred unless the page draws that one chart.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Max, Min, OuterRef, Subquery
+
+from trusts.constants import CONFIDENTIAL_REGIMES
+
+from .constants import Cadence, IndicatorKind, Polarity
+from .models import (
+    Alert,
+    ImportBatch,
+    Indicator,
+    NationalValue,
+    Observation,
+    PooledEffect,
+    SpcSummary,
+    TrajectoryFit,
+    ZScore,
+)
+
+BOARD_ALERT_MONTHS = 6  # the board counts alerts fired in the latest six months of data
+Z95, Z998 = 1.959964, 3.090232  # two-sided 95% and 99.8% normal quantiles
+
+
+def add_months(day: date, months: int) -> date:
+    """The first day of the month `months` after `day`'s month."""
+    total = day.year * 12 + day.month - 1 + months
+    return date(total // 12, total % 12 + 1, 1)
+
+
+def data_end() -> date | None:
+    """The latest period with national values among monthly and quarterly indicators."""
+    return (
+        NationalValue.objects.exclude(indicator__cadence=Cadence.ANNUAL).aggregate(last=Max("period"))["last"]
+    )
+
+
+def spell_is_confidential(regimes: str) -> bool:
+    """True when a stored spell ('CP>SMQ') includes a confidential regime."""
+    return any(code in CONFIDENTIAL_REGIMES for code in regimes.split(">"))
+
+
+# --- the national board -------------------------------------------------------------------------
+
+
+@dataclass
+class TrustSignals:
+    """What the stored results say about one trust's direction of travel."""
+
+    spc_improvement: int = 0
+    spc_concern: int = 0
+    its_improving: int = 0
+    its_worsening: int = 0
+    alerts: int = 0
+    alert_indicators: set[str] = field(default_factory=set)
+
+    @property
+    def improving(self) -> int:
+        return self.spc_improvement + self.its_improving
+
+    @property
+    def concerns(self) -> int:
+        return self.spc_concern + self.its_worsening
+
+
+def its_direction(coefficients: dict) -> str | None:
+    """'improving' when the level or slope change at entry is significantly below zero (z: positive = worse).
+
+    'worsening' when one is significantly above zero and none below; None when neither is significant.
+    """
+    below = above = False
+    for quantity in ("level_change", "slope_change_during"):
+        coefficient = coefficients.get(quantity)
+        if not coefficient:
+            continue
+        if coefficient["ci_high"] is not None and coefficient["ci_high"] < 0:
+            below = True
+        if coefficient["ci_low"] is not None and coefficient["ci_low"] > 0:
+            above = True
+    if below and not above:
+        return "improving"
+    if above and not below:
+        return "worsening"
+    return None
+
+
+def board_signals(organisation_ids: list[int]) -> tuple[dict[int, TrustSignals], date | None]:
+    """SPC icons, ITS directions of the open spell and recent alerts per trust; four queries in all."""
+    signals: dict[int, TrustSignals] = defaultdict(TrustSignals)
+    for org, icon, count in (
+        SpcSummary.objects.filter(organisation_id__in=organisation_ids)
+        .values_list("organisation_id", "variation_icon")
+        .annotate(count=Count("id"))
+        .order_by()
+    ):
+        if icon.startswith("improvement"):
+            signals[org].spc_improvement += count
+        elif icon.startswith("concern"):
+            signals[org].spc_concern += count
+    # Neutral indicators (staffing shares) have no better direction, so they cast no vote.
+    for org, coefficients in (
+        TrajectoryFit.objects.filter(organisation_id__in=organisation_ids, spell_exited__isnull=True)
+        .exclude(indicator__polarity=Polarity.NEUTRAL)
+        .values_list("organisation_id", "coefficients")
+    ):
+        direction = its_direction(coefficients)
+        if direction == "improving":
+            signals[org].its_improving += 1
+        elif direction == "worsening":
+            signals[org].its_worsening += 1
+    end = data_end()
+    if end is not None:
+        since = add_months(end, -(BOARD_ALERT_MONTHS - 1))
+        for org, code in Alert.objects.filter(organisation_id__in=organisation_ids, period__gte=since).values_list(
+            "organisation_id", "indicator__code"
+        ):
+            signals[org].alerts += 1
+            signals[org].alert_indicators.add(code)
+    return signals, end
+
+
+# --- the trust page -----------------------------------------------------------------------------
+
+
+@dataclass
+class IndicatorSummary:
+    """One line of the trust page's indicator table."""
+
+    indicator: Indicator
+    latest_period: date | None = None
+    latest_value: float | None = None
+    latest_z: float | None = None
+    spc_icon: str = ""
+    spc_assurance: str = ""
+    level_change: dict | None = None
+    level_change_regimes: str = ""
+
+
+def trust_indicator_summaries(organisation, *, hide_confidential_spells: bool) -> list[IndicatorSummary]:
+    """Latest z_adj, SPC icon and the latest spell's level change for every indicator the trust has data for."""
+    latest_period = (
+        ZScore.objects.filter(organisation=organisation, indicator=OuterRef("indicator"))
+        .order_by("-period")
+        .values("period")[:1]
+    )
+    latest = (
+        ZScore.objects.filter(organisation=organisation, period=Subquery(latest_period))
+        .select_related("indicator")
+        .order_by("indicator__code")
+    )
+    summaries = {
+        row.indicator_id: IndicatorSummary(
+            indicator=row.indicator, latest_period=row.period, latest_value=row.value, latest_z=row.z_adjusted
+        )
+        for row in latest
+    }
+    for spc in SpcSummary.objects.filter(organisation=organisation).only(
+        "indicator_id", "variation_icon", "assurance"
+    ):
+        if spc.indicator_id in summaries:
+            summaries[spc.indicator_id].spc_icon = spc.variation_icon
+            summaries[spc.indicator_id].spc_assurance = spc.assurance
+    fits = TrajectoryFit.objects.filter(organisation=organisation).only(
+        "indicator_id", "regimes", "coefficients", "spell_entered"
+    )
+    for fit in fits.order_by("spell_entered"):  # the latest spell wins
+        if fit.indicator_id in summaries and not (hide_confidential_spells and spell_is_confidential(fit.regimes)):
+            summaries[fit.indicator_id].level_change = fit.coefficients.get("level_change")
+            summaries[fit.indicator_id].level_change_regimes = fit.regimes
+    return list(summaries.values())
+
+
+@dataclass
+class TrustIndicatorCharts:
+    """Everything the trust page draws for one indicator."""
+
+    indicator: Indicator
+    zscores: list[tuple[date, float | None, float | None]]  # period, value, z_adj
+    national: list[tuple[date, float | None]]
+    spc: SpcSummary | None
+    fits: list[TrajectoryFit]
+
+
+def trust_indicator_charts(organisation, indicator: Indicator, *, hide_confidential_spells: bool):
+    """The z-scores, national values, SPC chart and ITS fits of one trust and indicator: four queries."""
+    zscores = list(
+        ZScore.objects.filter(organisation=organisation, indicator=indicator)
+        .order_by("period")
+        .values_list("period", "value", "z_adjusted")
+    )
+    national = list(
+        NationalValue.objects.filter(indicator=indicator).order_by("period").values_list("period", "national")
+    )
+    spc = SpcSummary.objects.filter(organisation=organisation, indicator=indicator).first()
+    fits = [
+        fit
+        for fit in TrajectoryFit.objects.filter(organisation=organisation, indicator=indicator).order_by(
+            "spell_entered"
+        )
+        if not (hide_confidential_spells and spell_is_confidential(fit.regimes))
+    ]
+    return TrustIndicatorCharts(indicator=indicator, zscores=zscores, national=national, spc=spc, fits=fits)
+
+
+# --- the indicator pages ------------------------------------------------------------------------
+
+
+def indicator_catalogue() -> list[dict]:
+    """Every indicator with the span of its national values and the latest number of trusts."""
+    spans = {
+        row["indicator_id"]: row
+        for row in NationalValue.objects.values("indicator_id")
+        .annotate(first=Min("period"), last=Max("period"), periods=Count("id"))
+        .order_by()
+    }
+    latest_trusts = dict(
+        NationalValue.objects.filter(
+            period=Subquery(
+                NationalValue.objects.filter(indicator=OuterRef("indicator"))
+                .order_by("-period")
+                .values("period")[:1]
+            )
+        ).values_list("indicator_id", "n_trusts")
+    )
+    rows = []
+    for indicator in Indicator.objects.order_by("code"):
+        span = spans.get(indicator.pk, {})
+        rows.append(
+            {
+                "indicator": indicator,
+                "first": span.get("first"),
+                "last": span.get("last"),
+                "periods": span.get("periods", 0),
+                "n_trusts": latest_trusts.get(indicator.pk),
+            }
+        )
+    return rows
+
+
+def national_values(indicator) -> list[NationalValue]:
+    return list(NationalValue.objects.filter(indicator=indicator).order_by("period"))
+
+
+def funnel_rows(indicator, period: date) -> list[dict]:
+    """Each trust's value, denominator (expected deaths for SHMI) and z_adj in one period."""
+    rows = list(
+        ZScore.objects.filter(indicator=indicator, period=period)
+        .order_by("organisation__name")
+        .values(
+            "organisation_id",
+            "organisation__ods_code",
+            "organisation__name",
+            "numerator",
+            "denominator",
+            "value",
+            "z_adjusted",
+        )
+    )
+    if indicator.kind == IndicatorKind.RATIO:
+        # A ratio's z-score rows hold no counts; its funnel runs on the expected count, kept on the observation.
+        expected = dict(
+            Observation.objects.filter(indicator=indicator, period=period).values_list(
+                "organisation_id", "denominator"
+            )
+        )
+        for row in rows:
+            row["denominator"] = expected.get(row["organisation_id"])
+    return rows
+
+
+def zscore_spread(indicator) -> list[tuple[date, float]]:
+    """Every (period, z_adj) of an indicator, for percentile bands over time."""
+    return list(
+        ZScore.objects.filter(indicator=indicator, z_adjusted__isnull=False)
+        .order_by("period")
+        .values_list("period", "z_adjusted")
+    )
+
+
+# --- regime analytics ---------------------------------------------------------------------------
+
+
+def pooled_effects(regime_group: str) -> list[PooledEffect]:
+    return list(
+        PooledEffect.objects.filter(regime_group=regime_group).select_related("indicator").order_by("indicator__code")
+    )
+
+
+def trust_fits(indicator, regime_groups: set[str], *, hide_confidential_spells: bool) -> list[TrajectoryFit]:
+    """The per-trust ITS fits of an indicator in some regime groups, without their series."""
+    fits = (
+        TrajectoryFit.objects.filter(indicator=indicator, regime_group__in=regime_groups)
+        .select_related("organisation")
+        .defer("series")
+        .order_by("organisation__name", "spell_entered")
+    )
+    return [fit for fit in fits if not (hide_confidential_spells and spell_is_confidential(fit.regimes))]
+
+
+def indicators_with_fits() -> list[Indicator]:
+    ids = TrajectoryFit.objects.values("indicator_id").distinct()
+    return list(Indicator.objects.filter(pk__in=Subquery(ids)).order_by("code"))
+
+
+# --- early warning ------------------------------------------------------------------------------
+
+
+def zscores_for(organisation_ids: list[int], indicator_ids: list[int]) -> dict[int, dict[int, list]]:
+    """{org: {indicator: [(period, z_adj)]}} for the slipping trusts' signalling indicators, one query."""
+    out: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for org, indicator, period, z in (
+        ZScore.objects.filter(organisation_id__in=organisation_ids, indicator_id__in=indicator_ids)
+        .order_by("organisation_id", "indicator_id", "period")
+        .values_list("organisation_id", "indicator_id", "period", "z_adjusted")
+    ):
+        out[org][indicator].append((period, z))
+    return out
+
+
+def latest_alerts():
+    return Alert.objects.select_related("organisation", "indicator").order_by("-period", "organisation__name")
+
+
+# --- imports ------------------------------------------------------------------------------------
+
+
+def import_history():
+    return ImportBatch.objects.select_related("uploaded_by").order_by("-started")

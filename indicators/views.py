@@ -1,0 +1,468 @@
+"""Indicator pages, regime analytics, early warning and the upload page: they read stored results only."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import numpy as np
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from oversight.permissions import can_see_confidential, is_oversight, visible_episodes
+from oversight.views import with_roles
+from trusts.models import Organisation, RegimeEpisode
+
+from . import charts
+from . import page_selectors as reads
+from .compute import POOL_GROUPS, QUANTITIES
+from .constants import ED_4HR, EffectQuantity, ImportFormat, IndicatorKind, Polarity, RegimeGroup
+from .models import Indicator
+from .services import stored_document
+from .stats.early_warning import cusum
+
+logger = logging.getLogger(__name__)
+PAGE_SIZE = 50
+
+
+def _fmt(value, digits=2) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.{digits}f}".replace("-", "−")
+
+
+def _value_text(value, kind: str) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.2%}" if kind == IndicatorKind.PROPORTION else f"{value:.3f}"
+
+
+# --- indicators ---------------------------------------------------------------------------------
+
+
+def indicator_list(request):
+    """Every indicator with the span of its data."""
+    return render(request, "indicators/indicator_list.html", {"rows": reads.indicator_catalogue()})
+
+
+def _parse_period(text: str) -> date | None:
+    try:
+        year, month = text.split("-")[:2]
+        return date(int(year), int(month), 1)
+    except (ValueError, TypeError):
+        return None
+
+
+def indicator_detail(request, code: str):
+    """Funnel plot for one period, national trend, outliers, and the spread of z_adj over time."""
+    indicator = get_object_or_404(Indicator, code=code)
+    national = reads.national_values(indicator)
+    periods = [row.period for row in national]
+    requested = _parse_period(request.GET.get("period", ""))
+    period = None
+    if periods:
+        period = requested if requested in set(periods) else periods[-1]
+        if request.GET.get("period") and requested not in set(periods):
+            messages.info(request, f"No data for {request.GET['period']}; showing the latest period instead.")
+    context = {"indicator": indicator, "periods": list(reversed(periods)), "period": period}
+    if period is None:
+        return render(request, "indicators/indicator_detail.html", context)
+
+    national_row = next(row for row in national if row.period == period)
+    rows = [
+        {
+            "name": row["organisation__name"],
+            "code": row["organisation__ods_code"],
+            "url": reverse("trust-detail", args=[row["organisation__ods_code"]]),
+            "x": row["denominator"],
+            "y": row["value"],
+            "z_adj": row["z_adjusted"],
+            "value_text": _value_text(row["value"], indicator.kind),
+        }
+        for row in reads.funnel_rows(indicator, period)
+    ]
+    period_label = period.strftime("%b %Y")
+    x_label = "expected deaths" if indicator.kind == IndicatorKind.RATIO else "denominator"
+    has_denominator = indicator.kind != IndicatorKind.SCORE and any(row["x"] for row in rows)
+    if has_denominator:
+        funnel = charts.funnel_figure(
+            rows,
+            kind=indicator.kind,
+            national=national_row.national,
+            tau2=national_row.tau2,
+            period_label=period_label,
+            x_label=x_label,
+        )
+    else:
+        funnel = charts.distribution_figure(rows, national=national_row.national, period_label=period_label)
+    beyond_998 = sorted(
+        (row for row in rows if row["z_adj"] is not None and abs(row["z_adj"]) > charts.Z998),
+        key=lambda row: -abs(row["z_adj"]),
+    )
+    beyond_95 = sorted(
+        (row for row in rows if row["z_adj"] is not None and charts.Z95 < abs(row["z_adj"]) <= charts.Z998),
+        key=lambda row: -abs(row["z_adj"]),
+    )
+    bands = charts.spread_bands(reads.zscore_spread(indicator))
+    worse = sum(1 for row in beyond_95 + beyond_998 if row["z_adj"] > 0)
+    context.update(
+        {
+            "national_row": national_row,
+            "rows": rows,
+            "funnel": funnel,
+            "has_denominator": has_denominator,
+            "funnel_summary": (
+                f"{len(rows)} trusts in {period_label}; national value "
+                f"{_value_text(national_row.national, indicator.kind)}, τ² {_fmt(national_row.tau2, 5)}. "
+                f"{len(beyond_998)} beyond the 99.8% limits and {len(beyond_95)} more beyond the 95% limits "
+                f"(overdispersed), {worse} of them on the worse side."
+            ),
+            "beyond_998": beyond_998,
+            "beyond_95": beyond_95,
+            "trend": charts.national_trend_figure([(row.period, row.national) for row in national], kind=indicator.kind),
+            "trend_summary": (
+                f"National value from {periods[0]:%b %Y} ({_value_text(national[0].national, indicator.kind)}) "
+                f"to {periods[-1]:%b %Y} ({_value_text(national[-1].national, indicator.kind)}), {len(periods)} periods."
+            ),
+            "spread": charts.spread_figure(bands),
+            "spread_summary": _spread_summary(bands),
+        }
+    )
+    return render(request, "indicators/indicator_detail.html", context)
+
+
+def _spread_summary(bands: list[dict]) -> str:
+    if not bands:
+        return "No z-scores."
+    last = bands[-1]
+    return (
+        f"Percentiles of z_adj across trusts in each period. In the latest period ({last['period'][:7]}, "
+        f"{last['n']} trusts) the middle half lies between {_fmt(last['p25'])} and {_fmt(last['p75'])} and "
+        f"90% between {_fmt(last['p5'])} and {_fmt(last['p95'])}; with no unexplained variation 95% would "
+        "lie within ±1.96."
+    )
+
+
+# --- regime analytics ---------------------------------------------------------------------------
+
+GROUP_LABELS = dict(RegimeGroup.choices)
+QUANTITY_LABELS = dict(EffectQuantity.choices)
+CATEGORY_LABELS = {
+    "prolonged_poor_performer": "Prolonged poor performer (≥ 2 years in SMQ, or SMQ re-entry)",
+    "poor_performer": "Poor performer (CP then SMQ)",
+    "shorter_term_cp": "Shorter-term challenged provider (CP < 2 years, never SMQ)",
+    "clear_improver": "Clear improver (exited, later rated good or outstanding, no re-entry)",
+}
+CONFIDENTIAL_CATEGORIES = {"poor_performer", "shorter_term_cp"}
+
+
+def regime_groups_for(user) -> list[str]:
+    """The pooling groups a user may see: CP and SMQ+CP need confidential access."""
+    if can_see_confidential(user):
+        return ["SMQ+CP", "SMQ", "CP", "NOF4"]
+    return ["SMQ", "NOF4"]
+
+
+def _effect_cell(effect, polarity: str) -> dict:
+    if effect is None or effect.estimate is None:
+        return {"n": effect.n if effect else 0, "text": "not estimable", "css": ""}
+    significant = effect.ci_low > 0 or effect.ci_high < 0
+    css = ""
+    if significant and polarity != Polarity.NEUTRAL:
+        css = "better" if effect.ci_high < 0 else "worse"
+    elif significant:
+        css = "changed"
+    return {
+        "n": effect.n,
+        "text": f"{_fmt(effect.estimate, 4)} ({_fmt(effect.ci_low, 4)} to {_fmt(effect.ci_high, 4)})",
+        "css": css,
+        "effect": effect,
+    }
+
+
+def _forest_rows(fits, quantity, confidential_ok) -> list[dict]:
+    rows = []
+    for fit in fits:
+        coefficient = fit.coefficients.get(quantity)
+        if not coefficient:
+            continue
+        label = f"{fit.organisation.ods_code} {fit.organisation.name[:28]}"
+        label += f" · {fit.regimes} {fit.spell_entered:%Y}" if confidential_ok else ""
+        rows.append(
+            {
+                "label": label,
+                "estimate": coefficient["estimate"],
+                "ci_low": coefficient["ci_low"],
+                "ci_high": coefficient["ci_high"],
+                "url": reverse("trust-detail", args=[fit.organisation.ods_code]),
+            }
+        )
+    return rows
+
+
+def regime_analytics(request):
+    """Table 23 (pooled effects), forest plots, time in regime (Tables 22/29), categories, staff survey."""
+    user = with_roles(request.user)
+    confidential_ok = can_see_confidential(user)
+    groups = regime_groups_for(user)
+    group = request.GET.get("regime") or groups[0]
+    if group not in groups:
+        if request.GET.get("regime") in GROUP_LABELS:
+            messages.info(request, "That regime group is not available to you; showing the default.")
+        group = groups[0]
+
+    pooled = reads.pooled_effects(group)
+    table: dict[int, dict] = {}
+    for effect in pooled:
+        row = table.setdefault(effect.indicator_id, {"indicator": effect.indicator, "cells": {}})
+        row["cells"][effect.quantity] = effect
+    table_rows = [
+        {
+            "indicator": row["indicator"],
+            "cells": [_effect_cell(row["cells"].get(quantity), row["indicator"].polarity) for quantity in QUANTITIES],
+        }
+        for row in table.values()
+    ]
+
+    indicators = reads.indicators_with_fits()
+    by_code = {indicator.code: indicator for indicator in indicators}
+    chosen = request.GET.get("indicator") or (ED_4HR if ED_4HR in by_code else next(iter(by_code), None))
+    forest_indicator = by_code.get(chosen)
+    forests = []
+    if forest_indicator:
+        fits = reads.trust_fits(forest_indicator, POOL_GROUPS[group], hide_confidential_spells=not confidential_ok)
+        pooled_here = {e.quantity: e for e in pooled if e.indicator_id == forest_indicator.pk}
+        for quantity in QUANTITIES:
+            rows = _forest_rows(fits, quantity, confidential_ok)
+            effect = pooled_here.get(quantity)
+            pooled_dict = (
+                {"estimate": effect.estimate, "ci_low": effect.ci_low, "ci_high": effect.ci_high, "n": effect.n}
+                if effect and effect.estimate is not None
+                else None
+            )
+            summary = f"{len(rows)} trusts' estimates shown"
+            if pooled_dict:
+                summary += (
+                    f"; pooled (DerSimonian–Laird) {_fmt(effect.estimate, 4)} (95% CI {_fmt(effect.ci_low, 4)} "
+                    f"to {_fmt(effect.ci_high, 4)}), n = {effect.n}, I² {_fmt((effect.i2 or 0) * 100, 0)}%."
+                )
+            else:
+                summary += "; too few trusts to pool."
+            if not confidential_ok and pooled_dict and effect.n > len(rows):
+                summary += " Spells that began on the confidential watch list are pooled but not shown."
+            forests.append(
+                {
+                    "quantity": quantity,
+                    "label": QUANTITY_LABELS[quantity],
+                    "figure": charts.forest_figure(rows, pooled_dict, title=QUANTITY_LABELS[quantity]),
+                    "summary": summary,
+                }
+            )
+
+    context = {
+        "groups": [(code, GROUP_LABELS[code]) for code in groups],
+        "group": group,
+        "group_label": GROUP_LABELS[group],
+        "quantities": [QUANTITY_LABELS[quantity] for quantity in QUANTITIES],
+        "table_rows": table_rows,
+        "indicators": indicators,
+        "forest_indicator": forest_indicator,
+        "forests": forests,
+        "confidential_ok": confidential_ok,
+    }
+    context.update(_time_in_regime_context(confidential_ok))
+    context.update(_categories_context(user, confidential_ok))
+    themes = (stored_document("staff_survey") or {}).get("themes", [])
+    for theme in themes:
+        if theme.get("mean_entry") is not None and theme.get("mean_exit") is not None:
+            theme["difference"] = theme["mean_exit"] - theme["mean_entry"]
+    context["staff_survey"] = themes
+    return render(request, "indicators/regime_analytics.html", context)
+
+
+def _time_in_regime_context(confidential_ok: bool) -> dict:
+    document = stored_document("time_in_regime")
+    if not document:
+        return {"time_in_regime": None}
+    regimes = {
+        code: entry for code, entry in document["regimes"].items() if confidential_ok or code != "CP"
+    }
+    curves = {
+        code: {**entry["curve"], "target_months": entry.get("target_months") or (24 if code == "NOF4" else None)}
+        for code, entry in regimes.items()
+    }
+    summary_parts = []
+    for code, entry in regimes.items():
+        if entry.get("target_months"):
+            summary_parts.append(
+                f"{code}: {entry['n']} episodes, {entry.get('exited_by_target_km', 0):.0%} exited within "
+                f"{entry['target_months']} months (Kaplan–Meier)"
+            )
+        else:
+            summary_parts.append(f"{code}: {entry['n']} episodes, {entry['n_exited']} exited (no fixed target)")
+    context = {
+        "time_in_regime": document,
+        "regime_entries": regimes,
+        "survival_figure": charts.survival_figure(curves),
+        "survival_summary": "; ".join(summary_parts) + f". Censored at {document['cutoff']}; "
+        f"{document['ci_type']} 95% confidence intervals.",
+    }
+    if confidential_ok and "CP" in regimes and regimes["CP"].get("competing"):
+        cp = regimes["CP"]
+        context["competing_figure"] = charts.competing_figure(cp["competing"])
+        context["competing_summary"] = (
+            f"Of {cp['n']} CP episodes, {cp.get('n_escalated', 0)} escalated to SMQ. By 12 months "
+            f"{cp.get('exit_by_target_aj', 0):.0%} had exited and {cp.get('escalated_by_target_aj', 0):.0%} had "
+            "escalated (Aalen–Johansen cumulative incidence, escalation treated as a competing event)."
+        )
+    return context
+
+
+def _categories_context(user, confidential_ok: bool) -> dict:
+    document = stored_document("performance_categories")
+    if not document:
+        return {"categories": None}
+    organisations = document.get("organisations", {})
+    if not confidential_ok:
+        # Count only trusts whose SMQ history the user may see, and none of the CP-defined categories.
+        visible = set(
+            visible_episodes(user, RegimeEpisode.objects.filter(regime__code="SMQ")).values_list(
+                "organisation_id", flat=True
+            )
+        )
+        organisations = {org: cats for org, cats in organisations.items() if int(org) in visible}
+    names = Organisation.objects.in_bulk([int(org) for org in organisations]) if confidential_ok else {}
+    rows = []
+    for key, label in CATEGORY_LABELS.items():
+        if not confidential_ok and key in CONFIDENTIAL_CATEGORIES:
+            continue
+        members = [int(org) for org, cats in organisations.items() if key in cats]
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "count": len(members),
+                "members": sorted((names[org] for org in members if org in names), key=lambda o: o.name),
+            }
+        )
+    return {"categories": rows, "categories_n": len(organisations)}
+
+
+# --- early warning ------------------------------------------------------------------------------
+
+
+def early_warning(request):
+    """Trusts in no regime that are slipping, each with its CUSUM chart, and the latest alerts."""
+    document = stored_document("early_warning") or {}
+    slipping = document.get("slipping", [])
+    k, h = document.get("k", 0.5), document.get("h", 4.389)
+    trust_page = Paginator(slipping, PAGE_SIZE).get_page(request.GET.get("trusts_page"))
+    org_ids = [item["organisation_id"] for item in trust_page]
+    indicator_ids = sorted({i for item in trust_page for i in item["indicator_ids"]})
+    organisations = Organisation.objects.in_bulk(org_ids)
+    indicators = Indicator.objects.in_bulk(indicator_ids)
+    zscores = reads.zscores_for(org_ids, indicator_ids)
+    trusts = []
+    for index, item in enumerate(trust_page):
+        organisation = organisations.get(item["organisation_id"])
+        if organisation is None:
+            continue
+        series = []
+        for indicator_id in item["indicator_ids"]:
+            points = zscores[item["organisation_id"]].get(indicator_id, [])
+            if not points:
+                continue
+            periods = [period for period, _ in points]
+            values = np.array([np.nan if z is None else z for _, z in points], dtype=float)
+            result = cusum(values, k=k, h=h)
+            series.append(
+                {
+                    "label": indicators[indicator_id].code if indicator_id in indicators else str(indicator_id),
+                    "periods": periods,
+                    "statistic": result.statistic.tolist(),
+                    "signals": [periods[i] for i in result.signal_indices],
+                }
+            )
+        names = [indicators[i].name for i in item["indicator_ids"] if i in indicators]
+        trusts.append(
+            {
+                "organisation": organisation,
+                "item": item,
+                "indicators": names,
+                "figure": charts.cusum_figure(series, h=h, title=f"CUSUM of z_adj: {organisation.ods_code}"),
+                "summary": (
+                    f"{organisation.name}: {item['n_indicators']} indicators signalled between "
+                    f"{item['first_period'][:7]} and {item['last_period'][:7]} ({', '.join(names)}). "
+                    f"Lines show the upper CUSUM (k = {k:g}); a triangle marks each crossing of h = {h:g}."
+                ),
+                "open": index < 3,
+            }
+        )
+    alerts = Paginator(reads.latest_alerts(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "indicators/early_warning.html",
+        {"document": document, "trusts": trusts, "trust_page": trust_page, "alerts": alerts, "k": k, "h": h},
+    )
+
+
+# --- imports ------------------------------------------------------------------------------------
+
+UPLOAD_FORMATS = [(value, label) for value, label in ImportFormat.choices if value != ImportFormat.SYNTHETIC]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="File (CSV)")
+    format = forms.ChoiceField(
+        choices=[("", "Detect from the file's header")] + UPLOAD_FORMATS, required=False, label="Format"
+    )
+
+
+def imports(request):
+    """Upload a file for import (oversight staff only), then the import history."""
+    user = with_roles(request.user)
+    if not is_oversight(user):
+        raise PermissionDenied("Only oversight staff may import files.")
+    from .importers import ImportRefused, detect_format, import_file  # the importers load lazily
+    from .tasks import recompute_after_import
+
+    refusal = None
+    status = 200
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            fmt = form.cleaned_data["format"] or detect_format(upload)
+            if not fmt:
+                form.add_error("format", "The file's header matches no known format; choose the format.")
+            else:
+                try:
+                    summary = import_file(fmt, upload, user=user, file_name=upload.name)
+                except ImportRefused as exc:
+                    refusal = {"message": str(exc).splitlines()[0], "errors": exc.errors, "total": exc.total}
+                    status = 422
+                except ValueError as exc:
+                    form.add_error("format", str(exc))
+                except Exception as exc:  # the batch records it; say so rather than a bare 500
+                    logger.exception("import of %s failed", upload.name)
+                    form.add_error(None, f"The import stopped on an unexpected error: {type(exc).__name__}: {exc}")
+                else:
+                    recompute_after_import(triggered_by=f"upload by {user}")
+                    messages.success(
+                        request,
+                        f"Imported {upload.name} as {dict(ImportFormat.choices)[fmt]}: {summary}. "
+                        "Results are being recomputed; pages show the new numbers once the run finishes.",
+                    )
+                    return redirect("imports")
+        if not form.is_valid() and refusal is None:
+            status = 400
+    else:
+        form = UploadForm()
+    history = Paginator(reads.import_history(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "indicators/imports.html", {"form": form, "refusal": refusal, "history": history}, status=status
+    )
