@@ -134,6 +134,27 @@ def _binary_copy_payload(columns: list[np.ndarray], db_types: list[str]) -> byte
     return b"".join(parts)
 
 
+def _insert_many(model, frame: pd.DataFrame, fields, db_columns: str, json_columns: tuple[str, ...]) -> None:
+    """The embedded-database path: one executemany of plain tuples (no model instances)."""
+    columns = []
+    for name in frame.columns:
+        values = frame[name]
+        if name in json_columns:
+            columns.append([json.dumps(value) for value in values])
+        elif pd.api.types.is_datetime64_any_dtype(values.dtype):
+            columns.append([None if stamp is pd.NaT else stamp.date().isoformat() for stamp in values])
+        elif pd.api.types.is_float_dtype(values.dtype):
+            columns.append([value if math.isfinite(value) else None for value in values.tolist()])
+        else:
+            columns.append([_clean(value) for value in values.tolist()])
+    placeholders = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {model._meta.db_table} ({db_columns}) VALUES ({placeholders})",  # noqa: S608
+            list(zip(*columns, strict=True)),
+        )
+
+
 def _write_frame(model, frame: pd.DataFrame, json_columns: tuple[str, ...] = ()) -> None:
     """Insert a frame whose columns are model field names: COPY on PostgreSQL, bulk_create elsewhere.
 
@@ -142,12 +163,11 @@ def _write_frame(model, frame: pd.DataFrame, json_columns: tuple[str, ...] = ())
     """
     if frame.empty:
         return
-    if connection.vendor != "postgresql":
-        records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-        model.objects.bulk_create((model(**record) for record in records), batch_size=2000)
-        return
     fields = [model._meta.get_field(name) for name in frame.columns]
     db_columns = ", ".join(field.column for field in fields)
+    if connection.vendor != "postgresql":
+        _insert_many(model, frame, fields, db_columns, json_columns)
+        return
     db_types = [field.rel_db_type(connection) if field.is_relation else field.db_type(connection) for field in fields]
     db_types = [db_type.split(" CHECK")[0].strip() if db_type else "" for db_type in db_types]
     with connection.cursor() as cursor:
