@@ -48,9 +48,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, seed, no_compute, **options):
         started = time.perf_counter()
-        done = set(
-            ImportBatch.objects.filter(status=BatchStatus.SUCCEEDED).values_list("sha256", flat=True)
-        )
+        done = set(ImportBatch.objects.filter(status=BatchStatus.SUCCEEDED).values_list("sha256", flat=True))
         for fmt, path in BUNDLED:
             if _sha256(path) in done:
                 continue
@@ -75,7 +73,9 @@ class Command(BaseCommand):
     def _demo_accounts(self):
         # The demo director looks after two trusts now in a regime, so their edit rights show.
         open_trusts = list(
-            Organisation.objects.filter(episodes__exited__isnull=True).distinct().order_by("ods_code")[:2]
+            Organisation.objects.filter(episodes__isnull=False, episodes__exited__isnull=True)
+            .distinct()
+            .order_by("ods_code")[:2]
         )
         for username, role, password in DEMO_ACCOUNTS:
             user_create(
@@ -84,7 +84,8 @@ class Command(BaseCommand):
                 password=password,
                 trusts=open_trusts if role == "director" else None,
             )
-        lines = [f"  {role:<10} username {username:<10} password {password}" for username, role, password in
-                 DEMO_ACCOUNTS]
+        lines = [
+            f"  {role:<10} username {username:<10} password {password}" for username, role, password in DEMO_ACCOUNTS
+        ]
         trusts = ", ".join(org.ods_code for org in open_trusts) or "none yet"
         self.stdout.write("Demo logins (local use only):\n" + "\n".join(lines) + f"\n  (director assigned to {trusts})")
