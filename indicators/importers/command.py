@@ -14,10 +14,15 @@ class ImportCommand(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("files" if self.several_files else "file", nargs="+" if self.several_files else None)
         parser.add_argument("--quiet", action="store_true", help="Show no progress bar.")
+        parser.add_argument(
+            "--no-recompute",
+            action="store_true",
+            help="Do not queue a recompute of the results after a successful import (e.g. before more imports).",
+        )
 
     def handle(self, *args, **options):
         files = options["files"] if self.several_files else [options["file"]]
-        refused = []
+        refused, imported = [], []
         for path in files:
             try:
                 summary = import_file(self.format, path, progress=not options["quiet"])
@@ -28,7 +33,15 @@ class ImportCommand(BaseCommand):
                     self.stderr.write(f"{path}: {line}" if self.several_files else line)
                 refused.append(f"{path} ({refusal.total} errors)")
                 continue
+            imported.append(path)
             if options["verbosity"] > 0:
                 self.stdout.write(f"{path}: {summary}" if self.several_files else str(summary))
+        if imported and not options["no_recompute"]:
+            # A run after every import (issue 3): queued on the broker, or run here when there is none.
+            from indicators.tasks import recompute_all
+
+            outcome = recompute_all.delay(triggered_by=f"import {', '.join(map(str, imported))}"[:100])
+            if options["verbosity"] > 0:
+                self.stderr.write(f"recompute queued ({outcome.id})")
         if refused:
             raise CommandError(f"refused, nothing imported from: {', '.join(refused)}")

@@ -5,3 +5,7 @@ from .base import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+
+# Tasks run in-process in tests unless a test sends them to the broker on purpose (the worker
+# test switches this off for itself): nothing stray is left queued for a later worker to take.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -79,8 +79,12 @@ def test_two_runs_never_interleave(two_indicators):
 
 @pytest.mark.celery
 @pytest.mark.skipif(not os.environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL (CI sets Redis)")
-def test_a_real_celery_worker_recomputes_from_the_queue(two_indicators):
+def test_a_real_celery_worker_recomputes_from_the_queue(two_indicators, monkeypatch):
     from indicators.tasks import recompute_all
+    from oversight.celery import app
+
+    monkeypatch.setattr(app.conf, "task_always_eager", False)
+    app.control.purge()  # nothing left over from an earlier run
 
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "oversight", "worker", "--pool=solo", "--concurrency=1",
