@@ -15,6 +15,8 @@ import io
 import json
 import logging
 import math
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -155,7 +157,7 @@ def _insert_many(model, frame: pd.DataFrame, fields, db_columns: str, json_colum
         )
 
 
-def _write_frame(model, frame: pd.DataFrame, json_columns: tuple[str, ...] = ()) -> None:
+def _write_frame(model, frame: pd.DataFrame, json_columns: tuple[str, ...] = (), raw=None) -> None:
     """Insert a frame whose columns are model field names: COPY on PostgreSQL, bulk_create elsewhere.
 
     Numeric and date tables go through binary COPY, the rest (JSON, text) through CSV COPY; the
@@ -170,28 +172,23 @@ def _write_frame(model, frame: pd.DataFrame, json_columns: tuple[str, ...] = ())
         return
     db_types = [field.rel_db_type(connection) if field.is_relation else field.db_type(connection) for field in fields]
     db_types = [db_type.split(" CHECK")[0].strip() if db_type else "" for db_type in db_types]
-    with connection.cursor() as cursor:
-        if all(db_type in BINARY_TYPES for db_type in db_types) and not json_columns:
-            payload = _binary_copy_payload([frame[column].to_numpy() for column in frame.columns], db_types)
-            with cursor.cursor.copy(
-                f"COPY {model._meta.db_table} ({db_columns}) FROM STDIN WITH (FORMAT binary)"
-            ) as copy:
-                copy.write(payload)
-            return
+    binary = all(db_type in BINARY_TYPES for db_type in db_types) and not json_columns
+    if binary:
+        payload = _binary_copy_payload([frame[column].to_numpy() for column in frame.columns], db_types)
+        statement = f"COPY {model._meta.db_table} ({db_columns}) FROM STDIN WITH (FORMAT binary)"
+    else:
         frame = frame.copy()
         for column in json_columns:
             frame[column] = [json.dumps(value) for value in frame[column]]
         buffer = io.StringIO()
         frame.to_csv(buffer, header=False, index=False, na_rep=r"\N", date_format="%Y-%m-%d")
-        with cursor.cursor.copy(
-            f"COPY {model._meta.db_table} ({db_columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-        ) as copy:
-            copy.write(buffer.getvalue())
-
-
-def _json_ready(row: dict) -> dict:
-    """Replace NaN/inf by None so the row can go into a JSON column."""
-    return {key: _clean(value) for key, value in row.items()}
+        payload = buffer.getvalue()
+        statement = f"COPY {model._meta.db_table} ({db_columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    # `raw` is the psycopg connection of the run's transaction, handed to the writer thread
+    # (Django's `connection` is per thread and would open a second, separate transaction there).
+    with (raw or connection.connection).cursor() as cursor:
+        with cursor.copy(statement) as copy:
+            copy.write(payload)
 
 
 def _indicator_meta(indicator: Indicator) -> compute.IndicatorMeta:
@@ -254,6 +251,68 @@ def results_recompute(
     return run
 
 
+class _ResultWriter:
+    """Stores each indicator's results while the next indicator is computed.
+
+    On PostgreSQL a single writer thread COPYs into the run's own transaction (the same
+    psycopg connection, which serialises its use), so the server's index work overlaps the
+    Python statistics; elsewhere it writes inline. An error in the writer is raised in the
+    caller when the block ends, which rolls the whole run back.
+    """
+
+    def __init__(self, run):
+        self.run = run
+        self.seconds = 0.0
+        self.waited = 0.0
+        self.threaded = connection.vendor == "postgresql"
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self):
+        if self.threaded:
+            self._raw = connection.connection
+            self._thread = threading.Thread(target=self._work, name="result-writer", daemon=True)
+            self._thread.start()
+        return self
+
+    def submit(self, indicator, results) -> None:
+        if not self.threaded:
+            clock = time.perf_counter()
+            _store_indicator(self.run, indicator, results)
+            self.seconds += time.perf_counter() - clock
+            return
+        if self._error:
+            raise self._error
+        clock = time.perf_counter()
+        self._queue.put((indicator, results))
+        self.waited += time.perf_counter() - clock
+
+    def _work(self):
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error:
+                continue
+            clock = time.perf_counter()
+            try:
+                _store_indicator(self.run, *item, raw=self._raw)
+            except BaseException as exc:  # noqa: BLE001 — handed to the caller's thread
+                self._error = exc
+            self.seconds += time.perf_counter() - clock
+
+    def __exit__(self, exc_type, exc, traceback):
+        if self._thread:
+            clock = time.perf_counter()
+            self._queue.put(None)
+            self._thread.join()
+            self.waited += time.perf_counter() - clock
+        if self._error and exc is None:
+            raise self._error
+        return False
+
+
 def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     indicators = list(Indicator.objects.order_by("code"))
     if indicator_codes:
@@ -284,31 +343,32 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     survey: dict[str, pd.DataFrame] = {}
     n_charts = 0
     data_end = None
-    for indicator in indicators:
-        frame = by_indicator.get(indicator.pk)
-        if frame is None or frame.empty:
-            continue
-        meta = _indicator_meta(indicator)
-        say(f"{indicator.code}: {len(frame)} observations")
-        clock = time.perf_counter()
-        results = compute.compute_indicator(frame, meta, spells, k=k, h=h)
-        phases["compute"] += time.perf_counter() - clock
-        clock = time.perf_counter()
-        _store_indicator(run, indicator, results)
-        phases["write"] += time.perf_counter() - clock
-        totals["zscores"] += len(results.zscores)
-        totals["national_values"] += len(results.national)
-        totals["trajectories"] += len(results.trajectories)
-        totals["pooled_effects"] += len(results.pooled)
-        totals["spc"] += len(results.spc)
-        totals["alerts"] += len(results.alerts)
-        if meta.cadence != "annual":
-            n_charts += results.zscores["organisation_id"].nunique()
-            all_alerts.append(results.alerts.assign(indicator_id=indicator.pk))
-            last = results.zscores["period"].max().date()
-            data_end = max(data_end, last) if data_end else last
-        if indicator.kind == IndicatorKind.SCORE and indicator.code.startswith("staff_survey"):
-            survey[indicator.code] = results.zscores[["organisation_id", "period", "value"]]
+    with _ResultWriter(run) as writer:
+        for indicator in indicators:
+            frame = by_indicator.pop(indicator.pk, None)
+            if frame is None or frame.empty:
+                continue
+            meta = _indicator_meta(indicator)
+            say(f"{indicator.code}: {len(frame)} observations")
+            clock = time.perf_counter()
+            results = compute.compute_indicator(frame, meta, spells, k=k, h=h)
+            phases["compute"] += time.perf_counter() - clock
+            writer.submit(indicator, results)
+            totals["zscores"] += len(results.zscores)
+            totals["national_values"] += len(results.national)
+            totals["trajectories"] += len(results.trajectories)
+            totals["pooled_effects"] += len(results.pooled)
+            totals["spc"] += len(results.spc)
+            totals["alerts"] += len(results.alerts)
+            if meta.cadence != "annual":
+                n_charts += results.zscores["organisation_id"].nunique()
+                all_alerts.append(results.alerts.assign(indicator_id=indicator.pk))
+                last = results.zscores["period"].max().date()
+                data_end = max(data_end, last) if data_end else last
+            if indicator.kind == IndicatorKind.SCORE and indicator.code.startswith("staff_survey"):
+                survey[indicator.code] = results.zscores[["organisation_id", "period", "value"]]
+    phases["write"] = writer.seconds
+    phases["write_wait"] = writer.waited
     counts.update(totals)
     counts["phase_seconds"] = {name: round(value, 3) for name, value in phases.items()}
 
@@ -323,7 +383,7 @@ def _dates(values) -> np.ndarray:
     return pd.DatetimeIndex(values).to_numpy(dtype="datetime64[D]")
 
 
-def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResults) -> None:
+def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResults, raw=None) -> None:
     national = results.national
     _write_frame(
         NationalValue,
@@ -338,6 +398,7 @@ def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResult
                 "n_trusts": national["n_trusts"].to_numpy(dtype=int),
             }
         ),
+        raw=raw,
     )
     z = results.zscores
     _write_frame(
@@ -355,6 +416,7 @@ def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResult
                 "z_adjusted": z["z_adj"].to_numpy(dtype=float),
             }
         ).replace([np.inf, -np.inf], np.nan),
+        raw=raw,
     )
     if results.trajectories:
         fits = pd.DataFrame(results.trajectories).drop(columns=["window_start"])
@@ -362,15 +424,17 @@ def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResult
             TrajectoryFit,
             fits.assign(run_id=run.pk, indicator_id=indicator.pk),
             json_columns=("coefficients", "series"),
+            raw=raw,
         )
-    PooledEffect.objects.bulk_create(
-        [PooledEffect(run=run, indicator=indicator, **_json_ready(row)) for row in results.pooled]
-    )
+    if results.pooled:
+        pooled = pd.DataFrame(results.pooled).assign(run_id=run.pk, indicator_id=indicator.pk)
+        _write_frame(PooledEffect, pooled, raw=raw)
     if results.spc:
         _write_frame(
             SpcSummary,
             pd.DataFrame(results.spc).assign(run_id=run.pk, indicator_id=indicator.pk),
             json_columns=("points",),
+            raw=raw,
         )
     alerts = results.alerts
     if len(alerts):
@@ -387,6 +451,7 @@ def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResult
                     "threshold": settings.EARLY_WARNING_CUSUM_H,
                 }
             ),
+            raw=raw,
         )
 
 
