@@ -15,10 +15,12 @@ import io
 import json
 import logging
 import math
+import multiprocessing
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -313,6 +315,30 @@ class _ResultWriter:
         return False
 
 
+def _timed_compute(frame, meta, spells, k, h):
+    clock = time.perf_counter()
+    results = compute.compute_indicator(frame, meta, spells, k=k, h=h)
+    return results, time.perf_counter() - clock
+
+
+@contextlib.contextmanager
+def _computed(work, spells, k, h, processes: int):
+    """Yield (indicator, meta, results, seconds) in order, computed here or in forked worker processes.
+
+    The statistics are pure (indicators.compute imports no Django), so with processes > 1 each
+    indicator is computed in a child forked before the writer thread starts; the children never
+    touch the database (they leave through os._exit, so the inherited connection is untouched).
+    A daemonic process (a Celery prefork worker) may not have children: it computes in-process.
+    """
+    if processes <= 1 or len(work) < 2 or multiprocessing.current_process().daemon:
+        yield ((indicator, meta, *_timed_compute(frame, meta, spells, k, h)) for indicator, meta, frame in work)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        futures = [pool.submit(_timed_compute, frame, meta, spells, k, h) for _, meta, frame in work]
+        yield ((indicator, meta, *future.result()) for (indicator, meta, _), future in zip(work, futures, strict=True))
+
+
 def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     indicators = list(Indicator.objects.order_by("code"))
     if indicator_codes:
@@ -343,16 +369,15 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     survey: dict[str, pd.DataFrame] = {}
     n_charts = 0
     data_end = None
-    with _ResultWriter(run) as writer:
-        for indicator in indicators:
-            frame = by_indicator.pop(indicator.pk, None)
-            if frame is None or frame.empty:
-                continue
-            meta = _indicator_meta(indicator)
-            say(f"{indicator.code}: {len(frame)} observations")
-            clock = time.perf_counter()
-            results = compute.compute_indicator(frame, meta, spells, k=k, h=h)
-            phases["compute"] += time.perf_counter() - clock
+    work = []
+    for indicator in indicators:
+        frame = by_indicator.pop(indicator.pk, None)
+        if frame is not None and not frame.empty:
+            work.append((indicator, _indicator_meta(indicator), frame))
+    with _computed(work, spells, k, h, settings.RECOMPUTE_PROCESSES) as computed, _ResultWriter(run) as writer:
+        for indicator, meta, results, seconds in computed:
+            say(f"{indicator.code}: {len(results.zscores)} observations")
+            phases["compute"] += seconds
             writer.submit(indicator, results)
             totals["zscores"] += len(results.zscores)
             totals["national_values"] += len(results.national)

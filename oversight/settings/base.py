@@ -191,6 +191,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Processes computing indicators in parallel during a recompute (the write stays one transaction).
+RECOMPUTE_PROCESSES = env_int("RECOMPUTE_PROCESSES", 1)
+
 # Early-warning CUSUM threshold (methods.md §6): h = 4.389 gives an in-control ARL of ~500 months.
 EARLY_WARNING_CUSUM_H = float(env_str("EARLY_WARNING_CUSUM_H", "4.389"))
 EARLY_WARNING_CUSUM_K = float(env_str("EARLY_WARNING_CUSUM_K", "0.5"))
