@@ -47,10 +47,19 @@ def generate(trusts: int, indicators: int, months: int, spells: int, seed: int =
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
-        for table in ("indicators_zscore", "indicators_nationalvalue", "indicators_trajectoryfit",
-                      "indicators_pooledeffect", "indicators_spcsummary", "indicators_alert",
-                      "indicators_analysisresult", "indicators_observation", "trusts_regimeepisode",
-                      "trusts_historicalregimeepisode", "indicators_computationrun"):
+        for table in (
+            "indicators_zscore",
+            "indicators_nationalvalue",
+            "indicators_trajectoryfit",
+            "indicators_pooledeffect",
+            "indicators_spcsummary",
+            "indicators_alert",
+            "indicators_analysisresult",
+            "indicators_observation",
+            "trusts_regimeepisode",
+            "trusts_historicalregimeepisode",
+            "indicators_computationrun",
+        ):
             cursor.execute(f"DELETE FROM {table}")
     Indicator.objects.all().delete()
     Organisation.objects.filter(ods_code__startswith="B").delete()
@@ -61,8 +70,12 @@ def generate(trusts: int, indicators: int, months: int, spells: int, seed: int =
     )
     kinds = ["proportion"] * (indicators - 2) + ["ratio", "score"]
     catalogue = Indicator.objects.bulk_create(
-        [Indicator(code=f"bench_{j:02d}", name=f"Bench {j}", kind=kinds[j], cadence="monthly",
-                   polarity="lower_is_better") for j in range(indicators)]
+        [
+            Indicator(
+                code=f"bench_{j:02d}", name=f"Bench {j}", kind=kinds[j], cadence="monthly", polarity="lower_is_better"
+            )
+            for j in range(indicators)
+        ]
     )
     start_year, start_month = 2014, 1
     periods = [date(start_year + (start_month - 1 + t) // 12, (start_month - 1 + t) % 12 + 1, 1) for t in range(months)]
@@ -91,7 +104,7 @@ def generate(trusts: int, indicators: int, months: int, spells: int, seed: int =
                 base = rng.uniform(0.05, 0.3)
                 effect = rng.normal(0, 0.2, trusts)
                 size = rng.integers(2000, 20000, trusts)
-                for t, period in enumerate(periods):
+                for period in periods:
                     logit = np.log(base / (1 - base)) + effect + rng.normal(0, 0.05, trusts)
                     p = 1 / (1 + np.exp(-logit))
                     if kind == "proportion":
@@ -103,8 +116,9 @@ def generate(trusts: int, indicators: int, months: int, spells: int, seed: int =
                         shmi = np.exp(rng.normal(effect * 0.3, 0.05))
                         upper = np.exp(1.959964 * np.sqrt(1 / expected + 0.003))
                         for org, value, up in zip(orgs, shmi, upper, strict=True):
-                            copy.write_row((org.pk, indicator.pk, period, None, None, float(value), float(1 / up),
-                                            float(up)))
+                            copy.write_row(
+                                (org.pk, indicator.pk, period, None, None, float(value), float(1 / up), float(up))
+                            )
                     else:
                         scores = 6.5 + effect + rng.normal(0, 0.2, trusts)
                         for org, value in zip(orgs, scores, strict=True):
@@ -132,13 +146,23 @@ def measure(kind: str) -> dict:
         rows = run.counts.get("observations", 0)
         phases = run.counts.get("phase_seconds", {})
     seconds = time.perf_counter() - started
+    # The recompute process's own peak, plus the largest forked compute process's when there are some.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"kind": kind, "seconds": seconds, "rows": rows, "peak_mb": peak_mb, "phases": phases}
+    child_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {
+        "kind": kind,
+        "seconds": seconds,
+        "rows": rows,
+        "peak_mb": peak_mb,
+        "child_peak_mb": child_peak_mb,
+        "phases": phases,
+    }
 
 
-def run_child(kind: str) -> dict:
+def run_child(kind: str, processes: int = 1) -> dict:
+    env = dict(os.environ, RECOMPUTE_PROCESSES=str(processes))
     output = subprocess.run(
-        [sys.executable, __file__, "--measure", kind], capture_output=True, text=True, check=True, cwd=ROOT
+        [sys.executable, __file__, "--measure", kind], capture_output=True, text=True, check=True, cwd=ROOT, env=env
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -151,6 +175,7 @@ def main():
     parser.add_argument("--spells", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--scale", default="1,10", help="comma-separated multiples of --trusts to run")
+    parser.add_argument("--processes", default="1,2", help="comma-separated RECOMPUTE_PROCESSES to measure")
     parser.add_argument("--measure", choices=["floor", "recompute"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -167,34 +192,46 @@ def main():
         trusts = args.trusts * scale
         started = time.perf_counter()
         rows = generate(trusts, args.indicators, args.months, args.spells * scale)
-        print(f"scale {scale}×: generated and loaded {rows:,} observations in {time.perf_counter() - started:.1f} s",
-              flush=True)
+        print(
+            f"scale {scale}×: generated and loaded {rows:,} observations in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
         floor = [run_child("floor") for _ in range(args.repeat)]
-        full = [run_child("recompute") for _ in range(args.repeat)]
-        row = {
-            "scale": scale,
-            "observations": rows,
-            "floor_median_s": statistics.median(m["seconds"] for m in floor),
-            "recompute_median_s": statistics.median(m["seconds"] for m in full),
-            "recompute_runs_s": [round(m["seconds"], 3) for m in full],
-            "recompute_peak_mb": max(m["peak_mb"] for m in full),
-            "phases_median_s": {
-                phase: round(statistics.median(m["phases"][phase] for m in full), 3) for phase in full[0]["phases"]
-            },
-        }
-        row["ratio_to_floor"] = row["recompute_median_s"] / row["floor_median_s"]
-        results.append(row)
-        print(json.dumps(row), flush=True)
+        floor_median = statistics.median(m["seconds"] for m in floor)
+        for processes in [int(p) for p in args.processes.split(",")]:
+            full = [run_child("recompute", processes) for _ in range(args.repeat)]
+            row = {
+                "scale": scale,
+                "processes": processes,
+                "observations": rows,
+                "floor_median_s": floor_median,
+                "recompute_median_s": statistics.median(m["seconds"] for m in full),
+                "recompute_runs_s": [round(m["seconds"], 3) for m in full],
+                "recompute_peak_mb": max(m["peak_mb"] for m in full),
+                "compute_process_peak_mb": max(m["child_peak_mb"] for m in full),
+                "phases_median_s": {
+                    phase: round(statistics.median(m["phases"][phase] for m in full), 3) for phase in full[0]["phases"]
+                },
+            }
+            row["ratio_to_floor"] = row["recompute_median_s"] / row["floor_median_s"]
+            results.append(row)
+            print(json.dumps(row), flush=True)
 
-    print("\nscale  observations  floor(s)  recompute(s)  ratio  peak(MB)")
+    print("\nscale  processes  observations  floor(s)  recompute(s)  ratio  peak(MB)")
     for row in results:
-        print(f"{row['scale']:>4}×  {row['observations']:>12,}  {row['floor_median_s']:>8.2f}  "
-              f"{row['recompute_median_s']:>12.2f}  {row['ratio_to_floor']:>5.2f}  {row['recompute_peak_mb']:>8.0f}")
-    if len(results) > 1:
-        base, big = results[0], results[-1]
-        print(f"time({big['scale']}×)/time({base['scale']}×) = "
-              f"{big['recompute_median_s'] / base['recompute_median_s']:.2f} for "
-              f"{big['observations'] / base['observations']:.1f}× the observations")
+        print(
+            f"{row['scale']:>4}×  {row['processes']:>9}  {row['observations']:>12,}  {row['floor_median_s']:>8.2f}  "
+            f"{row['recompute_median_s']:>12.2f}  {row['ratio_to_floor']:>5.2f}  {row['recompute_peak_mb']:>8.0f}"
+        )
+    for processes in sorted({row["processes"] for row in results}):
+        same = [row for row in results if row["processes"] == processes]
+        if len(same) > 1:
+            base, big = same[0], same[-1]
+            print(
+                f"processes={processes}: time({big['scale']}×)/time({base['scale']}×) = "
+                f"{big['recompute_median_s'] / base['recompute_median_s']:.2f} for "
+                f"{big['observations'] / base['observations']:.1f}× the observations"
+            )
 
 
 def ensure_database(url: str) -> None:
