@@ -54,9 +54,10 @@ def _layout(title: str = "", **extra) -> dict:
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "hovermode": "closest",
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
-        "xaxis": {"gridcolor": "#e8edee", "zeroline": False},
-        "yaxis": {"gridcolor": "#e8edee", "zeroline": False},
+        # Legend at the foot of the figure whatever its height (Plotly grows the margin to fit it).
+        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
+        "xaxis": {"gridcolor": "#e8edee", "zeroline": False, "automargin": True},
+        "yaxis": {"gridcolor": "#e8edee", "zeroline": False, "automargin": True},
         "height": 360,
     }
     for key, value in extra.items():
@@ -86,6 +87,36 @@ def _horizontal(name: str, x0, x1, levels: Sequence[float], **line) -> dict:
 
 def figure(data: list[dict], layout: dict) -> dict:
     return {"data": data, "layout": layout}
+
+
+def _as_date(value) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def with_gaps(points: Sequence[tuple], max_gap_days: int = 100) -> list[tuple]:
+    """(period, value…) rows with a (None, None…) row wherever the data skip a stretch of time.
+
+    Plotly joins consecutive points with a line; a break in the data (A&E 2019–2024, say) must show
+    as a gap, not as a straight line across years. The default allows a quarter's step.
+    """
+    out: list[tuple] = []
+    previous = None
+    for point in points:
+        current = _as_date(point[0])
+        if previous is not None and current is not None and (current - previous).days > max_gap_days:
+            out.append(tuple(None for _ in point))
+        out.append(point)
+        previous = current
+    return out
+
+
+def gap_days(cadence: str) -> int:
+    """The longest step between consecutive periods that is not a gap in the data."""
+    return {"annual": 400, "quarterly": 100}.get(cadence, 40)
 
 
 # --- trust page ----------------------------------------------------------------------------------
@@ -131,8 +162,8 @@ def zscore_figure(
     spells: [{regime, entered, exited}] (shaded); fits: [{label, entered, exited, series}] where
     series is TrajectoryFit.series [{period, z_adj, fitted, counterfactual}].
     """
-    points = [(iso(period), number(z)) for period, z in points]
-    periods = [period for period, _ in points]
+    points = [(iso(period), number(z)) for period, z in with_gaps(list(points), gap_days(cadence))]
+    periods = [period for period, _ in points if period]
     first = periods[0] if periods else None
     last = periods[-1] if periods else None
     data = [
@@ -140,7 +171,7 @@ def zscore_figure(
             "type": "scatter",
             "mode": "lines+markers",
             "name": "z_adj",
-            "x": periods,
+            "x": [period for period, _ in points],
             "y": [z for _, z in points],
             "line": {"color": NHS_BLUE, "width": 1.5},
             "marker": {"size": 4},
@@ -242,11 +273,15 @@ def value_figure(
     *,
     kind: str,
     trust_label: str,
+    cadence: str = "monthly",
     title: str = "Value against the national value",
 ) -> dict:
-    trust_points = list(trust_points)
-    periods = {iso(period) for period, _ in trust_points}
-    national = [(iso(period), number(value)) for period, value in national_points if iso(period) in periods]
+    trust_points = with_gaps(list(trust_points), gap_days(cadence))
+    periods = {iso(period) for period, _ in trust_points if period}
+    national = with_gaps(
+        [(iso(period), number(value)) for period, value in national_points if iso(period) in periods],
+        gap_days(cadence),
+    )
     national_name = "National mean" if kind == "score" else "National value"
     data = [
         {
@@ -292,18 +327,28 @@ def spc_icon_text(icon: str) -> str:
 
 
 def spc_figure(
-    points: list[dict], *, mean, upper, lower, icon: str, trial: bool, kind: str, title: str = "SPC (XmR) chart"
+    points: list[dict],
+    *,
+    mean,
+    upper,
+    lower,
+    icon: str,
+    trial: bool,
+    kind: str,
+    cadence: str = "monthly",
+    title: str = "SPC (XmR) chart",
 ) -> dict:
     """An XmR chart: values, mean, process limits, special-cause points coloured by type."""
     periods = [point["period"] for point in points]
     first, last = (periods[0], periods[-1]) if periods else (None, None)
+    line = with_gaps([(point["period"], number(point["value"])) for point in points], gap_days(cadence))
     data = [
         {
             "type": "scatter",
             "mode": "lines+markers",
             "name": "Value",
-            "x": periods,
-            "y": [number(point["value"]) for point in points],
+            "x": [period for period, _ in line],
+            "y": [value for _, value in line],
             "line": {"color": NHS_GREY, "width": 1.5},
             "marker": {"size": 5, "color": NHS_GREY},
         },
@@ -442,7 +487,10 @@ def funnel_figure(
                 "text": [f"{row['name']} ({row['code']})" for row in chosen],
                 "customdata": [[row["url"], number(row["z_adj"], 3)] for row in chosen],
                 "marker": {"size": 8, "color": colour, "line": {"width": 0.5, "color": "#ffffff"}},
-                "hovertemplate": "%{text}<br>value %{y:" + value_format + "}<br>" + x_label
+                "hovertemplate": "%{text}<br>value %{y:"
+                + value_format
+                + "}<br>"
+                + x_label
                 + " %{x:,.0f}<br>z_adj %{customdata[1]}<extra></extra>",
             }
         )
@@ -465,7 +513,7 @@ def funnel_figure(
     layout = _layout(
         f"Funnel plot, {period_label}",
         height=460,
-        xaxis={"type": "log", "title": {"text": x_label}},
+        xaxis={"type": "log", "title": {"text": x_label}, "dtick": "D2", "tickformat": ",.0f"},
         yaxis={"title": {"text": "value"}, **_value_axis(kind)},
     )
     return figure(data, layout)
@@ -498,8 +546,8 @@ def distribution_figure(rows: list[dict], *, national: float | None, period_labe
     return figure(data, layout)
 
 
-def national_trend_figure(points: Iterable[tuple[date, float | None]], *, kind: str) -> dict:
-    points = list(points)
+def national_trend_figure(points: Iterable[tuple[date, float | None]], *, kind: str, cadence: str = "monthly") -> dict:
+    points = with_gaps(list(points), gap_days(cadence))
     data = [
         {
             "type": "scatter",
@@ -531,27 +579,46 @@ def spread_bands(rows: Iterable[tuple[date, float]]) -> list[dict]:
     return bands
 
 
-def spread_figure(bands: list[dict]) -> dict:
-    """Percentile bands of z_adj across trusts over time (5–95 and 25–75), the median, and ±1.96."""
-    periods = [band["period"] for band in bands]
+def spread_figure(bands: list[dict], *, cadence: str = "monthly") -> dict:
+    """Percentile bands of z_adj across trusts over time (5–95 and 25–75), the median, and ±1.96.
 
-    def line(key):
-        return [number(band[key], 4) for band in bands]
+    Each band is a closed polygon per run of consecutive periods (fill 'toself'), so a break in the
+    data leaves a gap instead of a fill drawn across it.
+    """
+    runs: list[list[dict]] = []
+    for _period, band in with_gaps([(band["period"], band) for band in bands], gap_days(cadence)):
+        if band is None:
+            runs.append([])
+        elif runs:
+            runs[-1].append(band)
+        else:
+            runs.append([band])
 
+    def polygon(low: str, high: str) -> tuple[list, list]:
+        xs, ys = [], []
+        for run in (run for run in runs if run):
+            if xs:
+                xs.append(None)
+                ys.append(None)
+            xs += [band["period"] for band in run] + [band["period"] for band in reversed(run)]
+            ys += [number(band[high], 4) for band in run] + [number(band[low], 4) for band in reversed(run)]
+        return xs, ys
+
+    outer_x, outer_y = polygon("p5", "p95")
+    inner_x, inner_y = polygon("p25", "p75")
+    median = with_gaps([(band["period"], number(band["p50"], 4)) for band in bands], gap_days(cadence))
     data = [
-        {"type": "scatter", "mode": "lines", "name": "5th percentile", "x": periods, "y": line("p5"),
-         "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip"},
-        {"type": "scatter", "mode": "lines", "name": "5th–95th percentile", "x": periods, "y": line("p95"),
-         "fill": "tonexty", "fillcolor": "rgba(0,94,184,0.15)", "line": {"width": 0}},
-        {"type": "scatter", "mode": "lines", "name": "25th percentile", "x": periods, "y": line("p25"),
-         "line": {"width": 0}, "showlegend": False, "hoverinfo": "skip"},
-        {"type": "scatter", "mode": "lines", "name": "25th–75th percentile", "x": periods, "y": line("p75"),
-         "fill": "tonexty", "fillcolor": "rgba(0,94,184,0.30)", "line": {"width": 0}},
-        {"type": "scatter", "mode": "lines", "name": "Median z_adj", "x": periods, "y": line("p50"),
-         "line": {"color": NHS_DARK_BLUE, "width": 2}},
+        {"type": "scatter", "mode": "lines", "name": "5th–95th percentile", "x": outer_x, "y": outer_y,
+         "fill": "toself", "fillcolor": "rgba(0,94,184,0.15)", "line": {"width": 0}, "hoverinfo": "skip"},
+        {"type": "scatter", "mode": "lines", "name": "25th–75th percentile", "x": inner_x, "y": inner_y,
+         "fill": "toself", "fillcolor": "rgba(0,94,184,0.30)", "line": {"width": 0}, "hoverinfo": "skip"},
+        {"type": "scatter", "mode": "lines", "name": "Median z_adj", "x": [p for p, _ in median],
+         "y": [v for _, v in median], "line": {"color": NHS_DARK_BLUE, "width": 2}},
     ]  # fmt: skip
-    if periods:
-        data.append(_horizontal("±1.96", periods[0], periods[-1], [Z95, -Z95], color=NHS_ORANGE, dash="dash"))
+    if bands:
+        data.append(
+            _horizontal("±1.96", bands[0]["period"], bands[-1]["period"], [Z95, -Z95], color=NHS_ORANGE, dash="dash")
+        )
     layout = _layout(
         "Spread of z_adj across trusts", xaxis={"type": "date"}, yaxis={"title": {"text": "z_adj"}}, hovermode="x"
     )
@@ -574,7 +641,7 @@ def forest_figure(trusts: list[dict], pooled: dict | None, *, title: str) -> dic
             "name": "Trust estimate (95% CI)",
             "x": [number(row["estimate"]) for row in trusts],
             "y": positions,
-            "text": [row["label"] for row in trusts],
+            "text": [row.get("hover", row["label"]) for row in trusts],
             "customdata": [row.get("url") for row in trusts],
             "error_x": {
                 "type": "data",
@@ -618,7 +685,7 @@ def forest_figure(trusts: list[dict], pooled: dict | None, *, title: str) -> dic
         height=max(220, 110 + 17 * (len(trusts) + 2)),
         shapes=shapes,
         yaxis={"tickvals": tickvals, "ticktext": ticks, "automargin": True, "range": [-2, len(trusts) + 1]},
-        xaxis={"title": {"text": "coefficient on z_adj (negative = improvement)"}},
+        xaxis={"title": {"text": "coefficient on z_adj (negative = better)"}},
         showlegend=True,
     )
     return figure(data, layout)
@@ -704,13 +771,15 @@ def cusum_figure(series: list[dict], *, h: float, title: str = "CUSUM of z_adj")
         if periods:
             first = min(first or periods[0], periods[0])
             last = max(last or periods[-1], periods[-1])
+        # A quarter's step is no gap (quarterly indicators); a longer break in the data is.
+        points = with_gaps(list(zip(periods, (number(v, 4) for v in line["statistic"]), strict=True)))
         data.append(
             {
                 "type": "scatter",
                 "mode": "lines",
                 "name": line["label"],
-                "x": periods,
-                "y": [number(v, 4) for v in line["statistic"]],
+                "x": [period for period, _ in points],
+                "y": [value for _, value in points],
                 "line": {"color": colour, "width": 1.6},
                 "legendgroup": line["label"],
             }

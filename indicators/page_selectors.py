@@ -40,9 +40,7 @@ def add_months(day: date, months: int) -> date:
 
 def data_end() -> date | None:
     """The latest period with national values among monthly and quarterly indicators."""
-    return (
-        NationalValue.objects.exclude(indicator__cadence=Cadence.ANNUAL).aggregate(last=Max("period"))["last"]
-    )
+    return NationalValue.objects.exclude(indicator__cadence=Cadence.ANNUAL).aggregate(last=Max("period"))["last"]
 
 
 def spell_is_confidential(regimes: str) -> bool:
@@ -164,9 +162,7 @@ def trust_indicator_summaries(organisation, *, hide_confidential_spells: bool) -
         )
         for row in latest
     }
-    for spc in SpcSummary.objects.filter(organisation=organisation).only(
-        "indicator_id", "variation_icon", "assurance"
-    ):
+    for spc in SpcSummary.objects.filter(organisation=organisation).only("indicator_id", "variation_icon", "assurance"):
         if spc.indicator_id in summaries:
             summaries[spc.indicator_id].spc_icon = spc.variation_icon
             summaries[spc.indicator_id].spc_assurance = spc.assurance
@@ -226,9 +222,7 @@ def indicator_catalogue() -> list[dict]:
     latest_trusts = dict(
         NationalValue.objects.filter(
             period=Subquery(
-                NationalValue.objects.filter(indicator=OuterRef("indicator"))
-                .order_by("-period")
-                .values("period")[:1]
+                NationalValue.objects.filter(indicator=OuterRef("indicator")).order_by("-period").values("period")[:1]
             )
         ).values_list("indicator_id", "n_trusts")
     )
@@ -268,13 +262,15 @@ def funnel_rows(indicator, period: date) -> list[dict]:
     )
     if indicator.kind == IndicatorKind.RATIO:
         # A ratio's z-score rows hold no counts; its funnel runs on the expected count, kept on the observation.
-        expected = dict(
-            Observation.objects.filter(indicator=indicator, period=period).values_list(
-                "organisation_id", "denominator"
+        # Its published upper limit, when there is one, says how much overdispersion the publisher allowed.
+        observed = {
+            org: (expected, upper)
+            for org, expected, upper in Observation.objects.filter(indicator=indicator, period=period).values_list(
+                "organisation_id", "denominator", "upper"
             )
-        )
+        }
         for row in rows:
-            row["denominator"] = expected.get(row["organisation_id"])
+            row["denominator"], row["upper"] = observed.get(row["organisation_id"], (None, None))
     return rows
 
 

@@ -27,6 +27,7 @@ from .stats.early_warning import cusum
 
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 50
+CUSUM_SHOWN_PERIODS = 36  # the early-warning charts show each CUSUM's latest three years
 
 
 def _fmt(value, digits=2) -> str:
@@ -39,6 +40,12 @@ def _value_text(value, kind: str) -> str:
     if value is None:
         return "–"
     return f"{value:.2%}" if kind == IndicatorKind.PROPORTION else f"{value:.3f}"
+
+
+def _p_text(p) -> str:
+    if p is None:
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 # --- indicators ---------------------------------------------------------------------------------
@@ -82,10 +89,15 @@ def indicator_detail(request, code: str):
             "y": row["value"],
             "z_adj": row["z_adjusted"],
             "value_text": _value_text(row["value"], indicator.kind),
+            "upper": row.get("upper"),
         }
         for row in reads.funnel_rows(indicator, period)
     ]
-    period_label = period.strftime("%b %Y")
+    tau2, tau2_source = national_row.tau2, "the period's overdispersion"
+    if indicator.kind == IndicatorKind.RATIO and tau2 is None:
+        tau2 = implied_tau2(rows)
+        tau2_source = "the overdispersion implied by the published limits (median across trusts)"
+    period_label = period.strftime("%Y" if indicator.cadence == "annual" else "%b %Y")
     x_label = "expected deaths" if indicator.kind == IndicatorKind.RATIO else "denominator"
     has_denominator = indicator.kind != IndicatorKind.SCORE and any(row["x"] for row in rows)
     if has_denominator:
@@ -93,7 +105,7 @@ def indicator_detail(request, code: str):
             rows,
             kind=indicator.kind,
             national=national_row.national,
-            tau2=national_row.tau2,
+            tau2=tau2,
             period_label=period_label,
             x_label=x_label,
         )
@@ -108,31 +120,56 @@ def indicator_detail(request, code: str):
         key=lambda row: -abs(row["z_adj"]),
     )
     bands = charts.spread_bands(reads.zscore_spread(indicator))
-    worse = sum(1 for row in beyond_95 + beyond_998 if row["z_adj"] > 0)
     context.update(
         {
             "national_row": national_row,
             "rows": rows,
             "funnel": funnel,
             "has_denominator": has_denominator,
-            "funnel_summary": (
-                f"{len(rows)} trusts in {period_label}; national value "
-                f"{_value_text(national_row.national, indicator.kind)}, τ² {_fmt(national_row.tau2, 5)}. "
-                f"{len(beyond_998)} beyond the 99.8% limits and {len(beyond_95)} more beyond the 95% limits "
-                f"(overdispersed), {worse} of them on the worse side."
+            "tau2_source": tau2_source,
+            "funnel_summary": _funnel_summary(
+                rows, period_label, indicator, national_row, tau2, tau2_source, beyond_998, beyond_95, has_denominator
             ),
             "beyond_998": beyond_998,
             "beyond_95": beyond_95,
-            "trend": charts.national_trend_figure([(row.period, row.national) for row in national], kind=indicator.kind),
+            "trend": charts.national_trend_figure(
+                [(row.period, row.national) for row in national], kind=indicator.kind, cadence=indicator.cadence
+            ),
             "trend_summary": (
                 f"National value from {periods[0]:%b %Y} ({_value_text(national[0].national, indicator.kind)}) "
-                f"to {periods[-1]:%b %Y} ({_value_text(national[-1].national, indicator.kind)}), {len(periods)} periods."
+                f"to {periods[-1]:%b %Y} ({_value_text(national[-1].national, indicator.kind)}), "
+                f"{len(periods)} periods."
             ),
-            "spread": charts.spread_figure(bands),
+            "spread": charts.spread_figure(bands, cadence=indicator.cadence),
             "spread_summary": _spread_summary(bands),
         }
     )
     return render(request, "indicators/indicator_detail.html", context)
+
+
+def _funnel_summary(rows, period_label, indicator, national_row, tau2, tau2_source, beyond_998, beyond_95, funnel):
+    worse = sum(1 for row in beyond_95 + beyond_998 if row["z_adj"] > 0)
+    national = _value_text(national_row.national, indicator.kind)
+    outliers = (
+        f"{len(beyond_998)} trusts have |z_adj| above 3.09 and {len(beyond_95)} more above 1.96, "
+        f"{worse} of them on the worse side."
+    )
+    if not funnel:
+        return f"{len(rows)} trusts in {period_label}, in rank order of value; national mean {national}. {outliers}"
+    return (
+        f"{len(rows)} trusts in {period_label}; national value {national}; the limits use τ² {_fmt(tau2, 5)}, "
+        f"{tau2_source}. {outliers}"
+    )
+
+
+def implied_tau2(rows: list[dict]) -> float | None:
+    """τ² of a ratio's published 95% limits: u = exp(1.96·√(1/E + τ²)) solved per trust, median taken."""
+    values = [
+        (np.log(row["upper"]) / charts.Z95) ** 2 - 1.0 / row["x"]
+        for row in rows
+        if row.get("upper") and row["upper"] > 1 and row.get("x") and row["x"] > 0
+    ]
+    return max(0.0, float(np.median(values))) if values else None
 
 
 def _spread_summary(bands: list[dict]) -> str:
@@ -190,11 +227,13 @@ def _forest_rows(fits, quantity, confidential_ok) -> list[dict]:
         coefficient = fit.coefficients.get(quantity)
         if not coefficient:
             continue
-        label = f"{fit.organisation.ods_code} {fit.organisation.name[:28]}"
+        # A short tick label (the plot needs the width); the trust's name is in the hover text.
+        label = fit.organisation.ods_code
         label += f" · {fit.regimes} {fit.spell_entered:%Y}" if confidential_ok else ""
         rows.append(
             {
                 "label": label,
+                "hover": f"{fit.organisation.name} ({label})",
                 "estimate": coefficient["estimate"],
                 "ci_low": coefficient["ci_low"],
                 "ci_high": coefficient["ci_high"],
@@ -220,12 +259,14 @@ def regime_analytics(request):
     for effect in pooled:
         row = table.setdefault(effect.indicator_id, {"indicator": effect.indicator, "cells": {}})
         row["cells"][effect.quantity] = effect
+    # Annual indicators (the staff survey) have no interrupted time series: no row, a note instead.
     table_rows = [
         {
             "indicator": row["indicator"],
             "cells": [_effect_cell(row["cells"].get(quantity), row["indicator"].polarity) for quantity in QUANTITIES],
         }
         for row in table.values()
+        if any(effect.n for effect in row["cells"].values())
     ]
 
     indicators = reads.indicators_with_fits()
@@ -280,6 +321,9 @@ def regime_analytics(request):
     for theme in themes:
         if theme.get("mean_entry") is not None and theme.get("mean_exit") is not None:
             theme["difference"] = theme["mean_exit"] - theme["mean_entry"]
+        theme["p_text"] = _p_text(theme.get("p_value"))
+        if theme.get("bottom_quartile"):
+            theme["bottom_quartile"]["p_text"] = _p_text(theme["bottom_quartile"].get("p_value"))
     context["staff_survey"] = themes
     return render(request, "indicators/regime_analytics.html", context)
 
@@ -288,9 +332,7 @@ def _time_in_regime_context(confidential_ok: bool) -> dict:
     document = stored_document("time_in_regime")
     if not document:
         return {"time_in_regime": None}
-    regimes = {
-        code: entry for code, entry in document["regimes"].items() if confidential_ok or code != "CP"
-    }
+    regimes = {code: entry for code, entry in document["regimes"].items() if confidential_ok or code != "CP"}
     curves = {
         code: {**entry["curve"], "target_months": entry.get("target_months") or (24 if code == "NOF4" else None)}
         for code, entry in regimes.items()
@@ -379,12 +421,14 @@ def early_warning(request):
             periods = [period for period, _ in points]
             values = np.array([np.nan if z is None else z for _, z in points], dtype=float)
             result = cusum(values, k=k, h=h)
+            # The CUSUM runs over the whole history (its state carries), the chart shows the recent part.
+            shown = slice(-CUSUM_SHOWN_PERIODS, None)
             series.append(
                 {
                     "label": indicators[indicator_id].code if indicator_id in indicators else str(indicator_id),
-                    "periods": periods,
-                    "statistic": result.statistic.tolist(),
-                    "signals": [periods[i] for i in result.signal_indices],
+                    "periods": periods[shown],
+                    "statistic": result.statistic[shown].tolist(),
+                    "signals": [periods[i] for i in result.signal_indices if i >= len(periods) - CUSUM_SHOWN_PERIODS],
                 }
             )
         names = [indicators[i].name for i in item["indicator_ids"] if i in indicators]
@@ -397,7 +441,8 @@ def early_warning(request):
                 "summary": (
                     f"{organisation.name}: {item['n_indicators']} indicators signalled between "
                     f"{item['first_period'][:7]} and {item['last_period'][:7]} ({', '.join(names)}). "
-                    f"Lines show the upper CUSUM (k = {k:g}); a triangle marks each crossing of h = {h:g}."
+                    f"Lines show the upper CUSUM (k = {k:g}) over the latest {CUSUM_SHOWN_PERIODS} periods of each "
+                    f"indicator; a triangle marks each crossing of h = {h:g}, after which the CUSUM restarts at 0."
                 ),
                 "open": index < 3,
             }

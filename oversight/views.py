@@ -1,13 +1,45 @@
 """Pages that span apps: the national board, the about page, and the login view."""
 
+import csv
+import io
+from datetime import date
+
 from django.contrib.auth.views import LoginView
 from django.core.cache import cache
+from django.db.models import prefetch_related_objects
+from django.http import HttpResponse
 from django.shortcuts import render
+from openpyxl import Workbook
 
-from trusts.selectors import board_rows
+from trusts.filters import EpisodeFilterSet
+from trusts.selectors import (
+    BOARD_EXPORT_COLUMNS,
+    BOARD_SORTS,
+    EXIT_LIKELIHOOD_RULE,
+    PLANNING_HORIZON_MONTHS,
+    SIGNALS_RULE,
+    board_export_values,
+    board_rows,
+    open_episodes,
+)
 
 LOGIN_FAILURE_LIMIT = 10
 LOGIN_FAILURE_WINDOW = 15 * 60
+BOARD_FILTER_FIELDS = ("region", "regime", "kind")
+BOARD_COLUMNS = [
+    ("trust", "Trust"),
+    ("light", "Likelihood of exit"),
+    ("regime", "Regime"),
+    ("entered", "Entered"),
+    ("months", "Months in"),
+    ("target", "Exit target (months)"),
+    ("route", "Route"),
+    ("director", "Improvement director"),
+    ("segment", "Segment"),
+    ("direction", "Direction of travel"),
+    ("alerts", "Open alerts"),
+    ("region", "Region"),
+]
 
 
 class ThrottledLoginView(LoginView):
@@ -32,9 +64,90 @@ class ThrottledLoginView(LoginView):
         return super().form_invalid(form)
 
 
+def with_roles(user):
+    """Load the user's groups once, so the permission checks of one page share a single query."""
+    if user.is_authenticated:
+        prefetch_related_objects([user], "groups")
+    return user
+
+
 def board(request):
-    """The national board: every trust now in a regime, with how it is doing."""
-    return render(request, "oversight/board.html", {"rows": board_rows(request.user)})
+    """The national board: every trust now in a regime, with how it is doing; CSV/XLSX of the rows shown."""
+    user = with_roles(request.user)
+    # An invalid choice (a regime the user may not pick) is ignored, never widened: the queryset is
+    # already narrowed to the episodes the user may see.
+    filterset = EpisodeFilterSet(request.GET, queryset=open_episodes(user), request=request)
+    episodes = filterset.qs
+    sort = request.GET.get("sort", "")
+    if sort.lstrip("-") not in BOARD_SORTS:
+        sort = ""
+    rows = board_rows(user, episodes=episodes, sort=sort)
+    export = request.GET.get("export")
+    if export == "csv":
+        return _board_csv(rows)
+    if export == "xlsx":
+        return _board_xlsx(rows)
+    columns = [
+        {
+            "key": key,
+            "label": label,
+            "sorted": "ascending" if sort == key else "descending" if sort == f"-{key}" else "",
+            "next": f"-{key}" if sort == key else key,
+        }
+        for key, label in BOARD_COLUMNS
+    ]
+    counts = {light: sum(1 for row in rows if row.light == light) for light in ("green", "amber", "red")}
+    sort_text = ""
+    if sort:
+        direction = "descending" if sort.startswith("-") else "ascending"
+        sort_text = f"{dict(BOARD_COLUMNS).get(sort.lstrip('-'), sort.lstrip('-')).lower()}, {direction}"
+    return render(
+        request,
+        "oversight/board.html",
+        {
+            "rows": rows,
+            "columns": columns,
+            "filter_form": filterset.form,
+            "filter_fields": [filterset.form[name] for name in BOARD_FILTER_FIELDS],
+            "filtered": any(request.GET.get(name) for name in BOARD_FILTER_FIELDS),
+            "sort": sort,
+            "sort_text": sort_text,
+            "rule": EXIT_LIKELIHOOD_RULE,
+            "signals_rule": SIGNALS_RULE,
+            "planning_horizon": PLANNING_HORIZON_MONTHS,
+            "light_counts": counts,
+        },
+    )
+
+
+def _export_name(extension: str) -> str:
+    return f"national-board-{date.today().isoformat()}.{extension}"
+
+
+def _board_csv(rows) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(BOARD_EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([value.isoformat() if isinstance(value, date) else value for value in board_export_values(row)])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
+    return response
+
+
+def _board_xlsx(rows) -> HttpResponse:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("National board")
+    sheet.append(BOARD_EXPORT_COLUMNS)
+    for row in rows:
+        sheet.append(board_export_values(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_export_name("xlsx")}"'
+    return response
 
 
 def about(request):

@@ -1,3 +1,11 @@
-"""URL patterns (filled in as the pages, records and API land)."""
+"""Organisation pages: the list, the header search and the trust page."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("trusts/", views.trust_list, name="trust-list"),
+    path("trusts/<str:ods_code>/", views.trust_detail, name="trust-detail"),
+    path("search/", views.search, name="search"),
+]

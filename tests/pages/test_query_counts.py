@@ -1,0 +1,37 @@
+"""The board and the trust page read each table once: their query counts do not grow with trusts or periods."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from indicators.services import results_recompute
+from tests.pages.world import build_world
+
+pytestmark = pytest.mark.django_db
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("persona", ["alice", "carol"])
+def test_query_counts_are_the_same_for_5_trusts_by_24_months_and_20_by_60(persona, request, login):
+    client = login(request.getfixturevalue(persona))
+    small = build_world(5, 24, prefix="A", start=date(2015, 1, 1))
+    results_recompute(triggered_by="test")
+    small_board = queries(client, "/")
+    small_trust = queries(client, f"/trusts/{small.orgs[0].ods_code}/")
+    small_filtered = queries(client, "/?region=Y56&sort=-months")
+
+    big = build_world(20, 60, prefix="B", start=date(2013, 1, 1), indicators=small.indicators)
+    results_recompute(triggered_by="test")
+    assert queries(client, "/") == small_board
+    assert queries(client, f"/trusts/{big.orgs[0].ods_code}/") == small_trust
+    assert queries(client, "/?region=Y56&sort=-months") == small_filtered
+    # And they stay small in absolute terms.
+    assert small_board <= 16 and small_trust <= 24

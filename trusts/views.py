@@ -1,0 +1,331 @@
+"""Organisation pages: the list with filters, the header search, and the trust page."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import date
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+
+from indicators import charts
+from indicators.constants import ED_4HR
+from indicators.page_selectors import trust_indicator_charts, trust_indicator_summaries
+from oversight.permissions import (
+    assigned_organisation_ids,
+    can_approve,
+    can_edit_trust_records,
+    can_see_confidential,
+    can_see_episode_details,
+)
+from oversight.views import with_roles
+
+from .constants import Comparator, CriterionTheme
+from .filters import OrganisationFilterSet
+from .models import Organisation
+from .selectors import (
+    current_regimes,
+    latest_published_segments,
+    organisation_list,
+    search_organisations,
+    trust_profile,
+)
+
+PAGE_SIZE = 50
+QUANTITY_LABELS = {
+    "pre_slope": "Pre-entry slope (against national)",
+    "level_change": "Level change at entry",
+    "slope_change_during": "Change in slope during the regime",
+    "slope_change_after": "Change in slope after exit",
+}
+
+
+def _page(request, items, name="page"):
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get(name))
+
+
+def trust_list(request):
+    """Every organisation, filtered by name/code, region, kind and current regime; 50 a page."""
+    user = with_roles(request.user)
+    filterset = OrganisationFilterSet(request.GET, queryset=organisation_list(), request=request)
+    page = _page(request, filterset.qs)
+    _annotate_page(user, page, with_segments=True)
+    return render(
+        request,
+        "trusts/trust_list.html",
+        {"filter_form": filterset.form, "page": page, "segments": True, "filtered": filterset.form.has_changed()},
+    )
+
+
+def _annotate_page(user, page, *, with_segments: bool) -> None:
+    """Give each organisation on the page its open visible episodes (and latest segment): one query each."""
+    ids = [organisation.pk for organisation in page]
+    regimes = current_regimes(user, ids)
+    segments = latest_published_segments(ids) if with_segments else {}
+    for organisation in page:
+        organisation.current_episodes = regimes.get(organisation.pk, [])
+        organisation.latest_segment = segments.get(organisation.pk)
+
+
+def search(request):
+    """The header search: an exact ODS code opens the trust; anything else lists matches, 50 a page."""
+    user = with_roles(request.user)
+    text = request.GET.get("q", "").strip()
+    if text:
+        exact = Organisation.objects.filter(ods_code__iexact=text).only("ods_code").first()
+        if exact:
+            return redirect("trust-detail", ods_code=exact.ods_code)
+    page = _page(request, search_organisations(text) if text else Organisation.objects.none())
+    _annotate_page(user, page, with_segments=False)
+    return render(request, "trusts/search.html", {"q": text, "page": page, "segments": None})
+
+
+# --- the trust page -----------------------------------------------------------------------------
+
+
+def _fmt(value, digits=2) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.{digits}f}".replace("-", "−")
+
+
+def _coefficient_text(coefficient: dict | None, digits=2) -> str:
+    if not coefficient:
+        return "not estimated"
+    return (
+        f"{_fmt(coefficient['estimate'], digits)} (95% CI {_fmt(coefficient['ci_low'], digits)} "
+        f"to {_fmt(coefficient['ci_high'], digits)})"
+    )
+
+
+def _z_band(z) -> str:
+    if z is None:
+        return "no z-score"
+    if abs(z) > charts.Z998:
+        return "beyond the 99.8% limits"
+    if abs(z) > charts.Z95:
+        return "beyond the 95% limits"
+    return "within 95% limits"
+
+
+def _timeline(profile, today: date) -> dict:
+    items = []
+    for episode in profile.episodes:
+        items.append(
+            {
+                "lane": "Regimes",
+                "label": episode.regime.code,
+                "start": episode.entered,
+                "end": episode.exited,
+                "colour": {"SMQ": charts.NHS_RED, "CP": charts.NHS_ORANGE, "NOF4": charts.NHS_PURPLE}.get(
+                    episode.regime.code, charts.NHS_DARK_GREY
+                ),
+            }
+        )
+    segment_colours = {1: charts.NHS_GREEN, 2: charts.NHS_AQUA, 3: charts.NHS_WARM_YELLOW, 4: charts.NHS_RED}
+    for segment in profile.segments:
+        items.append(
+            {
+                "lane": "Segment",
+                "label": f"Segment {segment.segment}" + ("" if segment.published else " (unpublished)"),
+                "start": segment.effective_from,
+                "end": segment.effective_to,
+                "colour": segment_colours.get(segment.segment, charts.NHS_PURPLE),
+            }
+        )
+    for assignment in profile.assignments:
+        items.append(
+            {
+                "lane": "Improvement director",
+                "label": assignment.user.get_full_name() or assignment.user.get_username(),
+                "start": assignment.date_from,
+                "end": assignment.date_to,
+                "colour": charts.NHS_BLUE,
+            }
+        )
+    return charts.timeline_figure(items, today=today, title="Episodes, segments and improvement directors")
+
+
+CRITERION_FIELD_LABELS = {
+    "theme": "theme",
+    "description": "description",
+    "indicator_id": "indicator",
+    "comparator": "comparator",
+    "threshold": "threshold",
+    "months_sustained": "months sustained",
+}
+
+
+def _criterion_value(field: str, value, indicator_names: dict[int, str]):
+    """A criterion field's value as a person reads it (indicator names, theme and comparator labels)."""
+    if value is None or value == "":
+        return None
+    if field == "indicator_id":
+        return indicator_names.get(value, f"indicator #{value}")
+    if field == "theme":
+        return dict(CriterionTheme.choices).get(value, value)
+    if field == "comparator":
+        return dict(Comparator.choices).get(value, value)
+    return value
+
+
+def _criteria_by_theme(episode, indicator_names: dict[int, str]) -> list[dict]:
+    themes: OrderedDict[str, list] = OrderedDict((label, []) for _, label in CriterionTheme.choices)
+    for criterion in episode.exit_criteria.all():
+        if criterion.indicator_id:
+            indicator_names.setdefault(criterion.indicator_id, criterion.indicator.name)
+        changes = [
+            {
+                "field": CRITERION_FIELD_LABELS.get(field, field),
+                "approved": _criterion_value(field, before, indicator_names),
+                "now": _criterion_value(field, after, indicator_names),
+            }
+            for field, (before, after) in criterion.changes_since_approval().items()
+        ]
+        themes[criterion.get_theme_display()].append({"criterion": criterion, "changes": changes})
+    return [{"theme": theme, "criteria": items} for theme, items in themes.items() if items]
+
+
+def _funding_totals(episode) -> dict:
+    lines = list(episode.funding.all())
+    return {"lines": lines, "budget": sum(line.budget for line in lines), "spent": sum(line.spent for line in lines)}
+
+
+def _indicator_charts(organisation, selected, profile, hide_confidential_spells) -> dict:
+    """The figures, summaries and ITS table of the selected indicator."""
+    indicator = selected.indicator
+    data = trust_indicator_charts(organisation, indicator, hide_confidential_spells=hide_confidential_spells)
+    spells = [
+        {"regime": episode.regime.code, "entered": episode.entered, "exited": episode.exited}
+        for episode in profile.episodes
+    ]
+    fits = [
+        {
+            "label": f"{fit.regimes} from {fit.spell_entered:%b %Y}",
+            "entered": fit.spell_entered,
+            "exited": fit.spell_exited,
+            "series": fit.series,
+        }
+        for fit in data.fits
+    ]
+    z_figure = charts.zscore_figure(
+        [(period, z) for period, _, z in data.zscores], spells, fits, cadence=indicator.cadence
+    )
+    value_figure = charts.value_figure(
+        [(period, value) for period, value, _ in data.zscores],
+        data.national,
+        kind=indicator.kind,
+        trust_label=organisation.ods_code,
+        cadence=indicator.cadence,
+    )
+    latest_fit = data.fits[-1] if data.fits else None
+    level = latest_fit.coefficients.get("level_change") if latest_fit else None
+    z_summary = (
+        f"{len(data.zscores)} periods of z_adj. Latest z_adj {_fmt(selected.latest_z)} ({_z_band(selected.latest_z)})"
+    )
+    if latest_fit:
+        z_summary += f"; level change at entry {_coefficient_text(level)} for the {latest_fit.regimes} spell."
+    else:
+        z_summary += "; no interrupted time series fitted (no regime spell with enough data)."
+    latest_national = dict(data.national).get(selected.latest_period)
+    value_summary = (
+        f"Latest value {_value_text(selected.latest_value, indicator.kind)} against the national "
+        f"{_value_text(latest_national, indicator.kind)} ({selected.latest_period:%b %Y})."
+        if selected.latest_period
+        else "No values."
+    )
+    context = {
+        "indicator": indicator,
+        "z_figure": z_figure,
+        "z_summary": z_summary,
+        "value_figure": value_figure,
+        "value_summary": value_summary,
+        "fits": [
+            {
+                "fit": fit,
+                "rows": [
+                    {"label": label, "coefficient": fit.coefficients.get(name)}
+                    for name, label in QUANTITY_LABELS.items()
+                ],
+            }
+            for fit in data.fits
+        ],
+    }
+    if data.spc is not None:
+        spc = data.spc
+        context["spc_figure"] = charts.spc_figure(
+            spc.points,
+            mean=spc.mean,
+            upper=spc.upper,
+            lower=spc.lower,
+            icon=spc.variation_icon,
+            trial=spc.trial_limits,
+            kind=indicator.kind,
+            cadence=indicator.cadence,
+        )
+        special = sum(1 for point in spc.points if point.get("point_type") != "common_cause")
+        context["spc_summary"] = (
+            f"XmR chart of the latest {len(spc.points)} values: {charts.spc_icon_text(spc.variation_icon)}; "
+            f"{special} special-cause points; mean {_value_text(spc.mean, indicator.kind)}, process limits "
+            f"{_value_text(spc.lower, indicator.kind)} to {_value_text(spc.upper, indicator.kind)}"
+            + (" (trial limits, fewer than 13 points)" if spc.trial_limits else "")
+            + (f"; assurance: {spc.assurance}." if spc.assurance else ".")
+        )
+        context["spc"] = spc
+    return context
+
+
+def _value_text(value, kind: str) -> str:
+    if value is None:
+        return "–"
+    if kind == "proportion":
+        return f"{value:.1%}"
+    return f"{value:.3f}"
+
+
+def trust_detail(request, ods_code: str):
+    """One trust: header, timeline, indicator summary and one indicator's charts, episode records."""
+    user = with_roles(request.user)
+    organisation = get_object_or_404(Organisation.objects.select_related("parent_icb"), ods_code=ods_code.upper())
+    today = date.today()
+    details_visible = can_see_episode_details(user, organisation.pk)
+    profile = trust_profile(user, organisation, details_visible=details_visible, today=today)
+    confidential_ok = can_see_confidential(user) or organisation.pk in assigned_organisation_ids(user)
+    summaries = trust_indicator_summaries(organisation, hide_confidential_spells=not confidential_ok)
+    for summary in summaries:
+        summary.value_text = _value_text(summary.latest_value, summary.indicator.kind)
+        summary.spc_text = charts.spc_icon_text(summary.spc_icon) if summary.spc_icon else "–"
+    by_code = {summary.indicator.code: summary for summary in summaries}
+    chosen = request.GET.get("indicator") or (ED_4HR if ED_4HR in by_code else next(iter(by_code), None))
+    selected = by_code.get(chosen)
+    charts_context = _indicator_charts(organisation, selected, profile, not confidential_ok) if selected else {}
+    # Names of the indicators a criterion may have pointed to before a change (no extra query).
+    indicator_names = {summary.indicator.pk: summary.indicator.name for summary in summaries}
+    episodes = [
+        {
+            "episode": episode,
+            "months_in": episode.months_in(today),
+            "criteria": _criteria_by_theme(episode, indicator_names) if details_visible else [],
+            "funding": _funding_totals(episode) if details_visible else None,
+            "stocktake": getattr(episode, "stocktake", None) if details_visible else None,
+            "notes": list(episode.episode_notes.all()) if details_visible else [],
+        }
+        for episode in reversed(profile.episodes)
+    ]
+    return render(
+        request,
+        "trusts/trust_detail.html",
+        {
+            "org": organisation,
+            "profile": profile,
+            "episodes": episodes,
+            "timeline_figure": _timeline(profile, today) if (profile.episodes or profile.segments) else None,
+            "summaries": summaries,
+            "selected": selected,
+            "requested_indicator": request.GET.get("indicator", ""),
+            "can_edit": can_edit_trust_records(user, organisation.pk),
+            "can_approve": can_approve(user),
+            "details_visible": details_visible,
+            **charts_context,
+        },
+    )
