@@ -19,7 +19,7 @@ from .stats.categories import performance_categories
 from .stats.early_warning import expected_false_alarms_per_month, panel_cusum, slipping
 from .stats.its import fit_its
 from .stats.pooling import dersimonian_laird
-from .stats.spc import xmr
+from .stats.spc import xmr_panel
 from .stats.spells import Spell, build_spells
 from .stats.staff_survey import binomial_test_vs, signed_rank
 from .stats.survival import aalen_johansen, exit_within_target, kaplan_meier
@@ -273,32 +273,44 @@ def compute_spc(zscores: pd.DataFrame, meta: IndicatorMeta) -> list[dict]:
     ordered = zscores.sort_values(["organisation_id", "period"], kind="stable")
     orgs = ordered["organisation_id"].to_numpy()
     values = ordered["value"].to_numpy(dtype=float)
-    labels = ordered["period"].dt.strftime("%Y-%m-%d").to_numpy()
+    # Format each distinct period once (a few dozen) rather than every row.
+    period_codes, periods = pd.factorize(ordered["period"], use_na_sentinel=False)
+    labels = pd.Series(periods).dt.strftime("%Y-%m-%d").to_numpy()[period_codes].tolist()
     if len(orgs) == 0:
         return charts
     # One slice per trust (rows are sorted by trust), the last SPC_POINTS of each.
     starts = np.flatnonzero(np.r_[True, orgs[1:] != orgs[:-1]])
     ends = np.r_[starts[1:], len(orgs)]
-    for first, last in zip(starts, ends, strict=True):
-        first = max(first, last - SPC_POINTS)
-        chart_values = values[first:last]
-        if np.isfinite(chart_values).sum() < 2:
-            continue
-        chart = xmr(chart_values, improvement_direction=direction, target=target)
-        shown = np.where(np.isfinite(chart_values), chart_values, np.nan).tolist()
+    firsts = np.maximum(starts, ends - SPC_POINTS)
+    lengths = ends - firsts
+    # All the charts in one call: trust r's slice right-aligned in row r, NaN before it.
+    width = int(lengths.max())
+    matrix = np.full((len(firsts), width), np.nan)
+    offsets = width - lengths
+    row_of_point = np.repeat(np.arange(len(firsts)), lengths)
+    within = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    matrix[row_of_point, offsets[row_of_point] + within] = values[firsts[row_of_point] + within]
+    charted = np.flatnonzero(np.isfinite(matrix).sum(axis=1) >= 2)
+    if len(charted) == 0:
+        return charts
+    panel = xmr_panel(matrix[charted], improvement_direction=direction, target=target)
+    rules, kinds = panel.rule.tolist(), panel.point_type.tolist()
+    shown = [None if value != value else value for value in np.where(np.isfinite(values), values, np.nan).tolist()]
+    for chart, row in enumerate(charted.tolist()):
+        first, last, offset = int(firsts[row]), int(ends[row]), int(offsets[row])
         charts.append(
             {
                 "organisation_id": int(orgs[first]),
-                "mean": _finite(chart.mean),
-                "upper": _finite(chart.upper),
-                "lower": _finite(chart.lower),
-                "trial_limits": bool(chart.trial_limits),
-                "variation_icon": chart.variation_icon,
-                "assurance": chart.assurance or "",
+                "mean": _finite(panel.mean[chart]),
+                "upper": _finite(panel.upper[chart]),
+                "lower": _finite(panel.lower[chart]),
+                "trial_limits": bool(panel.trial_limits[chart]),
+                "variation_icon": panel.variation_icon[chart],
+                "assurance": panel.assurance[chart] or "",
                 "points": [
-                    {"period": period, "value": None if value != value else value, "rule": rule, "point_type": kind}
+                    {"period": period, "value": value, "rule": rule, "point_type": kind}
                     for period, value, rule, kind in zip(
-                        labels[first:last].tolist(), shown, chart.rule.tolist(), chart.point_type.tolist(), strict=True
+                        labels[first:last], shown[first:last], rules[chart][offset:], kinds[chart][offset:], strict=True
                     )
                 ],
             }
@@ -473,9 +485,7 @@ def compute_time_in_regime(episodes: list[EpisodeRecord], targets: dict[str, int
     return result
 
 
-def compute_categories(
-    episodes: list[EpisodeRecord], ratings: dict[int, list[tuple[date, str]]], as_of: date
-) -> dict:
+def compute_categories(episodes: list[EpisodeRecord], ratings: dict[int, list[tuple[date, str]]], as_of: date) -> dict:
     """Performance categories of report Table 3 for every organisation that was ever in SMQ or CP."""
     by_org: dict[int, list[tuple[str, date, date | None]]] = defaultdict(list)
     for e in episodes:

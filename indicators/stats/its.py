@@ -5,8 +5,9 @@ Model (t = 1…N over the window; t_e first period in the regime; t_x first peri
     I = 1[t ≥ t_e];  D = min(t, t_x) − t_e when t ≥ t_e, else 0;  A = (t − t_x)·1[t ≥ t_x]
 fitted by iterated Prais–Winsten AR(1) FGLS when the window holds at least 24 observations, by
 OLS otherwise. No lagged dependent variable: it would change what b2 means and make trusts
-unpoolable. Everything here is small dense NumPy so ~1000 trust fits take well under a second;
-statsmodels is the reference in the tests, not a dependency of the hot path.
+unpoolable. Everything here is small dense NumPy with direct LAPACK calls (the fits are tiny, so
+per-call overhead is what costs) so ~1000 trust fits take a fraction of a second; statsmodels is
+the reference in the tests, not a dependency of the hot path.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from functools import lru_cache
 
 import numpy as np
 from scipy import stats
+from scipy.linalg import lapack
 
 RHO_LIMIT = 0.99
+TOLERANCE, MAX_ITERATIONS = 1e-8, 100  # the ρ iteration: stop when ρ moves less than TOLERANCE
 
 COEFFICIENT_NAMES = ("intercept", "pre_slope", "level_change", "slope_change_during", "slope_change_after")
 
@@ -90,42 +93,54 @@ def its_design(n_periods: int, t_entry: int, t_exit: int | None = None) -> np.nd
 
 def _design(t: np.ndarray, t_entry: int, t_exit: int | None) -> np.ndarray:
     """The ITS design at arbitrary period positions t (1-based, may have gaps)."""
-    in_regime = (t >= t_entry).astype(float)
-    if t_exit is None:
-        during = np.where(t >= t_entry, t - t_entry, 0.0)
-        return np.column_stack([np.ones_like(t), t, in_regime, during])
-    if t_exit <= t_entry:
+    if t_exit is not None and t_exit <= t_entry:
         raise ValueError("t_exit must come after t_entry")
+    # Filled column by column (this runs twice per fit, ~1000 fits a night). max(t − t_e, 0) is
+    # t − t_e from entry on and 0 before it.
+    design = np.empty((len(t), 4 if t_exit is None else 5))
+    design[:, 0] = 1.0
+    design[:, 1] = t
+    np.greater_equal(t, t_entry, out=design[:, 2])
+    if t_exit is None:
+        np.maximum(t - t_entry, 0.0, out=design[:, 3])
+        return design
     # D holds its value after exit: time spent in the regime, not time since entry.
-    during = np.where(t >= t_entry, np.minimum(t, t_exit) - t_entry, 0.0)
-    after = np.where(t >= t_exit, t - t_exit, 0.0)
-    return np.column_stack([np.ones_like(t), t, in_regime, during, after])
+    np.maximum(np.minimum(t, t_exit) - t_entry, 0.0, out=design[:, 3])
+    np.maximum(t - t_exit, 0.0, out=design[:, 4])
+    return design
 
 
 def _durbin_watson(e: np.ndarray) -> float:
     """Durbin–Watson statistic Σ(e_t − e_{t−1})² / Σe_t² (0–4, 2 = no autocorrelation)."""
     denom = float(e @ e)
-    return float(np.sum(np.diff(e) ** 2) / denom) if denom > 0 else np.nan
+    steps = e[1:] - e[:-1]
+    return float(steps @ steps) / denom if denom > 0 else np.nan
 
 
-def _lag_one_rho(e: np.ndarray, gaps: np.ndarray) -> float:
+def _lag_one_rho(e: np.ndarray, adjacent: np.ndarray | None) -> float:
     """Lag-1 autocorrelation Σe_t e_{t−1} / Σe_t² over adjacent periods, clipped to ±0.99."""
+    # `adjacent` marks the consecutive pairs one period apart (None: all of them are).
     denom = float(e @ e)
     if denom <= 0:
         return 0.0
     products = e[1:] * e[:-1]
-    numer = float(products.sum() if gaps.max(initial=1) == 1 else products[gaps == 1].sum())
-    return float(np.clip(numer / denom, -RHO_LIMIT, RHO_LIMIT))
+    numer = float(products.sum() if adjacent is None else products[adjacent].sum())
+    return min(max(numer / denom, -RHO_LIMIT), RHO_LIMIT)  # a scalar clip, without np.clip's overhead
 
 
-def _ar1_transform(a: np.ndarray, rho: float, gaps: np.ndarray) -> np.ndarray:
+def _ar1_transform(a: np.ndarray, rho: float, gap_powers: np.ndarray | None) -> np.ndarray:
     """Prais–Winsten whitening of rows of `a` (1-D or 2-D) for AR(1) errors with coefficient rho."""
     out = np.empty_like(a, dtype=float)
     out[0] = np.sqrt(1.0 - rho**2) * a[0]
+    if gap_powers is None:
+        # Every step is one period: phi = rho and the rescaling below is exactly 1.
+        np.multiply(a[:-1], rho, out=out[1:])
+        np.subtract(a[1:], out[1:], out=out[1:])
+        return out
     # With a gap of g periods the correlation is rho**g; rescaling keeps the innovation variance
     # equal to that of the gap-free rows, so this is exact GLS for AR(1) with missing months and
     # reduces to x_t − rho·x_{t−1} when there are no gaps.
-    phi = rho ** gaps.astype(float)
+    phi = rho**gap_powers
     scale = np.sqrt((1.0 - phi**2) / (1.0 - rho**2))
     if a.ndim == 1:
         out[1:] = (a[1:] - phi * a[:-1]) / scale
@@ -134,21 +149,42 @@ def _ar1_transform(a: np.ndarray, rho: float, gaps: np.ndarray) -> np.ndarray:
     return out
 
 
-def _least_squares(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """OLS by QR: coefficients, (X'X)⁻¹ and the residual sum of squares; refuses a rank-deficient X."""
-    q, r = np.linalg.qr(X)
-    diagonal = np.abs(np.diag(r))
+def _least_squares(stacked: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """OLS of the last column of `stacked` = [X | y] on the others: coefficients, R⁻¹ and residuals.
+
+    One Householder QR of [X | y] by LAPACK directly (these fits are tiny, so NumPy's wrapper
+    overhead dominated): its leading block is X's R and the top of its last column is Q'y;
+    (X'X)⁻¹ = R⁻¹R⁻ᵀ. Refuses a rank-deficient X.
+    """
+    p = stacked.shape[1] - 1
+    qr, _, _, info = lapack.dgeqrf(stacked)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"QR failed (info={info})")
+    diagonal = np.abs(np.diagonal(qr)[:p])
     if diagonal.min() <= 1e-10 * diagonal.max():
         raise np.linalg.LinAlgError("design is rank deficient")
-    r_inv = np.linalg.inv(r)
-    coef = r_inv @ (q.T @ y)
-    resid = y - X @ coef
-    return coef, r_inv @ r_inv.T, float(resid @ resid)
+    # dtrtri reads and writes the upper triangle only; the Householder vectors below it are zeroed.
+    r_inv, info = lapack.dtrtri(qr[:p, :p])
+    if info != 0:
+        raise np.linalg.LinAlgError("design is rank deficient")
+    r_inv *= _upper_mask(p)
+    coef = r_inv @ qr[:p, p]
+    return coef, r_inv, stacked[:, p] - stacked[:, :p] @ coef
 
 
-def _coefficients_only(y: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """OLS coefficients by the normal equations (inside the ρ iteration, where only β is needed)."""
-    return np.linalg.solve(X.T @ X, X.T @ y)
+@lru_cache(maxsize=16)
+def _upper_mask(p: int) -> np.ndarray:
+    return np.triu(np.ones((p, p)))
+
+
+def _coefficients_only(whitened: np.ndarray) -> np.ndarray:
+    """OLS coefficients of the last column on the others by the normal equations (inside the ρ iteration)."""
+    p = whitened.shape[1] - 1
+    gram = whitened.T @ whitened  # [X'X X'y; y'X y'y] in one product
+    _, _, coef, info = lapack.dgesv(gram[:p, :p], gram[:p, p])
+    if info != 0:
+        raise np.linalg.LinAlgError("Singular matrix")
+    return coef
 
 
 @lru_cache(maxsize=256)
@@ -158,42 +194,65 @@ def _t_critical(df: int) -> float:
 
 
 def _check(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Validate shapes and rank for a linear fit."""
+    """Validate shapes and values for a linear fit."""
     y = np.asarray(y, dtype=float).ravel()
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[0] != y.shape[0]:
         raise ValueError("X must be a 2-D array with one row per observation")
-    if not np.all(np.isfinite(y)) or not np.all(np.isfinite(X)):
+    if not np.isfinite(y).all() or not np.isfinite(X).all():
         raise ValueError("y and X must be finite; drop missing periods first")
-    n, p = X.shape
-    if n <= p:
-        raise np.linalg.LinAlgError(f"design is not estimable (n={n}, p={p})")
     return y, X
 
 
-def _gaps(times, n: int) -> np.ndarray:
-    """Period gaps between consecutive observations (all 1 when times is None)."""
+def _check_estimable(X: np.ndarray) -> None:
+    n, p = X.shape
+    if n <= p:
+        raise np.linalg.LinAlgError(f"design is not estimable (n={n}, p={p})")
+
+
+def _stack(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """[X | y] as one array, so the AR(1) whitening is one pass over the rows."""
+    stacked = np.empty((X.shape[0], X.shape[1] + 1))
+    stacked[:, :-1] = X
+    stacked[:, -1] = y
+    return stacked
+
+
+def _gaps(times, n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Gaps between consecutive observations as (the gaps as floats, the pairs one period apart),
+    or (None, None) when every gap is one period (also when times is None)."""
     if times is None:
-        return np.ones(n - 1, dtype=np.int64)
-    gaps = np.diff(np.asarray(times, dtype=np.int64))
-    if len(gaps) != n - 1 or np.any(gaps < 1):
+        return None, None
+    times = np.asarray(times, dtype=np.int64)
+    gaps = times[1:] - times[:-1]
+    if len(gaps) != n - 1:
         raise ValueError("times must be strictly increasing integers, one per observation")
-    return gaps
+    adjacent = gaps == 1
+    if adjacent.all():
+        return None, None
+    if (gaps < 1).any():
+        raise ValueError("times must be strictly increasing integers, one per observation")
+    return gaps.astype(float), adjacent
 
 
 def ols_fit(y, X, times=None) -> PWFit:
     """Ordinary least squares with the lag-1 residual autocorrelation and Durbin–Watson reported, not used."""
-    y, X = _check(y, X)
+    return _ols_fit(*_check(y, X), times)
+
+
+def _ols_fit(y: np.ndarray, X: np.ndarray, times) -> PWFit:
+    _check_estimable(X)
     n, p = X.shape
-    coef, xtx_inv, ssr = _least_squares(y, X)
-    resid = y - X @ coef
-    sigma2 = ssr / (n - p)
+    coef, r_inv, resid = _least_squares(_stack(X, y))
+    xtx_inv = r_inv @ r_inv.T
+    sigma2 = float(resid @ resid) / (n - p)
     dw = _durbin_watson(resid)
+    fitted = X @ coef
     return PWFit(
         coef=coef,
-        se=np.sqrt(np.diag(xtx_inv) * sigma2),
+        se=np.sqrt(np.diagonal(xtx_inv) * sigma2),
         cov=xtx_inv * sigma2,
-        rho=_lag_one_rho(resid, _gaps(times, n)),
+        rho=_lag_one_rho(resid, _gaps(times, n)[1]),
         dw=dw,
         dw_transformed=dw,
         sigma2=sigma2,
@@ -201,18 +260,23 @@ def ols_fit(y, X, times=None) -> PWFit:
         df=n - p,
         converged=True,
         iterations=0,
-        fitted=X @ coef,
-        resid=resid,
+        fitted=fitted,
+        resid=y - fitted,
     )
 
 
-def prais_winsten(y, X, tol=1e-8, max_iter=100, rho=None, times=None) -> PWFit:
+def prais_winsten(y, X, tol=TOLERANCE, max_iter=MAX_ITERATIONS, rho=None, times=None) -> PWFit:
     """Iterated Prais–Winsten AR(1) FGLS (fixed `rho` if given); coef/se in y units per X unit."""
-    y, X = _check(y, X)
+    return _prais_winsten(*_check(y, X), tol, max_iter, rho, times)
+
+
+def _prais_winsten(y: np.ndarray, X: np.ndarray, tol: float, max_iter: int, rho, times) -> PWFit:
+    _check_estimable(X)
     n, p = X.shape
-    gaps = _gaps(times, n)
-    ols_coef, _, _ = _least_squares(y, X)  # also the rank check
-    ols_resid = y - X @ ols_coef
+    gap_powers, adjacent = _gaps(times, n)
+    # [X | y] is whitened in one pass: the fits are tiny, so call overhead dominates.
+    stacked = _stack(X, y)
+    _, _, ols_resid = _least_squares(stacked)  # also the rank check
     # DW is reported on the OLS residuals: it describes the series, so it is comparable between
     # trusts fitted by OLS and by Prais–Winsten; dw_transformed checks what the AR(1) left behind.
     dw = _durbin_watson(ols_resid)
@@ -221,37 +285,34 @@ def prais_winsten(y, X, tol=1e-8, max_iter=100, rho=None, times=None) -> PWFit:
         current = float(np.clip(rho, -RHO_LIMIT, RHO_LIMIT))
         iterations, converged = 0, True
     else:
-        current = _lag_one_rho(ols_resid, gaps)
+        current = _lag_one_rho(ols_resid, adjacent)
         iterations, converged = 0, False
-        # Whiten [X | y] in one pass per iteration: the fits are tiny, so call overhead dominates.
-        stacked = np.column_stack([X, y])
         for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-            whitened = _ar1_transform(stacked, current, gaps)
-            coef = _coefficients_only(whitened[:, -1], whitened[:, :-1])
-            updated = _lag_one_rho(y - X @ coef, gaps)
+            coef = _coefficients_only(_ar1_transform(stacked, current, gap_powers))
+            updated = _lag_one_rho(y - X @ coef, adjacent)
             if abs(updated - current) < tol:
                 current, converged = updated, True
                 break
             current = updated
 
-    y_star = _ar1_transform(y, current, gaps)
-    X_star = _ar1_transform(X, current, gaps)
-    coef, xtx_inv, ssr = _least_squares(y_star, X_star)
-    sigma2 = ssr / (n - p)
+    coef, r_inv, whitened_resid = _least_squares(_ar1_transform(stacked, current, gap_powers))
+    xtx_inv = r_inv @ r_inv.T
+    sigma2 = float(whitened_resid @ whitened_resid) / (n - p)
+    fitted = X @ coef
     return PWFit(
         coef=coef,
-        se=np.sqrt(np.diag(xtx_inv) * sigma2),
+        se=np.sqrt(np.diagonal(xtx_inv) * sigma2),
         cov=xtx_inv * sigma2,
         rho=current,
         dw=dw,
-        dw_transformed=_durbin_watson(y_star - X_star @ coef),
+        dw_transformed=_durbin_watson(whitened_resid),
         sigma2=sigma2,
         n=n,
         df=n - p,
         converged=converged,
         iterations=iterations,
-        fitted=X @ coef,
-        resid=y - X @ coef,
+        fitted=fitted,
+        resid=y - fitted,
     )
 
 
@@ -281,34 +342,39 @@ def fit_its(
     idx = np.asarray(periods_index, dtype=np.int64).ravel()
     if z.shape != idx.shape:
         raise ValueError("z and periods_index must have the same length")
-    if len(np.unique(idx)) != len(idx):
-        raise ValueError("periods_index has duplicates")
-    order = np.argsort(idx)
-    z, idx = z[order], idx[order]
+    if not (idx[1:] > idx[:-1]).all():  # not already strictly increasing
+        order = np.argsort(idx)
+        z, idx = z[order], idx[order]
+        if (idx[1:] == idx[:-1]).any():
+            raise ValueError("periods_index has duplicates")
     if exit_index is not None and exit_index <= entry_index:
         raise ValueError("exit_index must come after entry_index")
     if reentry_index is not None and (exit_index is None or reentry_index < exit_index):
         raise ValueError("reentry_index needs an exit_index at or before it")
 
-    first_observed = int(idx[np.isfinite(z)][0]) if np.isfinite(z).any() else entry_index
+    # idx is sorted, so the window and its segments are slices found by binary search.
+    finite = np.isfinite(z)
+    observed_at = np.flatnonzero(finite)
+    first_observed = int(idx[observed_at[0]]) if len(observed_at) else entry_index
     # t = 1 is the first period of the window that has data, so leading empty months are not "window".
     start = first_observed if pre_periods is None else max(entry_index - pre_periods, first_observed)
-    in_window = idx >= start
-    if reentry_index is not None:
-        in_window &= idx < reentry_index
-    z, idx = z[in_window], idx[in_window]
-    observed = np.isfinite(z)
+    low = int(np.searchsorted(idx, start))
+    high = len(idx) if reentry_index is None else int(np.searchsorted(idx, reentry_index))
+    z, idx, observed = z[low:high], idx[low:high], finite[low:high]
 
-    n_pre = int(np.sum(observed & (idx < entry_index)))
-    exit_bound = exit_index if exit_index is not None else np.iinfo(np.int64).max
-    n_during = int(np.sum(observed & (idx >= entry_index) & (idx < exit_bound)))
-    n_after = int(np.sum(observed & (idx >= exit_bound))) if exit_index is not None else 0
+    at_entry = int(np.searchsorted(idx, entry_index))
+    n_pre = int(np.count_nonzero(observed[:at_entry]))
+    if exit_index is None:
+        n_during, n_after = int(np.count_nonzero(observed[at_entry:])), 0
+    else:
+        at_exit = int(np.searchsorted(idx, exit_index))
+        n_during = int(np.count_nonzero(observed[at_entry:at_exit]))
+        n_after = int(np.count_nonzero(observed[at_exit:]))
 
     two_change_points = exit_index is not None and n_after >= min_segment
     if exit_index is not None and not two_change_points:
         # Too little after exit to estimate a slope: use the data up to exit only.
-        keep = idx < exit_index
-        z, idx, observed = z[keep], idx[keep], observed[keep]
+        z, idx, observed = z[:at_exit], idx[:at_exit], observed[:at_exit]
         n_after = 0
     if n_pre < min_segment or not observed.any():
         return None
@@ -319,15 +385,16 @@ def fit_its(
     t_entry = entry_index - start + 1
     t_exit = exit_index - start + 1 if two_change_points else None
 
-    t_obs = (idx[observed] - start + 1).astype(float)
-    X = _design(t_obs, t_entry, t_exit)
+    times = idx[observed] - start + 1
+    X = _design(times.astype(float), t_entry, t_exit)
     y = z[observed]
     n, p = X.shape
     try:
+        # y and X are finite by construction, so the public entry points' checks are skipped.
         if n >= min_ar1:
-            fit, method = prais_winsten(y, X, times=t_obs.astype(np.int64)), "prais_winsten"
+            fit, method = _prais_winsten(y, X, TOLERANCE, MAX_ITERATIONS, None, times), "prais_winsten"
         else:
-            fit, method = ols_fit(y, X, times=t_obs.astype(np.int64)), "ols"
+            fit, method = _ols_fit(y, X, times), "ols"
     except np.linalg.LinAlgError:
         return None  # e.g. no observed period in the regime: the regime columns are all zero
 
