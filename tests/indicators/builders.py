@@ -46,8 +46,12 @@ def panel(indicator, orgs, start: date, months: int, seed: int = 0, base=0.15, e
             n = int(sizes[i])
             rows.append(
                 Observation(
-                    organisation=org, indicator=indicator, period=add_months(start, t),
-                    numerator=float(rng.binomial(n, p)), denominator=float(n), value=None,
+                    organisation=org,
+                    indicator=indicator,
+                    period=add_months(start, t),
+                    numerator=float(rng.binomial(n, p)),
+                    denominator=float(n),
+                    value=None,
                 )
             )
     Observation.objects.bulk_create(rows)

@@ -133,18 +133,26 @@ def test_it_exports_the_table_23_rows(regime_panel):
     header, *rows = out.getvalue().splitlines()
     assert header == "quantity,n,estimate,se,ci_low,ci_high,tau2,i2,fixed_estimate"
     assert [row.split(",")[0] for row in rows] == [
-        "pre_slope", "level_change", "slope_change_during", "slope_change_after"
+        "pre_slope",
+        "level_change",
+        "slope_change_during",
+        "slope_change_after",
     ]
 
 
 def test_two_processes_give_the_same_results_as_one(regime_panel, settings):
     indicator, orgs = regime_panel
     panel(proportion_indicator("second"), orgs, month(2014, 1), 60, seed=5)  # something to share out
+
     def snapshot():
         return (
             sorted(ZScore.objects.values_list("organisation_id", "indicator_id", "period", "z", "z_adjusted")),
             sorted(PooledEffect.objects.values_list("regime_group", "quantity", "n", "estimate", "se")),
-            list(TrajectoryFit.objects.order_by("indicator_id", "organisation_id", "spell_entered").values_list("coefficients")),
+            list(
+                TrajectoryFit.objects.order_by("indicator_id", "organisation_id", "spell_entered").values_list(
+                    "coefficients"
+                )
+            ),
         )
 
     settings.RECOMPUTE_PROCESSES = 1

@@ -87,9 +87,23 @@ def test_a_real_celery_worker_recomputes_from_the_queue(two_indicators, monkeypa
     app.control.purge()  # nothing left over from an earlier run
 
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "oversight", "worker", "--pool=solo", "--concurrency=1",
-         "--loglevel=warning", "-Q", "celery", "-n", f"test-{os.getpid()}@%h"],
-        env=two_indicators, cwd=settings.BASE_DIR,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "oversight",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--loglevel=warning",
+            "-Q",
+            "celery",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        env=two_indicators,
+        cwd=settings.BASE_DIR,
     )
     try:
         result = recompute_all.apply_async(kwargs={"triggered_by": "celery-test"})
