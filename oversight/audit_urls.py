@@ -1,3 +1,10 @@
-"""URL patterns (filled in as the pages, records and API land)."""
+"""The audit trail (read only): /audit/ and one organisation's timeline."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import audit_views
+
+urlpatterns = [
+    path("", audit_views.audit_list, name="audit"),
+    path("organisation/<str:ods_code>/", audit_views.audit_organisation, name="audit-organisation"),
+]

@@ -1,12 +1,28 @@
 """State-changing operations on organisations, episodes and users (HackSoft style: `<entity>_<action>`)."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
-from .models import ImprovementDirectorAssignment, Organisation
+from oversight import permissions
+
+from .constants import CriterionStatus, EpisodeRoute
+from .models import (
+    DiagnosticStocktake,
+    EpisodeNote,
+    ExitCriterion,
+    ImprovementDirectorAssignment,
+    Organisation,
+    Regime,
+    RegimeEpisode,
+    SupportFunding,
+)
 
 ROLES = ("oversight", "director", "analyst")
 
@@ -25,14 +41,346 @@ def user_create(
     if role not in ROLES:
         raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}")
     user_model = get_user_model()
-    user, _ = user_model.objects.get_or_create(username=username, defaults={"email": email})
+    user = user_model.objects.filter(username=username).first() or user_model(username=username, email=email)
     if password:
         user.set_password(password)
     user.is_staff = role == "oversight"  # oversight staff may use the admin
+    user._change_reason = f"Given the {role} role"
     user.save()
     user.groups.set([Group.objects.get(name=role)])
     for organisation in trusts or []:
-        ImprovementDirectorAssignment.objects.get_or_create(
-            user=user, organisation=organisation, date_to=None, defaults={"date_from": assigned_from or date.today()}
-        )
+        if not ImprovementDirectorAssignment.objects.filter(
+            user=user, organisation=organisation, date_to=None
+        ).exists():
+            assignment = ImprovementDirectorAssignment(
+                user=user, organisation=organisation, date_from=assigned_from or date.today()
+            )
+            assignment._change_reason = f"{username} assigned as improvement director"
+            assignment.save()
     return user
+
+
+# --- Edits of episode records -------------------------------------------------------------------
+#
+# Every service below takes the acting user (`actor=`), checks their rights through
+# oversight.permissions (PermissionDenied otherwise), records why in the history row
+# (`_change_reason`, with the full text in the audit context), and refuses a save based on a
+# stale version (ConcurrentEditError) instead of overwriting someone else's edit.
+
+REASON_HISTORY_LENGTH = 100  # simple_history's change-reason column
+
+
+class ConcurrentEditError(Exception):
+    """The record changed since the editor opened it; nothing was saved."""
+
+    def __init__(self, instance, *, changed_by=None, changed_at=None):
+        self.instance = instance
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        who = str(changed_by) if changed_by else "someone else"
+        when = timezone.localtime(changed_at).strftime("%d %b %Y %H:%M") if changed_at else "an unknown time"
+        super().__init__(
+            f"This record was changed by {who} at {when} since you opened it; reload to see their changes. "
+            "Nothing was overwritten."
+        )
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _stamp(instance, *, actor, reason: str = "") -> None:
+    """Attribute the next history row of `instance` to the actor, with the reason (full text kept in the audit)."""
+    instance._history_user = actor
+    instance._audit_reason = reason or ""
+    instance._change_reason = (reason or "")[:REASON_HISTORY_LENGTH] or None
+
+
+def _last_change(instance) -> tuple:
+    record = instance.history.order_by("-history_date", "-history_id").select_related("history_user").first()
+    if record is None:
+        return None, None
+    return record.history_user, record.history_date
+
+
+def _save_versioned(instance, *, expected_version: int, fields: list[str], actor, reason: str = ""):
+    """Save `fields` of `instance` only if the stored row is still at `expected_version`, bumping the version.
+
+    The compare-and-set is one `UPDATE … WHERE version = expected`, so of two editors who opened
+    the same version exactly one succeeds. The second save that follows, in the same transaction,
+    writes the history row (who, why, before and after) through simple_history.
+    """
+    model = type(instance)
+    if expected_version is None:
+        raise ValidationError({"version": "The version the record was opened at is required."})
+    with transaction.atomic():
+        values = {field: getattr(instance, field) for field in fields}
+        claimed = model.objects.filter(pk=instance.pk, version=expected_version).update(
+            version=F("version") + 1, **values
+        )
+        if not claimed:
+            changed_by, changed_at = _last_change(instance)
+            raise ConcurrentEditError(instance, changed_by=changed_by, changed_at=changed_at)
+        instance.version = expected_version + 1
+        _stamp(instance, actor=actor, reason=reason)
+        instance.save(update_fields=[*fields, "version"])
+    return instance
+
+
+def _clean_fields(instance, fields: list[str]) -> None:
+    """Field validation (choices, validators) of just the fields an edit touches."""
+    exclude = [field.name for field in instance._meta.fields if field.name not in fields]
+    instance.clean_fields(exclude=exclude)
+
+
+@transaction.atomic
+def episode_open(
+    *,
+    actor,
+    organisation: Organisation,
+    regime: Regime,
+    entered: date,
+    route: str = EpisodeRoute.DIRECT,
+    reason: str = "",
+    buddy_trust: Organisation | None = None,
+    notes: str = "",
+    synthetic: bool = False,
+) -> RegimeEpisode:
+    """Place an organisation in a regime from `entered` (oversight staff), with an empty diagnostic stocktake."""
+    _require(permissions.can_manage_episodes(actor), "Only oversight staff can open an episode.")
+    episode = RegimeEpisode(
+        organisation=organisation,
+        regime=regime,
+        entered=entered,
+        route=route,
+        reason=reason,
+        buddy_trust=buddy_trust,
+        notes=notes,
+        synthetic=synthetic,
+    )
+    episode.full_clean()
+    _stamp(episode, actor=actor, reason=f"Opened: {reason}" if reason else "Opened")
+    episode.save()
+    stocktake = DiagnosticStocktake(episode=episode)
+    _stamp(stocktake, actor=actor, reason="Opened with the episode")
+    stocktake.save()
+    return episode
+
+
+EPISODE_EDIT_FIELDS = ["entered", "exited", "route", "reason", "notes", "buddy_trust"]
+
+
+def episode_update(*, actor, episode: RegimeEpisode, expected_version: int, reason: str = "", **changes):
+    """Edit an episode (oversight staff); closing it (setting `exited`) needs a reason."""
+    _require(permissions.can_manage_episodes(actor), "Only oversight staff can edit an episode.")
+    unknown = set(changes) - set(EPISODE_EDIT_FIELDS)
+    if unknown:
+        raise ValueError(f"episode_update cannot change {', '.join(sorted(unknown))}")
+    closing = "exited" in changes and changes["exited"] and changes["exited"] != episode.exited
+    if closing and not reason.strip():
+        raise ValidationError({"reason": "Closing an episode needs a reason."})
+    for name, value in changes.items():
+        setattr(episode, name, value)
+    episode.full_clean()
+    return _save_versioned(episode, expected_version=expected_version, fields=list(changes), actor=actor, reason=reason)
+
+
+def episode_propose_exit(
+    *, actor, episode: RegimeEpisode, exit_date: date, expected_version: int, reason: str = ""
+) -> RegimeEpisode:
+    """The trust's ID (or oversight staff) proposes an exit date; the episode stays open until approved."""
+    _require(
+        permissions.can_edit_trust_records(actor, episode.organisation_id),
+        "Only the trust's improvement director or oversight staff can propose an exit.",
+    )
+    if not episode.is_open:
+        raise ValidationError({"exit_date": "This episode has already closed."})
+    if exit_date < episode.entered:
+        raise ValidationError({"exit_date": "The exit date cannot be before the entry date."})
+    episode.proposed_exit = exit_date
+    episode.proposed_exit_by = actor
+    return _save_versioned(
+        episode,
+        expected_version=expected_version,
+        fields=["proposed_exit", "proposed_exit_by"],
+        actor=actor,
+        reason=reason or f"Exit proposed for {exit_date.isoformat()}",
+    )
+
+
+def episode_approve_exit(*, actor, episode: RegimeEpisode, expected_version: int, reason: str) -> RegimeEpisode:
+    """Oversight staff approve the proposed exit and the episode closes; the approver must not be the proposer."""
+    _require(permissions.can_approve(actor), "Only oversight staff can approve an exit.")
+    if episode.proposed_exit is None:
+        raise ValidationError({"__all__": "No exit has been proposed for this episode."})
+    if episode.proposed_exit_by_id == actor.pk:
+        raise PermissionDenied("Four eyes: the exit must be approved by someone other than its proposer.")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Closing an episode needs a reason."})
+    episode.exited = episode.proposed_exit
+    episode.full_clean()
+    episode.proposed_exit = None
+    episode.proposed_exit_by = None
+    return _save_versioned(
+        episode,
+        expected_version=expected_version,
+        fields=["exited", "proposed_exit", "proposed_exit_by"],
+        actor=actor,
+        reason=reason,
+    )
+
+
+def criterion_create(
+    *,
+    actor,
+    episode: RegimeEpisode,
+    theme: str,
+    description: str,
+    indicator=None,
+    comparator: str = "",
+    threshold: float | None = None,
+    months_sustained: int | None = None,
+    evidence: str = "",
+    reason: str = "",
+) -> ExitCriterion:
+    """Propose an exit criterion for an episode (the trust's ID or oversight staff)."""
+    _require(
+        permissions.can_edit_trust_records(actor, episode.organisation_id),
+        "Only the trust's improvement director or oversight staff can add exit criteria.",
+    )
+    criterion = ExitCriterion(
+        episode=episode,
+        theme=theme,
+        description=description,
+        indicator=indicator,
+        comparator=comparator or "",
+        threshold=threshold,
+        months_sustained=months_sustained,
+        evidence=evidence,
+        status=CriterionStatus.PROPOSED,
+    )
+    criterion.full_clean()
+    _stamp(criterion, actor=actor, reason=reason or "Proposed")
+    criterion.save()
+    return criterion
+
+
+CRITERION_EDIT_FIELDS = ["theme", "description", "indicator", "comparator", "threshold", "months_sustained"]
+CRITERION_PROGRESS_FIELDS = ["status", "evidence"]
+# Statuses an editor may set; approval has its own service and needs oversight staff.
+CRITERION_EDITABLE_STATUSES = {
+    CriterionStatus.PROPOSED,
+    CriterionStatus.IN_PROGRESS,
+    CriterionStatus.MET,
+    CriterionStatus.NOT_MET,
+    CriterionStatus.WITHDRAWN,
+}
+
+
+def criterion_update(
+    *, actor, criterion: ExitCriterion, expected_version: int, reason: str = "", **changes
+) -> ExitCriterion:
+    """Update a criterion's wording, status or evidence; changing an approved criterion's terms needs a reason."""
+    _require(
+        permissions.can_edit_trust_records(actor, criterion.episode.organisation_id),
+        "Only the trust's improvement director or oversight staff can change its exit criteria.",
+    )
+    unknown = set(changes) - set(CRITERION_EDIT_FIELDS) - set(CRITERION_PROGRESS_FIELDS)
+    if unknown:
+        raise ValueError(f"criterion_update cannot change {', '.join(sorted(unknown))}")
+    status = changes.get("status")
+    if status is not None and status != criterion.status and status not in CRITERION_EDITABLE_STATUSES:
+        raise ValidationError({"status": "A criterion is approved through approval, by oversight staff."})
+    before = criterion.approval_view()
+    for name, value in changes.items():
+        setattr(criterion, name, value)
+    terms_changed = criterion.approval_view() != before
+    if criterion.approved_snapshot and terms_changed and not (reason or "").strip():
+        raise ValidationError({"reason": "This criterion was approved: say why its terms are changing."})
+    criterion.full_clean()
+    changed = [name for name in changes if name in CRITERION_EDIT_FIELDS + CRITERION_PROGRESS_FIELDS]
+    if criterion.approved_snapshot and terms_changed:
+        reason = f"Changed after approval: {reason}"
+    return _save_versioned(criterion, expected_version=expected_version, fields=changed, actor=actor, reason=reason)
+
+
+def criterion_approve(*, actor, criterion: ExitCriterion, expected_version: int, reason: str = "") -> ExitCriterion:
+    """Oversight staff approve a criterion, freezing its terms so later changes show as 'changed after approval'.
+
+    Four eyes: whoever proposed the criterion cannot approve it.
+    """
+    _require(permissions.can_approve(actor), "Only oversight staff can approve exit criteria.")
+    first = criterion.history.order_by("history_date", "history_id").first()
+    if first is not None and first.history_user_id == actor.pk:
+        raise PermissionDenied("Four eyes: a criterion must be approved by someone other than its proposer.")
+    if criterion.status == CriterionStatus.WITHDRAWN:
+        raise ValidationError({"status": "A withdrawn criterion cannot be approved."})
+    criterion.status = CriterionStatus.APPROVED
+    criterion.approved_at = timezone.now()
+    criterion.approved_by = actor
+    criterion.approved_snapshot = criterion.approval_view()
+    return _save_versioned(
+        criterion,
+        expected_version=expected_version,
+        fields=["status", "approved_at", "approved_by", "approved_snapshot"],
+        actor=actor,
+        reason=reason or "Approved",
+    )
+
+
+STOCKTAKE_FIELDS = [
+    "root_causes",
+    "structural_issues",
+    "leadership_capability",
+    "leadership_direction",
+    "leadership_alignment",
+    "leadership_commitment",
+    "completed_on",
+]
+
+
+def stocktake_update(
+    *, actor, stocktake: DiagnosticStocktake, expected_version: int, reason: str = "", **changes
+) -> DiagnosticStocktake:
+    """Write the diagnostic stocktake (the trust's ID or oversight staff)."""
+    _require(
+        permissions.can_edit_trust_records(actor, stocktake.episode.organisation_id),
+        "Only the trust's improvement director or oversight staff can write its stocktake.",
+    )
+    unknown = set(changes) - set(STOCKTAKE_FIELDS)
+    if unknown:
+        raise ValueError(f"stocktake_update cannot change {', '.join(sorted(unknown))}")
+    for name, value in changes.items():
+        setattr(stocktake, name, value)
+    stocktake.full_clean()
+    return _save_versioned(
+        stocktake, expected_version=expected_version, fields=list(changes), actor=actor, reason=reason
+    )
+
+
+def funding_update_spend(
+    *, actor, funding: SupportFunding, spent: Decimal, expected_version: int, reason: str = ""
+) -> SupportFunding:
+    """Record what was spent of a funding line (the trust's ID or oversight staff)."""
+    _require(
+        permissions.can_edit_trust_records(actor, funding.episode.organisation_id),
+        "Only the trust's improvement director or oversight staff can record its spend.",
+    )
+    funding.spent = spent
+    _clean_fields(funding, ["spent"])
+    return _save_versioned(funding, expected_version=expected_version, fields=["spent"], actor=actor, reason=reason)
+
+
+def note_add(*, actor, episode: RegimeEpisode, text: str) -> EpisodeNote:
+    """Add a dated note to an episode (the trust's ID or oversight staff)."""
+    _require(
+        permissions.can_edit_trust_records(actor, episode.organisation_id),
+        "Only the trust's improvement director or oversight staff can add notes.",
+    )
+    if not (text or "").strip():
+        raise ValidationError({"text": "A note needs some text."})
+    note = EpisodeNote(episode=episode, author=actor, text=text)
+    _stamp(note, actor=actor, reason="Note added")
+    note.save()
+    return note

@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef
 from rest_framework import viewsets
 
 from oversight import permissions
+from oversight.api.fastlist import FastListMixin
 
 from ..models import Alert, ComputationRun, Indicator, Observation, PooledEffect, TrajectoryFit, ZScore
 from . import filters, serializers
@@ -16,11 +17,26 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.IndicatorSerializer
     filterset_class = filters.IndicatorFilterSet
     lookup_field = "code"
+    lookup_value_regex = "[A-Za-z0-9_-]+"
     ordering_fields = ["code", "name"]
 
 
-class ObservationViewSet(viewsets.ReadOnlyModelViewSet):
+class ObservationViewSet(FastListMixin, viewsets.ReadOnlyModelViewSet):
     """Observed values, one per trust, indicator and period, with their import batch."""
+
+    fast_columns = {
+        "id": "id",
+        "organisation": "organisation__ods_code",
+        "indicator": "indicator__code",
+        "period": "period",
+        "numerator": "numerator",
+        "denominator": "denominator",
+        "value": "value",
+        "lower": "lower",
+        "upper": "upper",
+        "batch": "batch_id",
+        "synthetic": "is_synthetic",
+    }
 
     serializer_class = serializers.ObservationSerializer
     filterset_class = filters.ObservationFilterSet
@@ -40,8 +56,22 @@ def _synthetic_batches():
     return ImportBatch.objects.filter(synthetic=True)
 
 
-class ZScoreViewSet(viewsets.ReadOnlyModelViewSet):
+class ZScoreViewSet(FastListMixin, viewsets.ReadOnlyModelViewSet):
     """Each trust-period's z-score against the national value, unadjusted and overdispersion-adjusted."""
+
+    fast_columns = {
+        "id": "id",
+        "organisation": "organisation__ods_code",
+        "indicator": "indicator__code",
+        "period": "period",
+        "numerator": "numerator",
+        "denominator": "denominator",
+        "value": "value",
+        "z": "z",
+        "z_adjusted": "z_adjusted",
+        "run": "run_id",
+        "synthetic": "is_synthetic",
+    }
 
     serializer_class = serializers.ZScoreSerializer
     filterset_class = filters.ZScoreFilterSet
