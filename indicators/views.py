@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
 from django.urls import reverse
 
 from oversight.permissions import can_see_confidential, is_oversight, visible_episodes
@@ -51,6 +52,7 @@ def _p_text(p) -> str:
 # --- indicators ---------------------------------------------------------------------------------
 
 
+@require_safe
 def indicator_list(request):
     """Every indicator with the span of its data."""
     return render(request, "indicators/indicator_list.html", {"rows": reads.indicator_catalogue()})
@@ -64,6 +66,7 @@ def _parse_period(text: str) -> date | None:
         return None
 
 
+@require_safe
 def indicator_detail(request, code: str):
     """Funnel plot for one period, national trend, outliers, and the spread of z_adj over time."""
     indicator = get_object_or_404(Indicator, code=code)
@@ -243,6 +246,7 @@ def _forest_rows(fits, quantity, confidential_ok) -> list[dict]:
     return rows
 
 
+@require_safe
 def regime_analytics(request):
     """Table 23 (pooled effects), forest plots, time in regime (Tables 22/29), categories, staff survey."""
     user = with_roles(request.user)
@@ -397,6 +401,7 @@ def _categories_context(user, confidential_ok: bool) -> dict:
 # --- early warning ------------------------------------------------------------------------------
 
 
+@require_safe
 def early_warning(request):
     """Trusts in no regime that are slipping, each with its CUSUM chart, and the latest alerts."""
     document = stored_document("early_warning") or {}

@@ -32,6 +32,23 @@ class RequestIdMiddleware:
         return response
 
 
+class SessionCookieGuardMiddleware:
+    """Drops a session cookie that cannot be a session key (session keys are lowercase letters and digits).
+
+    A hostile cookie with a NUL byte otherwise reaches the database session store, and PostgreSQL
+    refuses the query with a server error; treated as no session, it gets the login page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        if key is not None and not (key.isascii() and key.isalnum() and len(key) <= 64):
+            del request.COOKIES[settings.SESSION_COOKIE_NAME]
+        return self.get_response(request)
+
+
 class SecurityHeadersMiddleware:
     """Adds the content security policy and permissions policy to every response."""
 

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 from openpyxl import Workbook
 
 from trusts.filters import EpisodeFilterSet
@@ -71,6 +72,7 @@ def with_roles(user):
     return user
 
 
+@require_safe
 def board(request):
     """The national board: every trust now in a regime, with how it is doing; CSV/XLSX of the rows shown."""
     user = with_roles(request.user)
@@ -150,6 +152,7 @@ def _board_xlsx(rows) -> HttpResponse:
     return response
 
 
+@require_safe
 def about(request):
     """Data sources, licences and methods."""
     return render(request, "oversight/about.html")

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
 
 from indicators import charts
 from indicators.constants import ED_4HR
@@ -44,6 +45,7 @@ def _page(request, items, name="page"):
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get(name))
 
 
+@require_safe
 def trust_list(request):
     """Every organisation, filtered by name/code, region, kind and current regime; 50 a page."""
     user = with_roles(request.user)
@@ -67,6 +69,7 @@ def _annotate_page(user, page, *, with_segments: bool) -> None:
         organisation.latest_segment = segments.get(organisation.pk)
 
 
+@require_safe
 def search(request):
     """The header search: an exact ODS code opens the trust; anything else lists matches, 50 a page."""
     user = with_roles(request.user)
@@ -283,6 +286,7 @@ def _value_text(value, kind: str) -> str:
     return f"{value:.3f}"
 
 
+@require_safe
 def trust_detail(request, ods_code: str):
     """One trust: header, timeline, indicator summary and one indicator's charts, episode records."""
     user = with_roles(request.user)

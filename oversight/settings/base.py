@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served locally: the app works with no internet
     "simple_history",
     "oversight",
     "trusts",
@@ -43,6 +44,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "oversight.middleware.RequestIdMiddleware",
+    "oversight.middleware.SessionCookieGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -53,6 +55,9 @@ MIDDLEWARE = [
     "oversight.middleware.SecurityHeadersMiddleware",
     "oversight.middleware.LoginRequiredMiddleware",
 ]
+
+# The audit trail is never edited through the app: no "revert to this version" in the admin.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 ROOT_URLCONF = "oversight.urls"
 WSGI_APPLICATION = "oversight.wsgi.application"
