@@ -11,8 +11,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_safe
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from oversight.permissions import can_see_confidential, is_oversight, visible_episodes
 from oversight.views import with_roles

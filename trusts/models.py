@@ -52,9 +52,7 @@ class Organisation(VersionedModel):
     foundation_trust = models.BooleanField(default=False)
     opened = models.DateField(null=True, blank=True)
     closed = models.DateField(null=True, blank=True)
-    successor = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="predecessors"
-    )
+    successor = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="predecessors")
     verified = models.BooleanField(
         default=True, help_text="False for a code seen in data but in no organisation register."
     )

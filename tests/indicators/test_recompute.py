@@ -11,7 +11,6 @@ from indicators.constants import RunStatus
 from indicators.exports import export_effects, export_zscores
 from indicators.models import ComputationRun, NationalValue, Observation, PooledEffect, TrajectoryFit, ZScore
 from indicators.services import results_recompute
-
 from tests.indicators.builders import episode, month, organisations, panel, proportion_indicator
 
 pytestmark = pytest.mark.django_db
