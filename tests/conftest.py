@@ -97,15 +97,6 @@ def _reference_data(request):
         request.getfixturevalue("transactional_db")
     else:
         request.getfixturevalue("db")
-    import importlib
+    from tests.reference_data import ensure_reference_data
 
-    from django.apps import apps as django_apps
-
-    from trusts.models import Regime
-
-    if not Regime.objects.exists():
-        importlib.import_module("trusts.migrations.0002_seed_regimes").seed(django_apps, None)
-    from django.contrib.auth.models import Group
-
-    if not Group.objects.exists():
-        importlib.import_module("oversight.migrations.0001_roles").ensure_roles(django_apps)
+    ensure_reference_data()

@@ -19,6 +19,7 @@ from django.db.models import F
 
 from indicators.constants import ED_4HR
 from indicators.models import ImportBatch, Indicator, Observation
+from tests.reference_data import ensure_reference_data
 from trusts.constants import CP, NOF4, SMQ, CriterionStatus, CriterionTheme, EpisodeRoute, FundingCategory
 from trusts.demo import (
     CP_MONTHS,
@@ -77,6 +78,7 @@ def _trusts(count: int) -> list[Organisation]:
 def generated(django_db_setup, django_db_blocker):
     """One synthetic set for the read-only tests of TestTheGeneratedSet, rolled back after them."""
     with django_db_blocker.unblock(), transaction.atomic():
+        ensure_reference_data()  # a class-scoped fixture runs before the per-test reseeding
         _trusts(150)
         summary = demo_data_generate(seed=7, start=date(2019, 7, 1), end=END)
         # Check the deferred foreign keys once here: each test's teardown checks them inside its

@@ -1,0 +1,16 @@
+"""Reference rows that data migrations create and a transactional test's flush removes."""
+
+
+def ensure_reference_data() -> None:
+    """Re-create the data migrations' regimes and role groups if a flush removed them."""
+    import importlib
+
+    from django.apps import apps as django_apps
+    from django.contrib.auth.models import Group
+
+    from trusts.models import Regime
+
+    if not Regime.objects.exists():
+        importlib.import_module("trusts.migrations.0002_seed_regimes").seed(django_apps, None)
+    if not Group.objects.exists():
+        importlib.import_module("oversight.migrations.0001_roles").ensure_roles(django_apps)
