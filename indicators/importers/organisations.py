@@ -172,16 +172,26 @@ def _import_records(records: list[OrganisationRecord] | None, context: ImportCon
     context.summary.updated += updated
 
 
+def _collect(table, context: ImportContext, build) -> list[OrganisationRecord]:
+    """One record per register row, built by the register's own `build(row, cells)`; rows with errors left out."""
+    records = []
+    for row in context.rows(table.rows):
+        context.summary.read += 1
+        cells = context.cells(row)
+        record = build(row, cells)
+        if cells.ok:
+            records.append(record)
+    return records
+
+
 def _read_ours(text: str, context: ImportContext) -> list[OrganisationRecord] | None:
     table = read_table(text, context.errors, required=OUR_REQUIRED, optional=OUR_OPTIONAL)
     if table is None:
         return None
     parse_kind = choice_parser(OrganisationKind.choices)
-    records = []
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
-        record = OrganisationRecord(
+
+    def build(row, cells) -> OrganisationRecord:
+        return OrganisationRecord(
             line=row.line,
             code=cells.get("org_code", parse_ods_code),
             name=cells.get("name", _parse_name) or "",
@@ -194,20 +204,17 @@ def _read_ours(text: str, context: ImportContext) -> list[OrganisationRecord] | 
             successor_code=cells.get("successor_code", parse_ods_code, required=False) or "",
             cells=cells,
         )
-        if cells.ok:
-            records.append(record)
-    return records
+
+    return _collect(table, context, build)
 
 
 def _read_etr(text: str, context: ImportContext) -> list[OrganisationRecord] | None:
     table = read_table(text, context.errors, required=ETR_COLUMNS, names=ETR_COLUMNS)
     if table is None:
         return None
-    records = []
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
-        record = OrganisationRecord(
+
+    def build(row, cells) -> OrganisationRecord:
+        return OrganisationRecord(
             line=row.line,
             code=cells.get("code", parse_ods_code),
             name=cells.get("name", _parse_name) or "",
@@ -217,9 +224,8 @@ def _read_etr(text: str, context: ImportContext) -> list[OrganisationRecord] | N
             closed=cells.get("close date", parse_date, required=False),
             cells=cells,
         )
-        if cells.ok:
-            records.append(record)
-    return records
+
+    return _collect(table, context, build)
 
 
 def _read_2021_list(text: str, context: ImportContext) -> list[OrganisationRecord] | None:
@@ -227,11 +233,9 @@ def _read_2021_list(text: str, context: ImportContext) -> list[OrganisationRecor
     table = read_table(text, context.errors, required=LIST_2021_REQUIRED, na_values={"NA"})
     if table is None:
         return None
-    records = []
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
-        record = OrganisationRecord(
+
+    def build(row, cells) -> OrganisationRecord:
+        return OrganisationRecord(
             line=row.line,
             code=cells.get("org_code", parse_ods_code),
             name=cells.get("name", _parse_name) or "",
@@ -239,9 +243,8 @@ def _read_2021_list(text: str, context: ImportContext) -> list[OrganisationRecor
             icb_code=cells.get("high_level_health_geography", parse_ods_code, required=False) or "",
             cells=cells,
         )
-        if cells.ok:
-            records.append(record)
-    return records
+
+    return _collect(table, context, build)
 
 
 def _parse_name(text: str) -> str:
