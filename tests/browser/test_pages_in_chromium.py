@@ -4,7 +4,6 @@ Runs headless Chromium from /usr/bin/chromium through Playwright's sync API agai
 pytest-django's live server. Screenshots go to test-artifacts/screenshots/ (gitignored).
 """
 
-import os
 import shutil
 from pathlib import Path
 
@@ -12,9 +11,6 @@ import pytest
 
 from indicators.services import results_recompute
 from tests.pages.world import build_world
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses that unless told.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -26,7 +22,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses that unless told,
+    # and only for these tests (the flag must never reach another test or a deployment check).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     if shutil.which(CHROMIUM) is None:
         pytest.skip(f"{CHROMIUM} is not executable")

@@ -21,7 +21,6 @@ def test_prod_settings_pass_the_deployment_checklist_without_warnings(tmp_path):
         ALLOWED_HOSTS="oversight.example.nhs.uk",
         DATABASE_URL=f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}",
     )
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests for Playwright, never in production
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
