@@ -35,7 +35,6 @@ def observations_frame(indicator_ids: list[int] | None = None) -> pd.DataFrame:
     table = Observation._meta.db_table
     columns = ", ".join(OBSERVATION_COLUMNS)
     where = ""
-    params: list = []
     if indicator_ids is not None:
         if not indicator_ids:
             return pd.DataFrame(columns=OBSERVATION_COLUMNS)
@@ -58,7 +57,7 @@ def observations_frame(indicator_ids: list[int] | None = None) -> pd.DataFrame:
         )
     else:
         with connection.cursor() as cursor:
-            cursor.execute(query, params)
+            cursor.execute(query)
             frame = pd.DataFrame(cursor.fetchall(), columns=OBSERVATION_COLUMNS)
         frame["period"] = pd.to_datetime(frame["period"])
     for column in ("numerator", "denominator", "value", "lower", "upper"):
