@@ -195,6 +195,9 @@ class TrajectoryFit(ResultModel):
     durbin_watson = models.FloatField(null=True)
     coefficients = models.JSONField(help_text="{quantity: {estimate, se, ci_low, ci_high}}; missing rows absent.")
     series = models.JSONField(help_text="[{period, z_adj, fitted, counterfactual}] over the fitted window.")
+    confidential = models.BooleanField(
+        default=False, help_text="The spell includes an episode of a confidential regime (stamped at recompute)."
+    )
 
     class Meta:
         ordering = ["indicator", "organisation", "spell_entered"]
@@ -221,11 +224,18 @@ class PooledEffect(ResultModel):
     tau2 = models.FloatField(null=True)
     i2 = models.FloatField(null=True)
     fixed_estimate = models.FloatField(null=True)
+    confidential = models.BooleanField(
+        default=False,
+        help_text="Pooled over a fit of a confidential regime's episode (stamped at recompute). A group that is "
+        "not confidential by definition (SMQ) also has a row pooled over the non-confidential fits only.",
+    )
 
     class Meta:
-        ordering = ["indicator", "regime_group", "quantity"]
+        ordering = ["indicator", "regime_group", "quantity", "confidential"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "regime_group", "quantity"], name="pooled_effect_unique")
+            models.UniqueConstraint(
+                fields=["indicator", "regime_group", "quantity", "confidential"], name="pooled_effect_unique"
+            )
         ]
 
 

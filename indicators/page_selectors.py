@@ -13,7 +13,7 @@ from datetime import date
 
 from django.db.models import Count, Max, Min, OuterRef, Subquery
 
-from trusts.constants import CONFIDENTIAL_REGIMES
+from oversight.permissions import visible_to
 
 from .constants import Cadence, IndicatorKind, Polarity
 from .models import (
@@ -41,11 +41,6 @@ def add_months(day: date, months: int) -> date:
 def data_end() -> date | None:
     """The latest period with national values among monthly and quarterly indicators."""
     return NationalValue.objects.exclude(indicator__cadence=Cadence.ANNUAL).aggregate(last=Max("period"))["last"]
-
-
-def spell_is_confidential(regimes: str) -> bool:
-    """True when a stored spell ('CP>SMQ') includes a confidential regime."""
-    return any(code in CONFIDENTIAL_REGIMES for code in regimes.split(">"))
 
 
 # --- the national board -------------------------------------------------------------------------
@@ -144,7 +139,7 @@ class IndicatorSummary:
     level_change_regimes: str = ""
 
 
-def trust_indicator_summaries(organisation, *, hide_confidential_spells: bool) -> list[IndicatorSummary]:
+def trust_indicator_summaries(user, organisation) -> list[IndicatorSummary]:
     """Latest z_adj, SPC icon and the latest spell's level change for every indicator the trust has data for."""
     latest_period = (
         ZScore.objects.filter(organisation=organisation, indicator=OuterRef("indicator"))
@@ -166,11 +161,11 @@ def trust_indicator_summaries(organisation, *, hide_confidential_spells: bool) -
         if spc.indicator_id in summaries:
             summaries[spc.indicator_id].spc_icon = spc.variation_icon
             summaries[spc.indicator_id].spc_assurance = spc.assurance
-    fits = TrajectoryFit.objects.filter(organisation=organisation).only(
+    fits = visible_to(user, TrajectoryFit.objects.filter(organisation=organisation)).only(
         "indicator_id", "regimes", "coefficients", "spell_entered"
     )
     for fit in fits.order_by("spell_entered"):  # the latest spell wins
-        if fit.indicator_id in summaries and not (hide_confidential_spells and spell_is_confidential(fit.regimes)):
+        if fit.indicator_id in summaries:
             summaries[fit.indicator_id].level_change = fit.coefficients.get("level_change")
             summaries[fit.indicator_id].level_change_regimes = fit.regimes
     return list(summaries.values())
@@ -187,7 +182,7 @@ class TrustIndicatorCharts:
     fits: list[TrajectoryFit]
 
 
-def trust_indicator_charts(organisation, indicator: Indicator, *, hide_confidential_spells: bool):
+def trust_indicator_charts(user, organisation, indicator: Indicator):
     """The z-scores, national values, SPC chart and ITS fits of one trust and indicator: four queries."""
     zscores = list(
         ZScore.objects.filter(organisation=organisation, indicator=indicator)
@@ -198,13 +193,11 @@ def trust_indicator_charts(organisation, indicator: Indicator, *, hide_confident
         NationalValue.objects.filter(indicator=indicator).order_by("period").values_list("period", "national")
     )
     spc = SpcSummary.objects.filter(organisation=organisation, indicator=indicator).first()
-    fits = [
-        fit
-        for fit in TrajectoryFit.objects.filter(organisation=organisation, indicator=indicator).order_by(
+    fits = list(
+        visible_to(user, TrajectoryFit.objects.filter(organisation=organisation, indicator=indicator)).order_by(
             "spell_entered"
         )
-        if not (hide_confidential_spells and spell_is_confidential(fit.regimes))
-    ]
+    )
     return TrustIndicatorCharts(indicator=indicator, zscores=zscores, national=national, spc=spc, fits=fits)
 
 
@@ -286,21 +279,27 @@ def zscore_spread(indicator) -> list[tuple[date, float]]:
 # --- regime analytics ---------------------------------------------------------------------------
 
 
-def pooled_effects(regime_group: str) -> list[PooledEffect]:
+def pooled_effects(user, regime_group: str) -> list[PooledEffect]:
+    """One pooled row per indicator and quantity: the fullest the user may see.
+
+    A group can hold two rows of a quantity, pooled over every fit (confidential) and over the
+    non-confidential fits only; a user who sees both is shown the first.
+    """
+    rows = visible_to(user, PooledEffect.objects.filter(regime_group=regime_group)).select_related("indicator")
+    chosen: dict[tuple[int, str], PooledEffect] = {}
+    for effect in rows.order_by("indicator__code", "quantity", "-confidential"):
+        chosen.setdefault((effect.indicator_id, effect.quantity), effect)
+    return list(chosen.values())
+
+
+def trust_fits(user, indicator, regime_groups: set[str]) -> list[TrajectoryFit]:
+    """The per-trust ITS fits of an indicator in some regime groups that the user may see, without their series."""
     return list(
-        PooledEffect.objects.filter(regime_group=regime_group).select_related("indicator").order_by("indicator__code")
-    )
-
-
-def trust_fits(indicator, regime_groups: set[str], *, hide_confidential_spells: bool) -> list[TrajectoryFit]:
-    """The per-trust ITS fits of an indicator in some regime groups, without their series."""
-    fits = (
-        TrajectoryFit.objects.filter(indicator=indicator, regime_group__in=regime_groups)
+        visible_to(user, TrajectoryFit.objects.filter(indicator=indicator, regime_group__in=regime_groups))
         .select_related("organisation")
         .defer("series")
         .order_by("organisation__name", "spell_entered")
     )
-    return [fit for fit in fits if not (hide_confidential_spells and spell_is_confidential(fit.regimes))]
 
 
 def indicators_with_fits() -> list[Indicator]:

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from oversight.permissions import RUN_COUNTS_WITHOUT_CONFIDENTIAL
 from trusts.models import QualityRating, Regime, RegimeEpisode
 
 from . import compute
@@ -360,6 +361,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     phases = {"read": time.perf_counter() - clock, "compute": 0.0, "write": 0.0}
     episodes = _episodes()
     spells = compute.spells_by_organisation(episodes)
+    confidential_codes = frozenset(Regime.objects.filter(confidential=True).values_list("code", flat=True))
     by_indicator = dict(tuple(observations.groupby("indicator_id", sort=False))) if len(observations) else {}
 
     # Replace only the recomputed indicators' rows; the transaction keeps readers on the old ones.
@@ -370,6 +372,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
 
     counts = {"observations": len(observations), "indicators": len(indicators)}
     totals = dict.fromkeys(("zscores", "national_values", "trajectories", "pooled_effects", "spc", "alerts"), 0)
+    public = dict.fromkeys(("trajectories", "pooled_effects"), 0)  # rows a caller without confidential access sees
     all_alerts = []
     survey: dict[str, pd.DataFrame] = {}
     n_charts = 0
@@ -383,7 +386,10 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
         for indicator, meta, results, seconds in computed:
             say(f"{indicator.code}: {len(results.zscores)} observations")
             phases["compute"] += seconds
+            _stamp_confidential(results, confidential_codes)
             writer.submit(indicator, results)
+            public["trajectories"] += sum(1 for fit in results.trajectories if not fit["confidential"])
+            public["pooled_effects"] += sum(1 for row in results.pooled if not row["confidential"])
             totals["zscores"] += len(results.zscores)
             totals["national_values"] += len(results.national)
             totals["trajectories"] += len(results.trajectories)
@@ -400,12 +406,15 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     phases["write"] = writer.seconds
     phases["write_wait"] = writer.waited
     counts.update(totals)
+    counts[RUN_COUNTS_WITHOUT_CONFIDENTIAL] = public
     counts["phase_seconds"] = {name: round(value, 3) for name, value in phases.items()}
 
     if indicator_codes is None:
         say("programme-level results: early warning, time in regime, categories, staff survey")
         alerts = pd.concat(all_alerts, ignore_index=True) if all_alerts else pd.DataFrame()
-        _store_documents(run, episodes, spells, alerts, survey, n_charts, data_end, k, h, indicators)
+        _store_documents(
+            run, episodes, spells, alerts, survey, n_charts, data_end, k, h, indicators, confidential_codes
+        )
     return counts
 
 
@@ -488,19 +497,56 @@ def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResult
         )
 
 
-def _store_documents(run, episodes, spells, alerts, survey, n_charts, data_end, k, h, indicators) -> None:
+def _stamp_confidential(results: compute.IndicatorResults, confidential_codes: frozenset[str]) -> None:
+    """Mark each fit and pooled row computed from an episode of a confidential regime (oversight.permissions).
+
+    A pooling group not defined by a confidential regime (SMQ) that pooled such a fit gets a second
+    row pooled over the non-confidential fits only, which is what a caller without confidential
+    access is shown: its n is then the number of fits they can list.
+    """
+    for fit in results.trajectories:
+        fit["confidential"] = any(code in confidential_codes for code in fit["regimes"].split(">"))
+    involved = {fit["regime_group"] for fit in results.trajectories if fit["confidential"]}
+
+    def by_definition(group: str) -> bool:
+        return bool(compute.POOL_GROUPS[group] & confidential_codes)
+
+    def confidential_group(group: str) -> bool:
+        return by_definition(group) or bool(compute.POOL_GROUPS[group] & involved)
+
+    for row in results.pooled:
+        row["confidential"] = confidential_group(row["regime_group"])
+    redo = {
+        row["regime_group"] for row in results.pooled if row["confidential"] and not by_definition(row["regime_group"])
+    }
+    if redo:
+        public_fits = [fit for fit in results.trajectories if not fit["confidential"]]
+        for row in compute.compute_pooled(public_fits):
+            if row["regime_group"] in redo:
+                results.pooled.append({**row, "confidential": False})
+
+
+def _store_documents(
+    run, episodes, spells, alerts, survey, n_charts, data_end, k, h, indicators, confidential_codes=frozenset()
+) -> None:
     targets = dict(Regime.objects.values_list("code", "exit_target_months"))
     ratings: dict[int, list] = {}
     for org, rated_on, rating in QualityRating.objects.values_list("organisation_id", "rated_on", "rating"):
         ratings.setdefault(org, []).append((rated_on, rating))
     cutoff = timezone.localdate()
+    theme_names = {indicator.code: indicator.name for indicator in indicators}
+    # What a caller without confidential access is shown is computed as if the confidential episodes did
+    # not exist (oversight.permissions); the slipping list is that one for everyone, so it never differs
+    # from the alerts (which depend on indicator data only) by a confidential regime.
+    public_episodes = [episode for episode in episodes if episode.regime not in confidential_codes]
+    public_spells = compute.spells_by_organisation(public_episodes) if confidential_codes else spells
     documents = {
-        "early_warning": compute.compute_early_warning(alerts, episodes, n_charts, data_end, k, h),
+        "early_warning": compute.compute_early_warning(alerts, public_episodes, n_charts, data_end, k, h),
         "time_in_regime": compute.compute_time_in_regime(episodes, targets, cutoff),
         "performance_categories": compute.compute_categories(episodes, ratings, as_of=cutoff),
-        "staff_survey": compute.compute_staff_survey(
-            survey, spells, {indicator.code: indicator.name for indicator in indicators}
-        ),
+        "performance_categories_public": compute.compute_categories(public_episodes, ratings, as_of=cutoff),
+        "staff_survey": compute.compute_staff_survey(survey, spells, theme_names),
+        "staff_survey_public": compute.compute_staff_survey(survey, public_spells, theme_names),
     }
     AnalysisResult.objects.filter(key__in=documents).delete()
     AnalysisResult.objects.bulk_create(

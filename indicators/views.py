@@ -14,9 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from oversight.permissions import can_see_confidential, is_oversight, visible_episodes
+from oversight.permissions import can_see_confidential, confidential_regime_codes, is_oversight
 from oversight.views import with_roles
-from trusts.models import Organisation, RegimeEpisode
+from trusts.models import Organisation
 
 from . import charts
 from . import page_selectors as reads
@@ -201,10 +201,12 @@ CONFIDENTIAL_CATEGORIES = {"poor_performer", "shorter_term_cp"}
 
 
 def regime_groups_for(user) -> list[str]:
-    """The pooling groups a user may see: CP and SMQ+CP need confidential access."""
+    """The pooling groups a user may see: one defined by a confidential regime needs confidential access."""
+    groups = ["SMQ+CP", "SMQ", "CP", "NOF4"]
     if can_see_confidential(user):
-        return ["SMQ+CP", "SMQ", "CP", "NOF4"]
-    return ["SMQ", "NOF4"]
+        return groups
+    hidden = confidential_regime_codes()
+    return [group for group in groups if not POOL_GROUPS[group] & hidden]
 
 
 def _effect_cell(effect, polarity: str) -> dict:
@@ -258,7 +260,7 @@ def regime_analytics(request):
             messages.info(request, "That regime group is not available to you; showing the default.")
         group = groups[0]
 
-    pooled = reads.pooled_effects(group)
+    pooled = reads.pooled_effects(user, group)
     table: dict[int, dict] = {}
     for effect in pooled:
         row = table.setdefault(effect.indicator_id, {"indicator": effect.indicator, "cells": {}})
@@ -279,7 +281,7 @@ def regime_analytics(request):
     forest_indicator = by_code.get(chosen)
     forests = []
     if forest_indicator:
-        fits = reads.trust_fits(forest_indicator, POOL_GROUPS[group], hide_confidential_spells=not confidential_ok)
+        fits = reads.trust_fits(user, forest_indicator, POOL_GROUPS[group])
         pooled_here = {e.quantity: e for e in pooled if e.indicator_id == forest_indicator.pk}
         for quantity in QUANTITIES:
             rows = _forest_rows(fits, quantity, confidential_ok)
@@ -297,8 +299,6 @@ def regime_analytics(request):
                 )
             else:
                 summary += "; too few trusts to pool."
-            if not confidential_ok and pooled_dict and effect.n > len(rows):
-                summary += " Spells that began on the confidential watch list are pooled but not shown."
             forests.append(
                 {
                     "quantity": quantity,
@@ -321,7 +321,7 @@ def regime_analytics(request):
     }
     context.update(_time_in_regime_context(confidential_ok))
     context.update(_categories_context(user, confidential_ok))
-    themes = (stored_document("staff_survey") or {}).get("themes", [])
+    themes = (stored_document("staff_survey" if confidential_ok else "staff_survey_public") or {}).get("themes", [])
     for theme in themes:
         if theme.get("mean_entry") is not None and theme.get("mean_exit") is not None:
             theme["difference"] = theme["mean_exit"] - theme["mean_entry"]
@@ -336,7 +336,8 @@ def _time_in_regime_context(confidential_ok: bool) -> dict:
     document = stored_document("time_in_regime")
     if not document:
         return {"time_in_regime": None}
-    regimes = {code: entry for code, entry in document["regimes"].items() if confidential_ok or code != "CP"}
+    hidden = set() if confidential_ok else confidential_regime_codes()
+    regimes = {code: entry for code, entry in document["regimes"].items() if code not in hidden}
     curves = {
         code: {**entry["curve"], "target_months": entry.get("target_months") or (24 if code == "NOF4" else None)}
         for code, entry in regimes.items()
@@ -369,18 +370,11 @@ def _time_in_regime_context(confidential_ok: bool) -> dict:
 
 
 def _categories_context(user, confidential_ok: bool) -> dict:
-    document = stored_document("performance_categories")
+    # Without confidential access, the categories recomputed from the non-confidential episodes only.
+    document = stored_document("performance_categories" if confidential_ok else "performance_categories_public")
     if not document:
         return {"categories": None}
     organisations = document.get("organisations", {})
-    if not confidential_ok:
-        # Count only trusts whose SMQ history the user may see, and none of the CP-defined categories.
-        visible = set(
-            visible_episodes(user, RegimeEpisode.objects.filter(regime__code="SMQ")).values_list(
-                "organisation_id", flat=True
-            )
-        )
-        organisations = {org: cats for org, cats in organisations.items() if int(org) in visible}
     names = Organisation.objects.in_bulk([int(org) for org in organisations]) if confidential_ok else {}
     rows = []
     for key, label in CATEGORY_LABELS.items():

@@ -10,10 +10,37 @@ and of episode records, `write` is the user's full rights. oversight.authenticat
 request's user with the token's scope (`user.api_token_scope`); a browser session has no scope
 and so the user's own rights. Every check below goes through the scope helpers, so no caller can
 forget it.
+
+Row visibility is decided in one place, `visible_to(user, queryset)`: the API's base viewset
+(oversight.api.views.RestrictedViewSetMixin), the page selectors, the forms, the exports and the
+counts all narrow their rows through it. Confidentiality comes from `Regime.confidential` alone;
+a derived result (trajectory fit, pooled effect) carries a `confidential` flag stamped by the
+recompute when it was computed from an episode of a confidential regime.
+
+What a caller without confidential access sees of a trust whose history includes a confidential
+regime (CP), chosen so that nothing can be inferred by comparing two answers:
+- the confidential episodes themselves: nothing (lists, details, counts, forms answer 404 as for a
+  record that does not exist);
+- every other episode: its dates and regime, but the entry route `direct` and
+  `escalated_from_cp` both read `not_disclosed` ("Not disclosed"), and the free-text `reason`
+  and `notes` of every episode read "" (`details_disclosed: false`). The same holds for every
+  episode of every trust, so a redacted value says nothing about CP;
+- trajectory fits of a spell that includes a confidential episode: not shown; pooled effects of the
+  CP and SMQ+CP groups: not shown; the SMQ (and NOF4) pooled effect is the one pooled over the
+  fits the caller may see (the recompute stores it beside the full one), so its `n` equals the
+  number of fits listed;
+- alerts depend on indicator data only and are shown to everyone; the slipping list is computed
+  from the non-confidential episodes only (a trust on CP alone stays on it), the same for every
+  caller, so it and /api/v1/alerts/ can be compared without learning anything about CP;
+- time in regime and performance categories: the confidential regime's curves and the
+  categories defined by it are not shown, and the categories shown are recomputed from the
+  non-confidential episodes;
+- run counts (/api/v1/runs/): the numbers of rows the caller may see.
 """
 
 from datetime import date
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
 
 OVERSIGHT, DIRECTOR, ANALYST = "oversight", "director", "analyst"
@@ -171,14 +198,120 @@ def visible_episode_records(user, queryset: QuerySet) -> QuerySet:
     return visible_episodes(user, queryset, prefix="episode__")
 
 
-def visible_trajectories(user, queryset: QuerySet) -> QuerySet:
-    """Trajectory fits: a spell that includes the confidential CP regime reveals a CP episode."""
-    from trusts.constants import CONFIDENTIAL_REGIMES
+def confidential_regime_codes() -> frozenset[str]:
+    """Codes of the regimes marked confidential (Regime.confidential is the only source)."""
+    regimes = apps.get_model("trusts", "Regime").objects.filter(confidential=True)
+    return frozenset(regimes.values_list("code", flat=True))
 
+
+def visible_regimes(user, queryset: QuerySet) -> QuerySet:
+    """Regimes: a confidential one is known only to those who may see some of its episodes."""
     if can_see_confidential(user):
         return queryset
-    hidden = Q()
-    for code in CONFIDENTIAL_REGIMES:
-        hidden |= Q(regimes__regex=rf"(^|>){code}(>|$)") | Q(regime_group=code)
     own = _own_confidential_ids(user)
-    return queryset.exclude(hidden & ~Q(organisation_id__in=own))
+    if not own:
+        return queryset.filter(confidential=False)
+    seen = apps.get_model("trusts", "RegimeEpisode").objects.filter(organisation_id__in=own).values("regime_id")
+    return queryset.filter(Q(confidential=False) | Q(pk__in=seen))
+
+
+def visible_results(user, queryset: QuerySet) -> QuerySet:
+    """Derived results with a `confidential` flag (stamped at recompute).
+
+    A trust's improvement director sees their own trusts' confidential fits; rows naming no trust
+    (pooled effects) need confidential access.
+    """
+    if can_see_confidential(user):
+        return queryset
+    visible = Q(confidential=False)
+    if any(field.name == "organisation" for field in queryset.model._meta.get_fields()):
+        visible |= Q(organisation_id__in=_own_confidential_ids(user))
+    return queryset.filter(visible)
+
+
+def visible_trajectories(user, queryset: QuerySet) -> QuerySet:
+    """Trajectory fits: one of a spell that includes a confidential regime is confidential."""
+    return visible_results(user, queryset)
+
+
+def _everyone(user, queryset: QuerySet) -> QuerySet:
+    return queryset
+
+
+# Every model a list, detail, page, export or count may read rows of, with its visibility rule.
+# A model missing here is refused (ImproperlyConfigured), so a new endpoint cannot forget to ask.
+VISIBILITY_RULES = {
+    "trusts.organisation": _everyone,
+    "trusts.regime": visible_regimes,
+    "trusts.regimeepisode": visible_episodes,
+    "trusts.segmentassignment": visible_segments,
+    "trusts.diagnosticstocktake": visible_episode_records,
+    "trusts.exitcriterion": visible_episode_records,
+    "trusts.supportfunding": visible_episode_records,
+    "trusts.episodenote": visible_episode_records,
+    "indicators.indicator": _everyone,
+    "indicators.observation": _everyone,
+    "indicators.zscore": _everyone,
+    "indicators.nationalvalue": _everyone,
+    "indicators.spcsummary": _everyone,
+    "indicators.alert": _everyone,  # computed from indicator data alone, never from episodes
+    "indicators.computationrun": _everyone,  # its counts go through visible_run_counts
+    "indicators.trajectoryfit": visible_results,
+    "indicators.pooledeffect": visible_results,
+}
+
+
+def visible_to(user, queryset: QuerySet) -> QuerySet:
+    """The rows of `queryset` the user may see (a token's scope included): the one visibility decision."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    label = queryset.model._meta.label_lower
+    rule = VISIBILITY_RULES.get(label)
+    if rule is None:
+        raise ImproperlyConfigured(f"{label} has no visibility rule in oversight.permissions.VISIBILITY_RULES")
+    return rule(user, queryset)
+
+
+# --- what a caller without confidential access reads of a visible episode -------------------------
+
+ROUTE_NOT_DISCLOSED = "not_disclosed"
+UNDISCLOSED_ROUTES = frozenset({"direct", "escalated_from_cp"})
+
+
+def discloses_episode_details(user, episode=None) -> bool:
+    """Whether the user reads an episode's true entry route, reason and notes (see the module docstring)."""
+    if can_see_confidential(user):
+        return True
+    return episode is not None and episode.organisation_id in _own_confidential_ids(user)
+
+
+def redact_episode(user, episode):
+    """The episode as the user may read it: for a caller without confidential access, route, reason and
+    notes are replaced in memory (never saved) by the same neutral values on every episode."""
+    if discloses_episode_details(user, episode):
+        episode.details_disclosed = True
+        return episode
+    if episode.route in UNDISCLOSED_ROUTES:
+        episode.route = ROUTE_NOT_DISCLOSED
+    episode.reason = ""
+    episode.notes = ""
+    episode.details_disclosed = False
+    return episode
+
+
+RUN_COUNTS_WITHOUT_CONFIDENTIAL = "without_confidential"
+
+
+def visible_run_counts(user, counts: dict) -> dict:
+    """A run's counts as the user may read them: without confidential access, rows they cannot see are not counted."""
+    counts = dict(counts or {})
+    public = counts.pop(RUN_COUNTS_WITHOUT_CONFIDENTIAL, None)
+    if can_see_confidential(user):
+        return counts
+    if public is None:
+        # A run from before the counts were split: drop the counts that could include hidden rows.
+        for key in ("trajectories", "pooled_effects"):
+            counts.pop(key, None)
+        return counts
+    counts.update(public)
+    return counts

@@ -19,6 +19,9 @@ class EpisodeRoute(models.TextChoices):
     ESCALATED_FROM_CP = "escalated_from_cp", "Escalated from CP"
     TRANSFERRED = "transferred", "Transferred (QSM/FSM to RSP)"
     RE_ENTRY = "re_entry", "Re-entry"
+    # Read-only: what a caller without confidential access reads for `direct` and `escalated_from_cp`
+    # (oversight.permissions.redact_episode); never stored (RegimeEpisode.clean refuses it).
+    NOT_DISCLOSED = "not_disclosed", "Not disclosed"
 
 
 class CriterionTheme(models.TextChoices):
@@ -82,4 +85,3 @@ REGION_BY_PARENT_ORG = {f"NHS ENGLAND {name.upper()}": code for code, name in RE
 SMQ = "SMQ"
 CP = "CP"
 NOF4 = "NOF4"
-CONFIDENTIAL_REGIMES = frozenset({CP})

@@ -157,6 +157,8 @@ class RegimeEpisode(VersionedModel):
 
     def clean(self):
         errors = {}
+        if self.route == EpisodeRoute.NOT_DISCLOSED:
+            errors["route"] = "'not_disclosed' is how a hidden route is shown; give the actual route."
         if self.exited and self.entered and self.exited < self.entered:
             errors["exited"] = "The exit date cannot be before the entry date."
         if self.regime_id and self.entered and not self.regime.is_valid_on(self.entered):

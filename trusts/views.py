@@ -13,10 +13,8 @@ from indicators import charts
 from indicators.constants import ED_4HR
 from indicators.page_selectors import trust_indicator_charts, trust_indicator_summaries
 from oversight.permissions import (
-    assigned_organisation_ids,
     can_approve,
     can_edit_trust_records,
-    can_see_confidential,
     can_see_episode_details,
 )
 from oversight.views import with_roles
@@ -194,10 +192,10 @@ def _funding_totals(episode) -> dict:
     return {"lines": lines, "budget": sum(line.budget for line in lines), "spent": sum(line.spent for line in lines)}
 
 
-def _indicator_charts(organisation, selected, profile, hide_confidential_spells) -> dict:
+def _indicator_charts(user, organisation, selected, profile) -> dict:
     """The figures, summaries and ITS table of the selected indicator."""
     indicator = selected.indicator
-    data = trust_indicator_charts(organisation, indicator, hide_confidential_spells=hide_confidential_spells)
+    data = trust_indicator_charts(user, organisation, indicator)
     spells = [
         {"regime": episode.regime.code, "entered": episode.entered, "exited": episode.exited}
         for episode in profile.episodes
@@ -294,15 +292,14 @@ def trust_detail(request, ods_code: str):
     today = date.today()
     details_visible = can_see_episode_details(user, organisation.pk)
     profile = trust_profile(user, organisation, details_visible=details_visible, today=today)
-    confidential_ok = can_see_confidential(user) or organisation.pk in assigned_organisation_ids(user)
-    summaries = trust_indicator_summaries(organisation, hide_confidential_spells=not confidential_ok)
+    summaries = trust_indicator_summaries(user, organisation)
     for summary in summaries:
         summary.value_text = _value_text(summary.latest_value, summary.indicator.kind)
         summary.spc_text = charts.spc_icon_text(summary.spc_icon) if summary.spc_icon else "–"
     by_code = {summary.indicator.code: summary for summary in summaries}
     chosen = request.GET.get("indicator") or (ED_4HR if ED_4HR in by_code else next(iter(by_code), None))
     selected = by_code.get(chosen)
-    charts_context = _indicator_charts(organisation, selected, profile, not confidential_ok) if selected else {}
+    charts_context = _indicator_charts(user, organisation, selected, profile) if selected else {}
     # Names of the indicators a criterion may have pointed to before a change (no extra query).
     indicator_names = {summary.indicator.pk: summary.indicator.name for summary in summaries}
     episodes = [

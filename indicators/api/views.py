@@ -1,16 +1,15 @@
 """API views for the indicator catalogue, observations and the stored results (all read only)."""
 
 from django.db.models import Exists, OuterRef
-from rest_framework import viewsets
 
-from oversight import permissions
 from oversight.api.fastlist import FastListMixin
+from oversight.api.views import ReadOnlyViewSet
 
 from ..models import Alert, ComputationRun, Indicator, Observation, PooledEffect, TrajectoryFit, ZScore
 from . import filters, serializers
 
 
-class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
+class IndicatorViewSet(ReadOnlyViewSet):
     """The indicator catalogue, by code."""
 
     queryset = Indicator.objects.order_by("code")
@@ -21,7 +20,7 @@ class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["code", "name"]
 
 
-class ObservationViewSet(FastListMixin, viewsets.ReadOnlyModelViewSet):
+class ObservationViewSet(FastListMixin, ReadOnlyViewSet):
     """Observed values, one per trust, indicator and period, with their import batch."""
 
     fast_columns = {
@@ -56,7 +55,7 @@ def _synthetic_batches():
     return ImportBatch.objects.filter(synthetic=True)
 
 
-class ZScoreViewSet(FastListMixin, viewsets.ReadOnlyModelViewSet):
+class ZScoreViewSet(FastListMixin, ReadOnlyViewSet):
     """Each trust-period's z-score against the national value, unadjusted and overdispersion-adjusted."""
 
     fast_columns = {
@@ -91,7 +90,7 @@ class ZScoreViewSet(FastListMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class TrajectoryViewSet(viewsets.ReadOnlyModelViewSet):
+class TrajectoryViewSet(ReadOnlyViewSet):
     """Interrupted-time-series fits per trust and regime spell (spells through CP need confidential access)."""
 
     serializer_class = serializers.TrajectorySerializer
@@ -99,20 +98,21 @@ class TrajectoryViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["spell_entered", "organisation__ods_code", "indicator__code"]
 
     def get_queryset(self):
-        queryset = TrajectoryFit.objects.select_related("organisation", "indicator").order_by("indicator_id", "pk")
-        return permissions.visible_trajectories(self.request.user, queryset)
+        return TrajectoryFit.objects.select_related("organisation", "indicator").order_by("indicator_id", "pk")
 
 
-class PooledEffectViewSet(viewsets.ReadOnlyModelViewSet):
-    """Effects pooled across trusts (Table 23): aggregates, naming no trust."""
+class PooledEffectViewSet(ReadOnlyViewSet):
+    """Effects pooled across trusts (Table 23): aggregates, naming no trust; CP groups need confidential access."""
 
-    queryset = PooledEffect.objects.select_related("indicator").order_by("indicator__code", "regime_group", "quantity")
+    queryset = PooledEffect.objects.select_related("indicator").order_by(
+        "indicator__code", "regime_group", "quantity", "confidential"
+    )
     serializer_class = serializers.PooledEffectSerializer
     filterset_class = filters.PooledEffectFilterSet
     ordering_fields = ["indicator__code", "regime_group", "quantity"]
 
 
-class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+class AlertViewSet(ReadOnlyViewSet):
     """Early-warning signals: a trust's CUSUM crossed its threshold in a period."""
 
     queryset = Alert.objects.select_related("organisation", "indicator").order_by("-period", "pk")
@@ -121,7 +121,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["period", "statistic", "organisation__ods_code"]
 
 
-class ComputationRunViewSet(viewsets.ReadOnlyModelViewSet):
+class ComputationRunViewSet(ReadOnlyViewSet):
     """Recompute runs: when, which method version, what they wrote."""
 
     queryset = ComputationRun.objects.order_by("-started")

@@ -96,6 +96,7 @@ def world(db, regimes, alice, bob, carol, bob_trusts, other_trust, make_org):
         regime_group="CP",
         spell_entered=date(2017, 3, 1),
         regimes="CP",
+        confidential=True,  # as the recompute stamps a spell through a confidential regime
         method="ols",
         n=30,
         n_change_points=1,

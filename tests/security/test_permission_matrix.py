@@ -45,7 +45,7 @@ def visible_to(role: str, obj: str) -> bool:
     """Whether `role` may see object `obj` (a key of the world's objects below)."""
     if obj in ("public", "own_episode", "other_episode", "published_segment", "smq_trajectory"):
         return True
-    if obj in ("cp_episode", "hidden_segment", "cp_trajectory"):
+    if obj in ("cp_episode", "hidden_segment", "cp_trajectory", "cp_regime"):
         return role in SEES_CONFIDENTIAL
     details = role != "read"  # episode records are not published data
     if obj == "own_records":
@@ -104,7 +104,8 @@ def api_rules(world) -> dict:
         "organisation-list": [("/api/v1/organisations/", ApiRule(read))],
         "organisation-detail": [(f"/api/v1/organisations/{code}/", ApiRule(read)) for code in ("RB1", "RZ9", "RW8")],
         "regime-list": [("/api/v1/regimes/", ApiRule(read))],
-        "regime-detail": [("/api/v1/regimes/CP/", ApiRule(read))],
+        # A confidential regime is itself known only to those who may see its episodes (issue 8).
+        "regime-detail": [("/api/v1/regimes/CP/", ApiRule(read, "cp_regime")), ("/api/v1/regimes/SMQ/", ApiRule(read))],
         "episode-list": [("/api/v1/episodes/", ApiRule({"GET", "POST"}, may_write=can_manage))],
         "episode-detail": [
             (

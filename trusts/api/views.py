@@ -5,13 +5,14 @@ which check the acting user's rights (a token's scope included) and the record's
 """
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from oversight import permissions
 from oversight.api.fastlist import FastListMixin
+from oversight.api.views import GenericViewSet, ReadOnlyViewSet
 from trusts import services
 
 from ..filters import EpisodeFilterSet, OrganisationFilterSet
@@ -48,7 +49,7 @@ def _not_found_as_field_error(field: str, value) -> ValidationError:
     return ValidationError({field: [f'Invalid pk "{value}" - object does not exist.']})
 
 
-class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+class OrganisationViewSet(ReadOnlyViewSet):
     """NHS trusts and ICBs by ODS code."""
 
     queryset = Organisation.objects.select_related("parent_icb", "successor").order_by("ods_code")
@@ -59,7 +60,7 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["ods_code", "name", "region", "kind"]
 
 
-class RegimeViewSet(viewsets.ReadOnlyModelViewSet):
+class RegimeViewSet(ReadOnlyViewSet):
     """The regimes (SMQ, CP, NOF4…) with their validity and exit targets."""
 
     queryset = Regime.objects.order_by("valid_from", "code")
@@ -73,7 +74,7 @@ class RegimeViewSet(viewsets.ReadOnlyModelViewSet):
 @extend_schema_view(
     create=extend_schema(request=serializers.EpisodeCreateSerializer, responses=serializers.EpisodeSerializer),
 )
-class EpisodeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class EpisodeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyViewSet):
     """Regime episodes. Oversight staff open and edit them; an exit is proposed, then approved by someone else."""
 
     serializer_class = serializers.EpisodeSerializer
@@ -82,10 +83,9 @@ class EpisodeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
-        queryset = RegimeEpisode.objects.select_related(
+        return RegimeEpisode.objects.select_related(
             "organisation", "regime", "buddy_trust", "proposed_exit_by"
         ).order_by("entered", "pk")
-        return permissions.visible_episodes(self.request.user, queryset)
 
     def get_serializer_class(self):
         if self.action == "create":
@@ -153,7 +153,7 @@ class EpisodeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
         ]
     )
 )
-class SegmentViewSet(FastListMixin, viewsets.ReadOnlyModelViewSet):
+class SegmentViewSet(FastListMixin, ReadOnlyViewSet):
     """NHS Oversight Framework segments; `?as_of=YYYY-MM-DD` gives every organisation's segment on a date."""
 
     fast_columns = {
@@ -174,20 +174,18 @@ class SegmentViewSet(FastListMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["effective_from", "segment", "organisation__ods_code"]
 
     def get_queryset(self):
-        queryset = SegmentAssignment.objects.select_related("organisation").order_by(
+        return SegmentAssignment.objects.select_related("organisation").order_by(
             "organisation__ods_code", "effective_from", "pk"
         )
-        return permissions.visible_segments(self.request.user, queryset)
 
 
-class EpisodeRecordViewSet(viewsets.GenericViewSet):
+class EpisodeRecordViewSet(GenericViewSet):
     """Shared by the records of an episode: only those of episodes the user may see in detail."""
 
     model = None
 
     def get_queryset(self):
-        queryset = self.model.objects.select_related("episode__organisation", "episode__regime").order_by("pk")
-        return permissions.visible_episode_records(self.request.user, queryset)
+        return self.model.objects.select_related("episode__organisation", "episode__regime").order_by("pk")
 
     def editable_object(self):
         record = self.get_object()
