@@ -1,7 +1,8 @@
-"""CSV exports of stored results, shared by the management commands and the pages."""
+"""CSV exports of stored results, shared by the management commands and the pages (cells via oversight.exports)."""
 
-import csv
 from typing import TextIO
+
+from oversight import exports
 
 from .models import Indicator, PooledEffect, TrajectoryFit, ZScore
 
@@ -30,7 +31,7 @@ def indicator_by_code(code: str) -> Indicator:
 def export_zscores(indicator: Indicator, out: TextIO) -> int:
     """Write org_code,period,numerator,denominator,national_value,z,z_adj,tau2 rows; returns the count."""
     national = {row["period"]: row for row in indicator.national_values.values("period", "national", "tau2")}
-    writer = csv.writer(out, lineterminator="\n")
+    writer = exports.writer(out, lineterminator="\n")
     writer.writerow(ZSCORE_COLUMNS)
     rows = (
         ZScore.objects.filter(indicator=indicator)
@@ -59,10 +60,16 @@ def export_zscores(indicator: Indicator, out: TextIO) -> int:
 
 def export_effects(indicator: Indicator, out: TextIO, regime_group: str = "SMQ+CP") -> int:
     """Write the Table-23 rows (one per quantity) for a regime group; returns the count."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = exports.writer(out, lineterminator="\n")
     writer.writerow(EFFECT_COLUMNS)
     count = 0
-    for effect in PooledEffect.objects.filter(indicator=indicator, regime_group=regime_group).order_by("pk"):
+    # One row per quantity: the one pooled over every fit (a group may also hold one over the
+    # non-confidential fits only, for callers without confidential access; see oversight.permissions).
+    rows = PooledEffect.objects.filter(indicator=indicator, regime_group=regime_group).order_by("pk")
+    chosen = {}
+    for effect in sorted(rows, key=lambda effect: (not effect.confidential, effect.pk)):
+        chosen.setdefault(effect.quantity, effect)
+    for effect in sorted(chosen.values(), key=lambda effect: effect.pk):
         writer.writerow([effect.quantity] + [_fmt(getattr(effect, column)) for column in EFFECT_COLUMNS[1:]])
         count += 1
     return count
@@ -70,7 +77,7 @@ def export_effects(indicator: Indicator, out: TextIO, regime_group: str = "SMQ+C
 
 def export_trajectories(indicator: Indicator, out: TextIO) -> int:
     """Write one row per trust fit: spell, method, N, ρ, DW and each coefficient with SE and CI."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = exports.writer(out, lineterminator="\n")
     header = [
         "org_code",
         "regime_group",

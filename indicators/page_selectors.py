@@ -87,7 +87,7 @@ def its_direction(coefficients: dict) -> str | None:
     return None
 
 
-def board_signals(organisation_ids: list[int]) -> tuple[dict[int, TrustSignals], date | None]:
+def board_signals(user, organisation_ids: list[int]) -> tuple[dict[int, TrustSignals], date | None]:
     """SPC icons, ITS directions of the open spell and recent alerts per trust; four queries in all."""
     signals: dict[int, TrustSignals] = defaultdict(TrustSignals)
     for org, icon, count in (
@@ -102,7 +102,7 @@ def board_signals(organisation_ids: list[int]) -> tuple[dict[int, TrustSignals],
             signals[org].spc_concern += count
     # Neutral indicators (staffing shares) have no better direction, so they cast no vote.
     for org, coefficients in (
-        TrajectoryFit.objects.filter(organisation_id__in=organisation_ids, spell_exited__isnull=True)
+        visible_to(user, TrajectoryFit.objects.filter(organisation_id__in=organisation_ids, spell_exited__isnull=True))
         .exclude(indicator__polarity=Polarity.NEUTRAL)
         .values_list("organisation_id", "coefficients")
     ):

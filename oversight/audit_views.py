@@ -5,7 +5,6 @@ an organisation's timeline is also open to those who may see its episode records
 confidential records they may not see.
 """
 
-import csv
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from trusts.models import Organisation
 
-from . import permissions
+from . import exports, permissions
 from .audit import AUDITED_MODELS, CHANGE_TYPES, AuditFilters, audit_count, audit_iter, audit_page
 
 PAGE_SIZE = 50
@@ -92,7 +91,7 @@ class _Echo:
 
 
 def _csv_response(filters: AuditFilters, name: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+    writer = exports.writer(_Echo())
 
     def rows():
         yield writer.writerow(CSV_COLUMNS)

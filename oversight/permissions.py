@@ -97,11 +97,16 @@ def assigned_organisation_ids(user, on: date | None = None) -> set[int]:
     if not user or not user.is_authenticated:
         return set()
     on = on or date.today()
-    return set(
+    cached = getattr(user, "_oversight_assigned", None)
+    if cached is not None and cached[0] == on:
+        return set(cached[1])
+    ids = set(
         user.id_assignments.filter(date_from__lte=on)
         .filter(Q(date_to__isnull=True) | Q(date_to__gte=on))
         .values_list("organisation_id", flat=True)
     )
+    user._oversight_assigned = (on, frozenset(ids))  # the user object lives for one request, as the role's cache
+    return ids
 
 
 def can_edit_trust_records(user, organisation_id: int) -> bool:

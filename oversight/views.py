@@ -1,6 +1,5 @@
 """Pages that span apps: the national board, the about page, and the login view."""
 
-import csv
 import io
 from datetime import date
 
@@ -10,8 +9,8 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
-from openpyxl import Workbook
 
+from oversight import exports
 from trusts.filters import EpisodeFilterSet
 from trusts.selectors import (
     BOARD_EXPORT_COLUMNS,
@@ -128,7 +127,7 @@ def _export_name(extension: str) -> str:
 
 def _board_csv(rows) -> HttpResponse:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = exports.writer(buffer)
     writer.writerow(BOARD_EXPORT_COLUMNS)
     for row in rows:
         writer.writerow([value.isoformat() if isinstance(value, date) else value for value in board_export_values(row)])
@@ -138,16 +137,8 @@ def _board_csv(rows) -> HttpResponse:
 
 
 def _board_xlsx(rows) -> HttpResponse:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("National board")
-    sheet.append(BOARD_EXPORT_COLUMNS)
-    for row in rows:
-        sheet.append(board_export_values(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    content = exports.xlsx_bytes("National board", BOARD_EXPORT_COLUMNS, (board_export_values(row) for row in rows))
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{_export_name("xlsx")}"'
     return response
 

@@ -12,7 +12,7 @@ from datetime import date
 
 from django.db.models import Prefetch, Q
 
-from oversight.permissions import visible_episodes, visible_segments
+from oversight.permissions import redact_episode, visible_episodes, visible_segments
 
 from .models import (
     EpisodeNote,
@@ -171,11 +171,11 @@ def board_rows(user, *, episodes=None, today: date | None = None, sort: str = ""
     from indicators.page_selectors import board_signals  # indicators reads trusts; import here, not at load
 
     today = today or date.today()
-    episodes = list(open_episodes(user) if episodes is None else episodes)
+    episodes = [redact_episode(user, episode) for episode in (open_episodes(user) if episodes is None else episodes)]
     organisation_ids = sorted({episode.organisation_id for episode in episodes})
     directors = current_directors(organisation_ids, today)
     segments = latest_published_segments(organisation_ids)
-    signals, _ = board_signals(organisation_ids)
+    signals, _ = board_signals(user, organisation_ids)
     rows = []
     for episode in episodes:
         target = episode.regime.exit_target_months
@@ -308,7 +308,7 @@ def trust_profile(user, organisation: Organisation, *, details_visible: bool, to
             Prefetch("funding", queryset=SupportFunding.objects.order_by("year", "category")),
             Prefetch("episode_notes", queryset=EpisodeNote.objects.select_related("author").order_by("-created")),
         )
-    episodes = list(episodes.order_by("entered"))
+    episodes = [redact_episode(user, episode) for episode in episodes.order_by("entered")]
     segments = list(visible_segments(user, organisation.segments.all()).order_by("effective_from"))
     assignments = list(organisation.id_assignments.select_related("user").order_by("date_from"))
     return TrustProfile(

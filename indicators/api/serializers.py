@@ -6,6 +6,8 @@ Long lists build their rows directly rather than through a Field object per cell
 
 from rest_framework import serializers
 
+from oversight import permissions
+
 from ..models import Alert, ComputationRun, Indicator, Observation, PooledEffect, TrajectoryFit, ZScore
 
 
@@ -127,6 +129,7 @@ class TrajectorySerializer(serializers.ModelSerializer):
             "durbin_watson",
             "coefficients",
             "series",
+            "confidential",
             "run",
         ]
 
@@ -149,6 +152,7 @@ class PooledEffectSerializer(serializers.ModelSerializer):
             "tau2",
             "i2",
             "fixed_estimate",
+            "confidential",
             "run",
         ]
 
@@ -163,6 +167,10 @@ class AlertSerializer(serializers.ModelSerializer):
 
 
 class ComputationRunSerializer(serializers.ModelSerializer):
+    counts = serializers.SerializerMethodField(
+        help_text="What the run wrote; without confidential access, only the rows you may see are counted."
+    )
+
     class Meta:
         model = ComputationRun
         fields = [
@@ -176,3 +184,7 @@ class ComputationRunSerializer(serializers.ModelSerializer):
             "error",
             "triggered_by",
         ]
+
+    def get_counts(self, run) -> dict:
+        request = self.context.get("request")
+        return permissions.visible_run_counts(getattr(request, "user", None), run.counts)

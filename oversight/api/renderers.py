@@ -1,10 +1,14 @@
-"""CSV for list endpoints (`?format=csv`): one row per result, nested fields flattened to dotted columns."""
+"""CSV for list endpoints (`?format=csv`): one row per result, nested fields flattened to dotted columns.
 
-import csv
+Cells go through oversight.exports, so no value can run as a spreadsheet formula.
+"""
+
 import io
 import json
 
 from rest_framework.renderers import BaseRenderer
+
+from oversight.exports import SafeDictWriter
 
 
 def flatten(record, prefix: str = "") -> dict:
@@ -51,7 +55,7 @@ class CSVRenderer(BaseRenderer):
         for row in flat:
             columns.extend(name for name in row if name not in columns)
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+        writer = SafeDictWriter(buffer, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         for row in flat:
             writer.writerow({name: "" if value is None else value for name, value in row.items()})

@@ -5,9 +5,12 @@ shape of the input. Edits carry the `version` the client read (optimistic concur
 may carry a `change_reason`, which changing an approved criterion and closing an episode require.
 """
 
+import copy
+
 from rest_framework import serializers
 
 from indicators.models import Indicator
+from oversight import permissions
 
 from ..models import (
     DiagnosticStocktake,
@@ -31,8 +34,8 @@ class SlugField(serializers.SlugRelatedField):
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
-    parent_icb = serializers.SlugRelatedField(slug_field="ods_code", read_only=True)
-    successor = serializers.SlugRelatedField(slug_field="ods_code", read_only=True)
+    parent_icb = serializers.SlugRelatedField(slug_field="ods_code", read_only=True, allow_null=True)
+    successor = serializers.SlugRelatedField(slug_field="ods_code", read_only=True, allow_null=True)
 
     class Meta:
         model = Organisation
@@ -78,8 +81,12 @@ class EpisodeSerializer(VersionedWriteMixin, serializers.ModelSerializer):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     regime = serializers.SlugRelatedField(slug_field="code", read_only=True)
     buddy_trust = SlugField(slug_field="ods_code", queryset=Organisation.objects.all(), required=False, allow_null=True)
-    proposed_exit_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    proposed_exit_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     is_open = serializers.BooleanField(read_only=True)
+    details_disclosed = serializers.SerializerMethodField(
+        help_text="False for a caller without confidential access: the route reads not_disclosed for direct and "
+        "escalated entries, and reason and notes are withheld, on every episode alike."
+    )
 
     class Meta:
         model = RegimeEpisode
@@ -98,10 +105,27 @@ class EpisodeSerializer(VersionedWriteMixin, serializers.ModelSerializer):
             "proposed_exit",
             "proposed_exit_by",
             "is_open",
+            "details_disclosed",
             "version",
             "change_reason",
         ]
         read_only_fields = ["synthetic", "proposed_exit"]
+
+    def _reader(self):
+        request = self.context.get("request")
+        return getattr(request, "user", None) if request is not None else None
+
+    def get_details_disclosed(self, episode) -> bool:
+        request = self.context.get("request")
+        return request is None or permissions.discloses_episode_details(self._reader(), episode)
+
+    def to_representation(self, episode):
+        data = super().to_representation(episode)
+        if not data["details_disclosed"]:
+            # oversight.permissions decides what a caller without confidential access reads of an episode.
+            shown = permissions.redact_episode(self._reader(), copy.copy(episode))
+            data.update(route=shown.route, reason=shown.reason, notes=shown.notes)
+        return data
 
 
 class EpisodeCreateSerializer(serializers.ModelSerializer):
@@ -196,7 +220,7 @@ class StocktakeSerializer(EpisodeRecordMixin, VersionedWriteMixin, serializers.M
 class CriterionSerializer(EpisodeRecordMixin, VersionedWriteMixin, serializers.ModelSerializer):
     episode = serializers.PrimaryKeyRelatedField(queryset=RegimeEpisode.objects.all())
     indicator = SlugField(slug_field="code", queryset=Indicator.objects.all(), required=False, allow_null=True)
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     changed_after_approval = serializers.SerializerMethodField(
         help_text="Terms changed since approval: {field: [approved, now]}."
     )
@@ -237,7 +261,7 @@ class FundingSerializer(EpisodeRecordMixin, VersionedWriteMixin, serializers.Mod
 
 class NoteSerializer(EpisodeRecordMixin, serializers.ModelSerializer):
     episode = serializers.PrimaryKeyRelatedField(queryset=RegimeEpisode.objects.all())
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = EpisodeNote
