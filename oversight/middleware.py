@@ -1,5 +1,6 @@
 """Cross-cutting request handling: request ids, security headers, login everywhere."""
 
+import re
 import uuid
 
 from django.conf import settings
@@ -18,15 +19,27 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# A caller's request id is kept only if it is 1–64 of these characters; otherwise we make one.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def request_id_from(incoming: str) -> str:
+    """The caller's X-Request-ID when it is a plain token (≤ 64 of A–Z a–z 0–9 . _ -), else a new one."""
+    return incoming if REQUEST_ID.fullmatch(incoming or "") else uuid.uuid4().hex
+
+
 class RequestIdMiddleware:
-    """Gives every request an id (or keeps the caller's X-Request-ID) for logs and the audit trail."""
+    """Gives every request an id (or keeps a well-formed X-Request-ID of the caller's) for logs and the audit trail.
+
+    The id is stored in the audit trail and echoed in a response header, so anything else (spaces,
+    markup, a formula, 200 characters) is replaced by a generated id rather than kept or trimmed.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
+        request.request_id = request_id_from(request.headers.get("X-Request-ID", ""))
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response

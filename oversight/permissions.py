@@ -304,6 +304,18 @@ def redact_episode(user, episode):
     return episode
 
 
+def episode_route_q(user, route: str) -> Q:
+    """Episodes whose route reads `route` to the user (a filter must not tell apart what the rows do not)."""
+    if can_see_confidential(user):
+        return Q(route__in=UNDISCLOSED_ROUTES) if route == ROUTE_NOT_DISCLOSED else Q(route=route)
+    own = Q(organisation_id__in=_own_confidential_ids(user))
+    if route == ROUTE_NOT_DISCLOSED:
+        return Q(route__in=UNDISCLOSED_ROUTES) & ~own
+    if route in UNDISCLOSED_ROUTES:
+        return Q(route=route) & own
+    return Q(route=route)
+
+
 RUN_COUNTS_WITHOUT_CONFIDENTIAL = "without_confidential"
 
 

@@ -167,6 +167,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"LeadershipRatingEnum": "trusts.constants.LeadershipRating"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "oversight.api.schema.add_error_responses",
+    ],
     # Swagger UI's assets from the drf-spectacular-sidecar package (so the docs work offline) once
     # "drf_spectacular_sidecar" is in INSTALLED_APPS; the CDN until then.
     **(

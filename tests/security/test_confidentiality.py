@@ -385,3 +385,23 @@ def test_organisations_stay_public(cp_world):
     # The CP trust itself is an NHS trust on the public register; only its regime is confidential.
     client, headers = client_for(cp_world, "carol", "read")
     assert client.get(f"/api/v1/organisations/{cp_world['orgs'][2].ods_code}/", **headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "scope", "sees"), [("carol", "session", False), ("alice", "read", False), ("dan", "confidential", True)]
+)
+def test_filtering_by_route_tells_no_more_than_the_rows(cp_world, name, scope, sees):
+    client, headers = client_for(cp_world, name, scope)
+
+    def ids(route):
+        response = client.get(f"/api/v1/episodes/?route={route}&page_size=1000", **headers)
+        assert response.status_code == 200
+        return {row["id"] for row in response.json()["results"]}
+
+    escalated, direct = cp_world["escalated"].pk, cp_world["smq"].pk
+    if sees:
+        assert escalated in ids("escalated_from_cp") and direct not in ids("escalated_from_cp")
+        assert {escalated, direct} <= ids("not_disclosed")
+    else:
+        assert ids("escalated_from_cp") == set() and ids("direct") == set()
+        assert {escalated, direct} <= ids("not_disclosed")
