@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from . import permissions
 from .models import AuditContext
 
 CHANGE_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
@@ -242,7 +243,8 @@ def audit_page(filters: AuditFilters, *, offset: int, limit: int) -> list[AuditE
         streams.append([(kind, row) for row in rows])
     merged = heapq.merge(*streams, key=lambda item: (item[1].history_date, item[1].history_id), reverse=True)
     chosen = [item for position, item in enumerate(merged) if offset <= position < offset + limit]
-    return _entries(chosen, with_previous=lambda kind, row: row.prev_record)
+    entries = _entries(chosen, with_previous=lambda kind, row: row.prev_record)
+    return [_redact(entry) for entry in entries] if filters.hide_confidential else entries
 
 
 def audit_iter(filters: AuditFilters) -> Iterator[AuditEntry]:
@@ -251,6 +253,10 @@ def audit_iter(filters: AuditFilters) -> Iterator[AuditEntry]:
     Each table is read oldest first per record, so each row's previous version is at hand
     without a query per row.
     """
+
+    def shown(entries):
+        return [_redact(entry) for entry in entries] if filters.hide_confidential else entries
+
     for kind in _kinds(filters):
         queryset = _history_queryset(kind, filters).order_by("id", "history_date", "history_id")
         previous_by_object: dict[int, object] = {}
@@ -262,10 +268,27 @@ def audit_iter(filters: AuditFilters) -> Iterator[AuditEntry]:
             chunk.append((kind, row, previous))
             previous_by_object[row.id] = row
             if len(chunk) >= 2000:
-                yield from _entries([(k, r) for k, r, _ in chunk], previous={id(r): p for _, r, p in chunk})
+                yield from shown(_entries([(k, r) for k, r, _ in chunk], previous={id(r): p for _, r, p in chunk}))
                 chunk = []
         if chunk:
-            yield from _entries([(k, r) for k, r, _ in chunk], previous={id(r): p for _, r, p in chunk})
+            yield from shown(_entries([(k, r) for k, r, _ in chunk], previous={id(r): p for _, r, p in chunk}))
+
+
+def _redact(entry: AuditEntry) -> AuditEntry:
+    """An episode's change as a caller without confidential access reads episodes (oversight.permissions):
+    route, reason and notes neutral, the change's free-text reason withheld; a change that then shows
+    nothing is left with no field rows."""
+    if entry.kind != "episode":
+        return entry
+    changes = []
+    for name, before, after in entry.changes:
+        before = permissions.redacted_episode_value(name, before)
+        after = permissions.redacted_episode_value(name, after)
+        if before != after:
+            changes.append((name, before, after))
+    entry.changes = changes
+    entry.reason = ""
+    return entry
 
 
 def _display(value):

@@ -296,12 +296,22 @@ def redact_episode(user, episode):
     if discloses_episode_details(user, episode):
         episode.details_disclosed = True
         return episode
-    if episode.route in UNDISCLOSED_ROUTES:
-        episode.route = ROUTE_NOT_DISCLOSED
-    episode.reason = ""
-    episode.notes = ""
+    for name in REDACTED_EPISODE_FIELDS:
+        setattr(episode, name, redacted_episode_value(name, getattr(episode, name)))
     episode.details_disclosed = False
     return episode
+
+
+REDACTED_EPISODE_FIELDS = ("route", "reason", "notes")
+
+
+def redacted_episode_value(field: str, value):
+    """An episode field's value as redact_episode shows it to a caller without confidential access."""
+    if field == "route":
+        return ROUTE_NOT_DISCLOSED if value in UNDISCLOSED_ROUTES else value
+    if field in ("reason", "notes"):
+        return ""
+    return value
 
 
 def episode_route_q(user, route: str) -> Q:

@@ -405,3 +405,23 @@ def test_filtering_by_route_tells_no_more_than_the_rows(cp_world, name, scope, s
     else:
         assert ids("escalated_from_cp") == set() and ids("direct") == set()
         assert {escalated, direct} <= ids("not_disclosed")
+
+
+def test_the_audit_timeline_of_the_escalated_trust_reads_neutrally_to_an_analyst(cp_world):
+    escalated = RegimeEpisode.objects.get(pk=cp_world["escalated"].pk)
+    with transaction.atomic():
+        escalated.notes = "now cp-note-marker-93 again"
+        escalated.reason = "Reworded: cp-escalation-marker-91"
+        escalated._change_reason = "Reworded after the cp-escalation-marker-91 review"
+        escalated.save()
+        code = cp_world["orgs"][1].ods_code
+        carol, _ = client_for(cp_world, "carol", "session")
+        page = carol.get(f"/audit/organisation/{code}/")
+        export = carol.get(f"/audit/organisation/{code}/", {"format": "csv"})
+        text = page.content.decode() + b"".join(export.streaming_content).decode()
+        assert page.status_code == 200
+        for marker in MARKERS:
+            assert marker not in text
+        dan, _ = client_for(cp_world, "dan", "session")
+        assert "cp-escalation-marker-91" in dan.get(f"/audit/organisation/{code}/").content.decode()
+        transaction.set_rollback(True)
