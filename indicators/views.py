@@ -358,8 +358,9 @@ def _time_in_regime_context(confidential_ok: bool) -> dict:
         "survival_summary": "; ".join(summary_parts) + f". Censored at {document['cutoff']}; "
         f"{document['ci_type']} 95% confidence intervals.",
     }
-    if confidential_ok and "CP" in regimes and regimes["CP"].get("competing"):
-        cp = regimes["CP"]
+    # The regime whose exits compete with escalation (CP), if the user may see it (`regimes` is filtered above).
+    cp = next((entry for entry in regimes.values() if entry.get("competing")), None)
+    if cp:
         context["competing_figure"] = charts.competing_figure(cp["competing"])
         context["competing_summary"] = (
             f"Of {cp['n']} CP episodes, {cp.get('n_escalated', 0)} escalated to SMQ. By 12 months "
