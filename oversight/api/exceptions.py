@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler
 
 from trusts.services import ConcurrentEditError
@@ -47,4 +48,13 @@ def api_exception_handler(exc, context):
     else:
         detail = data.get("detail", data) if isinstance(data, dict) else data
         response.data = {"detail": str(detail), "errors": {}}
+    _answer_in_json(context)
     return response
+
+
+def _answer_in_json(context) -> None:
+    """An error is JSON whatever format the caller asked for (`?format=csv` included), as the schema says."""
+    request = context.get("request")
+    if request is not None:
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type

@@ -99,3 +99,11 @@ def test_the_served_schema_carries_the_error_responses(client, alice):
     assert response.status_code == 200
     served = yaml.safe_load(response.content)
     assert "409" in served["paths"]["/api/v1/episodes/{id}/"]["patch"]["responses"]
+
+
+def test_an_error_is_json_even_when_csv_was_asked_for(client, alice):
+    client.force_login(alice)
+    response = client.get("/api/v1/episodes/999999/?format=csv")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found.", "errors": {}}

@@ -1,0 +1,51 @@
+"""Every schemathesis check (status codes, content types, response schemas, headers) with a read and a write token.
+
+The schema promises what each answer looks like, errors included; a read token is answered by
+403s and 404s that must be documented too.
+"""
+
+import pytest
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.api.test_schemathesis import schema
+from tests.api.world import bearer
+
+CHECKS = (
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+)
+
+
+@pytest.fixture(params=["write_alice", "read"])
+def any_key(request, tokens):
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield tokens[request.param]
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.mark.slow
+@schema.parametrize()
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_every_answer_is_the_one_the_schema_describes(case, any_key):
+    case.cookies = None  # token auth only (see test_schemathesis)
+    response = case.call_wsgi(headers={"Authorization": bearer(any_key)["HTTP_AUTHORIZATION"]})
+    case.validate_response(response, checks=CHECKS)
