@@ -35,7 +35,8 @@ regime (CP), chosen so that nothing can be inferred by comparing two answers:
 - time in regime and performance categories: the confidential regime's curves and the
   categories defined by it are not shown, and the categories shown are recomputed from the
   non-confidential episodes;
-- run counts (/api/v1/runs/): the numbers of rows the caller may see.
+- run counts (/api/v1/runs/): the numbers of rows visible without confidential access (a trust's
+  director lists their own trusts' fits besides, so never fewer than counted).
 """
 
 from datetime import date
