@@ -202,6 +202,27 @@ def test_the_world_has_confidential_results_to_guard(cp_world):
     assert set(PooledEffect.objects.filter(regime_group="SMQ").values_list("confidential", flat=True)) == {True, False}
 
 
+def test_the_smq_group_is_pooled_over_every_fit_and_over_the_visible_fits_apart(cp_world):
+    from indicators.stats.pooling import dersimonian_laird
+
+    fits = list(TrajectoryFit.objects.filter(indicator__code="ed_4hr", regime_group="SMQ"))
+    for confidential, members in ((True, fits), (False, [fit for fit in fits if not fit.confidential])):
+        row = PooledEffect.objects.get(
+            indicator__code="ed_4hr", regime_group="SMQ", quantity="level_change", confidential=confidential
+        )
+        pairs = [
+            (fit.coefficients["level_change"]["estimate"], fit.coefficients["level_change"]["se"])
+            for fit in members
+            if "level_change" in fit.coefficients
+        ]
+        assert row.n == len(pairs)
+        if pairs:
+            assert row.estimate == pytest.approx(
+                dersimonian_laird([p[0] for p in pairs], [p[1] for p in pairs]).estimate
+            )
+    assert any(fit.confidential for fit in fits) and any(not fit.confidential for fit in fits)
+
+
 @pytest.mark.parametrize(("name", "scope"), CALLERS)
 def test_every_get_endpoint_hides_confidential_rows_and_counts_unless_allowed(cp_world, name, scope):
     client, headers = client_for(cp_world, name, scope)
