@@ -4,7 +4,14 @@ import django_filters
 from django.db.models import Q
 
 from ..constants import REGION_CHOICES, CriterionStatus, CriterionTheme, FundingCategory
-from ..models import DiagnosticStocktake, EpisodeNote, ExitCriterion, SegmentAssignment, SupportFunding
+from ..models import (
+    DiagnosticStocktake,
+    EpisodeNote,
+    ExitCriterion,
+    SegmentAssignment,
+    SegmentCategory,
+    SupportFunding,
+)
 
 # Numbers the database can compare: a larger one would overflow its integer columns.
 DATABASE_INT_MAX = 2**31 - 1
@@ -40,10 +47,12 @@ class SegmentFilterSet(StaticFilterSet):
     organisation = django_filters.CharFilter(field_name="organisation__ods_code", lookup_expr="iexact")
     published = django_filters.BooleanFilter()
     synthetic = django_filters.BooleanFilter()
+    framework = django_filters.CharFilter(field_name="framework__code", lookup_expr="iexact", label="Framework edition")
+    category = django_filters.ChoiceFilter(choices=SegmentCategory.choices)
 
     class Meta:
         model = SegmentAssignment
-        fields = ["as_of", "region", "segment", "organisation", "published", "synthetic"]
+        fields = ["as_of", "region", "segment", "organisation", "published", "synthetic", "framework", "category"]
 
     def filter_as_of(self, queryset, name, value):
         return queryset.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=value), effective_from__lte=value)

@@ -130,12 +130,30 @@ class ApproveCriterionSerializer(serializers.Serializer):
     change_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
+# The framework edition and the league table's own figures, as the published file gives them.
+SEGMENT_DETAIL_FIELDS = [
+    "framework",
+    "category",
+    "rank",
+    "average_score",
+    "in_deficit",
+    "finance_in_deficit",
+    "pre_adjustment_segment",
+    "domain_access",
+    "domain_effectiveness_experience",
+    "domain_finance_productivity",
+    "domain_patient_safety",
+    "domain_people_workforce",
+]
+
+
 class SegmentSerializer(serializers.ModelSerializer):
     """A segment assignment. The list is the API's busiest endpoint, so rows are built directly."""
 
     organisation = serializers.CharField(source="organisation.ods_code", read_only=True)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     region = serializers.CharField(source="organisation.region", read_only=True)
+    framework = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = SegmentAssignment
@@ -150,6 +168,7 @@ class SegmentSerializer(serializers.ModelSerializer):
             "published",
             "source",
             "synthetic",
+            *SEGMENT_DETAIL_FIELDS,
         ]
 
     def to_representation(self, instance):
@@ -166,6 +185,8 @@ class SegmentSerializer(serializers.ModelSerializer):
             "published": instance.published,
             "source": instance.source,
             "synthetic": instance.synthetic,
+            "framework": instance.framework.code if instance.framework_id else None,
+            **{name: getattr(instance, name) for name in SEGMENT_DETAIL_FIELDS[1:]},
         }
 
 
