@@ -182,3 +182,8 @@ def visible_trajectories(user, queryset: QuerySet) -> QuerySet:
         hidden |= Q(regimes__regex=rf"(^|>){code}(>|$)") | Q(regime_group=code)
     own = _own_confidential_ids(user)
     return queryset.exclude(hidden & ~Q(organisation_id__in=own))
+
+
+def can_view_segment_reconciliation(user) -> bool:
+    """Published NOF segments beside their recomputation: oversight staff and analysts."""
+    return role_of(user) in (OVERSIGHT, ANALYST)
