@@ -15,8 +15,8 @@ from oversight.views import with_roles
 from trusts.models import SegmentAssignment, SegmentCategory
 
 from .framework import (
-    RECONCILIATION_COLUMNS,
     REASON_LABELS,
+    RECONCILIATION_COLUMNS,
     domain_names,
     league_table,
     published_framework,
