@@ -368,6 +368,15 @@ class ExitCriterion(VersionedModel):
 
     APPROVAL_FIELDS = ("theme", "description", "indicator_id", "comparator", "threshold", "months_sustained")
 
+    @property
+    def data_disagrees(self) -> bool:
+        """The ID's status and the data's say different things (met against not met): flagged, the person decides."""
+        if self.status == CriterionStatus.MET:
+            return self.data_status in (CriterionDataStatus.NOT_MET, CriterionDataStatus.MET_NOT_SUSTAINED)
+        if self.status in (CriterionStatus.NOT_MET, CriterionStatus.IN_PROGRESS):
+            return self.data_status == CriterionDataStatus.MET
+        return False
+
     def approval_view(self) -> dict:
         return {field: getattr(self, field) for field in self.APPROVAL_FIELDS}
 

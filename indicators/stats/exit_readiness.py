@@ -1,13 +1,13 @@
 """Exit readiness: does a trust's own series meet an exit criterion's threshold, and for how long?
 
-A criterion reads "indicator <comparator> threshold for N months". From the trust's monthly
-values the run of consecutive calendar months that meet it is counted back from the latest
-month with data (a month with no value ends the run):
+A criterion reads "indicator <comparator> threshold for N months". From the trust's values the
+run of consecutive periods that meet it is counted back from the latest period with data (a
+missing period ends the run); each period covers `step_months` (1 monthly, 3 quarterly):
 
 - no values at all → `no_data`;
 - the latest month does not meet it → `not_met`;
-- the run is at least N months (N empty counts as 1) → `met`, else `met_not_sustained`;
-`met_since` is the first month of the run.
+- the run covers at least N months (N empty counts as one period) → `met`, else `met_not_sustained`;
+`met_since` is the first period of the run.
 """
 
 from __future__ import annotations
@@ -35,9 +35,14 @@ def _month_index(day: date) -> int:
 
 
 def criterion_readiness(
-    values: Iterable[tuple[date, float | None]], *, comparator: str, threshold: float, months_sustained: int | None
+    values: Iterable[tuple[date, float | None]],
+    *,
+    comparator: str,
+    threshold: float,
+    months_sustained: int | None,
+    step_months: int = 1,
 ) -> Readiness:
-    """The data status of one criterion from (month, value) pairs in any order."""
+    """The data status of one criterion from (period start, value) pairs in any order."""
     test = COMPARATORS[comparator]
     series = sorted((month, value) for month, value in values if value is not None)
     if not series:
@@ -50,8 +55,8 @@ def criterion_readiness(
     for month, value in reversed(series):
         if _month_index(month) != expected or not test(value, threshold):
             break
-        run_start, months, expected = month, months + 1, expected - 1
-    needed = max(months_sustained or 1, 1)
+        run_start, months, expected = month, months + step_months, expected - step_months
+    needed = max(months_sustained or step_months, step_months)
     status = MET if months >= needed else MET_NOT_SUSTAINED
     return Readiness(
         status, met_since=run_start, months_met=months, latest_month=latest_month, latest_value=latest_value

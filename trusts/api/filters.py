@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from ..constants import REGION_CHOICES, CriterionStatus, CriterionTheme, FundingCategory
+from ..constants import REGION_CHOICES, CriterionDataStatus, CriterionStatus, CriterionTheme, FundingCategory
 from ..models import (
     DiagnosticStocktake,
     EpisodeNote,
@@ -72,10 +72,11 @@ class StocktakeFilterSet(_EpisodeRecordFilterSet):
 class CriterionFilterSet(_EpisodeRecordFilterSet):
     theme = django_filters.ChoiceFilter(choices=CriterionTheme.choices)
     status = django_filters.ChoiceFilter(choices=CriterionStatus.choices)
+    data_status = django_filters.ChoiceFilter(choices=CriterionDataStatus.choices)
 
     class Meta:
         model = ExitCriterion
-        fields = ["episode", "organisation", "theme", "status"]
+        fields = ["episode", "organisation", "theme", "status", "data_status"]
 
 
 class FundingFilterSet(_EpisodeRecordFilterSet):

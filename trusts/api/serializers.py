@@ -221,6 +221,9 @@ class CriterionSerializer(EpisodeRecordMixin, VersionedWriteMixin, serializers.M
     changed_after_approval = serializers.SerializerMethodField(
         help_text="Terms changed since approval: {field: [approved, now]}."
     )
+    data_disagrees = serializers.BooleanField(
+        read_only=True, help_text="The status and the data's evaluation disagree (met against not met)."
+    )
 
     class Meta:
         model = ExitCriterion
@@ -240,10 +243,14 @@ class CriterionSerializer(EpisodeRecordMixin, VersionedWriteMixin, serializers.M
             "approved_by",
             "approved_snapshot",
             "changed_after_approval",
+            "data_status",
+            "met_since",
+            "data_evaluated_at",
+            "data_disagrees",
             "version",
             "change_reason",
         ]
-        read_only_fields = ["approved_at", "approved_snapshot"]
+        read_only_fields = ["approved_at", "approved_snapshot", "data_status", "met_since", "data_evaluated_at"]
 
     def get_changed_after_approval(self, criterion) -> dict:
         return {field: list(values) for field, values in criterion.changes_since_approval().items()}
