@@ -13,7 +13,9 @@ from django.views.decorators.http import require_safe
 from oversight.permissions import can_view_segment_reconciliation
 from oversight.views import with_roles
 from trusts.models import SegmentAssignment, SegmentCategory
+from trusts.selectors import PLANNING_HORIZON_MONTHS
 
+from .exit_likelihood import EXIT_EXPORT_COLUMNS, PAST_TARGET_WINDOW, exit_export_rows, exit_model_report
 from .framework import (
     REASON_LABELS,
     RECONCILIATION_COLUMNS,
@@ -66,7 +68,7 @@ def segment_reconciliation(request):
 @require_safe
 def segment_league_table(request):
     """One category's league table: rank, average score, domain segments, movement, distance to the next segment."""
-    with_roles(request.user)
+    user = with_roles(request.user)
     category = request.GET.get("category") or SegmentCategory.ACUTE
     if category not in SegmentCategory.values:
         return render(
@@ -91,5 +93,26 @@ def segment_league_table(request):
             "categories": SegmentCategory.choices,
             "domain_names": names,
             "domain_headers": [names.get(code, code) for code in SegmentAssignment.DOMAIN_FIELDS],
+            "can_reconcile": can_view_segment_reconciliation(user),
         },
+    )
+
+
+@require_safe
+def exit_likelihood(request):
+    """Each open episode's probability of exit within its target from a proportional-hazards fit, beside the light."""
+    user = with_roles(request.user)
+    report = exit_model_report(user)
+    if request.GET.get("format") == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXIT_EXPORT_COLUMNS)
+        writer.writerows(exit_export_rows(report))
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="exit-likelihood-{report.today.isoformat()}.csv"'
+        return response
+    return render(
+        request,
+        "indicators/exit_likelihood.html",
+        {"report": report, "window": PAST_TARGET_WINDOW, "horizon": PLANNING_HORIZON_MONTHS},
     )

@@ -11,5 +11,6 @@ urlpatterns = [
     path("early-warning/", views.early_warning, name="early-warning"),
     path("imports/", views.imports, name="imports"),
     path("segments/reconciliation/", framework_views.segment_reconciliation, name="segment-reconciliation"),
+    path("analytics/exit-likelihood/", framework_views.exit_likelihood, name="exit-likelihood"),
     path("segments/league-table/", framework_views.segment_league_table, name="segment-league-table"),
 ]
