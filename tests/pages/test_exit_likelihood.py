@@ -18,7 +18,7 @@ def _add_months(day: date, months: int) -> date:
 
 @pytest.fixture
 def programme(regimes, make_org):
-    """40 closed SMQ episodes (exits after 6–45 months), 6 open SMQ and 2 open confidential CP episodes, all synthetic."""
+    """40 closed episodes (30 SMQ, 10 CP; exits after 6–45 months), 6 open SMQ and 2 open CP, all synthetic."""
     from trusts.models import RegimeEpisode
 
     episodes = []
