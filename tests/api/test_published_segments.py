@@ -82,3 +82,22 @@ def test_an_unknown_category_is_a_400_naming_the_filter(client, published):
     response = client.get("/api/v1/segments/?category=hospice", **bearer(published))
     assert response.status_code == 400
     assert "category" in response.json()["errors"]
+
+
+def test_as_of_serves_only_segments_of_the_framework_edition_in_force_that_day(client, published):
+    from datetime import date
+
+    from trusts.models import FrameworkVersion, Organisation, SegmentAssignment
+
+    # A synthetic 2021/22 segment left open-ended, as the demo history leaves its last row.
+    SegmentAssignment.objects.create(
+        organisation=Organisation.objects.get(ods_code="R0A"),
+        framework=FrameworkVersion.objects.get(code="nof-2021"),
+        segment=2,
+        effective_from=date(2023, 1, 1),
+        synthetic=True,
+    )
+    march = _all(client, published, "as_of=2026-03-01")
+    assert len(march) == 150 and {row["framework"] for row in march} == {"nof-2025-26"}
+    [old] = _all(client, published, "as_of=2024-06-01&organisation=R0A")
+    assert (old["framework"], old["segment"]) == ("nof-2021", 2)

@@ -55,7 +55,16 @@ class SegmentFilterSet(StaticFilterSet):
         fields = ["as_of", "region", "segment", "organisation", "published", "synthetic", "framework", "category"]
 
     def filter_as_of(self, queryset, name, value):
-        return queryset.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=value), effective_from__lte=value)
+        # In force on the date, under the framework edition in force on it: a 2021/22 segment left
+        # open-ended is not served beside a trust's 2025/26 one (a segment of no edition always passes).
+        in_force = Q(framework__effective_from__lte=value) & (
+            Q(framework__effective_to__isnull=True) | Q(framework__effective_to__gte=value)
+        )
+        return queryset.filter(
+            Q(effective_to__isnull=True) | Q(effective_to__gte=value),
+            Q(framework__isnull=True) | in_force,
+            effective_from__lte=value,
+        )
 
 
 class _EpisodeRecordFilterSet(StaticFilterSet):
