@@ -171,3 +171,18 @@ def test_movement_is_against_the_previous_real_publication(login, carol, publish
     assert row.movement == 1  # from 4 to 3: up one
     assert table.previous_published_on == date(2025, 12, 1)
     assert "up 1" in login(carol).get("/segments/league-table/?category=acute").content.decode()
+
+
+def test_the_league_table_uploads_on_the_imports_page_detected_from_its_header(login, alice):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from indicators.importers import import_file
+    from trusts.models import SegmentAssignment
+
+    import_file("organisations", REAL / "ods_trusts_etr_2025.csv")
+    page = login(alice).get("/imports/").content.decode()
+    assert 'value="nof_segments"' in page
+    upload = SimpleUploadedFile("trust_segments_2026-03.csv", NOF_SEGMENTS.read_bytes(), content_type="text/csv")
+    response = login(alice).post("/imports/", {"file": upload, "format": ""})
+    assert response.status_code == 302
+    assert SegmentAssignment.objects.filter(synthetic=False, framework__code="nof-2025-26").count() == 150
