@@ -207,6 +207,7 @@ class FrameworkVersion(models.Model):
     boundary_rule = models.CharField(max_length=32, choices=RULES)
     rule_parameters = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["effective_from"]
