@@ -167,7 +167,10 @@ def segments_reconcile(framework: FrameworkVersion, published_on: date | None = 
                 parameters=parameters,
             )
             placements = {a.pk: p for a, p in zip(scored, computed)}
-        published_bounds = _published_bounds(group)
+        if framework.boundary_rule == FrameworkVersion.FIXED_THRESHOLDS:
+            published_bounds = list(parameters["thresholds"])  # the boundaries are published as data
+        else:
+            published_bounds = _published_bounds(group)
         recomputed_bounds = implied_upper_bounds(
             [a.average_score for a in scored],
             [placements[a.pk].before_cap for a in scored] if placements else [],
@@ -183,7 +186,13 @@ def segments_reconcile(framework: FrameworkVersion, published_on: date | None = 
         for assignment in group:
             result.rows.append(
                 _reconciled(
-                    assignment, placements.get(assignment.pk), group, published_bounds, result.bounds[category], cap
+                    assignment,
+                    placements.get(assignment.pk),
+                    group,
+                    published_bounds,
+                    result.bounds[category],
+                    cap,
+                    quartiles=framework.boundary_rule == FrameworkVersion.QUARTILE_WITHIN_CATEGORY,
                 )
             )
     result.rows.sort(
@@ -192,11 +201,14 @@ def segments_reconcile(framework: FrameworkVersion, published_on: date | None = 
     return result
 
 
-def _reconciled(assignment, placement, group, published_bounds, bounds: CategoryBounds, cap) -> Reconciled:
+def _reconciled(
+    assignment, placement, group, published_bounds, bounds: CategoryBounds, cap, *, quartiles: bool
+) -> Reconciled:
     published = assignment.segment
     score = assignment.average_score
     by_bounds = None
-    if score is not None and None not in published_bounds:
+    # Bounds read off a table are increasing unless the table contradicts itself; then there are none.
+    if score is not None and None not in published_bounds and published_bounds == sorted(published_bounds):
         by_bounds = deficit_capped(threshold_segment(score, published_bounds), deficit_of(assignment), cap)
     row = Reconciled(
         assignment=assignment,
@@ -234,7 +246,7 @@ def _reconciled(assignment, placement, group, published_bounds, bounds: Category
             "equal rounded scores either side of a boundary (ties here take the better segment)"
         )
         return row
-    if by_bounds == published:
+    if quartiles and by_bounds == published:
         k = min(published, placement.segment)
         row.reason = MISSING_TRUSTS
         published_at = bounds.published[k - 1]
@@ -247,7 +259,7 @@ def _reconciled(assignment, placement, group, published_bounds, bounds: Category
         if recomputed_at is not None and score == recomputed_at:
             row.detail += "; its score also ties the recomputed boundary (ties take the better segment)"
         return row
-    if by_bounds is None and bounds.in_file < bounds.ranked_up_to:
+    if quartiles and by_bounds is None and bounds.in_file < bounds.ranked_up_to:
         row.reason = MISSING_TRUSTS
         row.detail = (
             f"the file holds {bounds.in_file} of at least {bounds.ranked_up_to} ranked trusts of the category: "
@@ -255,7 +267,10 @@ def _reconciled(assignment, placement, group, published_bounds, bounds: Category
         )
         return row
     row.reason = UNEXPLAINED
-    row.detail = f"score {score:.2f} lies outside the published band of segment {published} (bounds {published_bounds})"
+    if quartiles:
+        row.detail = f"score {score:.2f} lies outside the published band of segment {published} ({published_bounds})"
+    else:
+        row.detail = f"score {score:.2f} is segment {placement.before_cap} under the thresholds {published_bounds}"
     return row
 
 
@@ -353,6 +368,8 @@ def league_table(framework: FrameworkVersion, category: str, published_on: date 
         bounds = list(parameters.get("thresholds", [None, None, None]))
     else:
         bounds = _published_bounds(group)
+        if None not in bounds and bounds != sorted(bounds):
+            bounds = [None] * len(bounds)  # a table that contradicts itself implies no boundaries
     domain_fields = list(SegmentAssignment.DOMAIN_FIELDS.items())
     peers = {domain: [getattr(a, name) for a in group] for domain, name in domain_fields}
     previous = _previous_publications(group, published_on)

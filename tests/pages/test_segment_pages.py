@@ -186,3 +186,56 @@ def test_the_league_table_uploads_on_the_imports_page_detected_from_its_header(l
     response = login(alice).post("/imports/", {"file": upload, "format": ""})
     assert response.status_code == 302
     assert SegmentAssignment.objects.filter(synthetic=False, framework__code="nof-2025-26").count() == 150
+
+
+def test_a_new_year_is_data_a_fixed_threshold_edition_recomputes_with_its_own_thresholds(write_nof_file):
+    from indicators.framework import segments_reconcile
+    from indicators.importers import import_file
+    from trusts.models import FrameworkVersion, SegmentAssignment
+
+    # 2027/28 does not exist in code: it is one row, with its thresholds as data.
+    FrameworkVersion.objects.filter(code="nof-2026-27").update(effective_to=date(2027, 3, 31))
+    edition = FrameworkVersion.objects.create(
+        code="nof-2027-28",
+        name="NHS Oversight Framework 2027/28",
+        effective_from=date(2027, 4, 1),
+        segment_meanings={str(k): f"segment {k}" for k in range(1, 5)},
+        boundary_rule="fixed_thresholds",
+        rule_parameters={"thresholds": [1.8, 2.2, 2.6], "deficit_cap": 3},
+    )
+    # score → threshold segment: 1.80 → 1 (on the threshold), 2.00 → 2 but in deficit → 3, 2.50 → 3, 2.61 → 4.
+    path = write_nof_file(
+        [("RA1", 1.80, 1, 0), ("RA2", 2.00, 3, 1), ("RA3", 2.50, 2, 0), ("RA4", 2.61, 4, 0)], month="2027-06"
+    )
+    summary = import_file("nof_segments", path)
+    assert summary.created == 4 and summary.unverified_codes == ["RA1", "RA2", "RA3", "RA4"]
+    assert set(SegmentAssignment.objects.values_list("framework__code", flat=True)) == {"nof-2027-28"}
+
+    result = segments_reconcile(edition)
+    got = {row.assignment.organisation.ods_code: (row.recomputed, row.reason) for row in result.rows}
+    assert got["RA1"] == (1, "agrees") and got["RA2"] == (3, "agrees") and got["RA4"] == (4, "agrees")
+    assert got["RA3"][0] == 3 and got["RA3"][1] != "agrees"  # published 2 where the thresholds say 3
+    assert result.equal == 3
+
+
+@pytest.fixture
+def write_nof_file(tmp_path):
+    header = (
+        "org_code,org_name,data_month,Region,Trust_type,Trust_subtype,lt_segment,lt_in_deficit,league_segment,"
+        "league_rank,league_avg_score,overall_adjusted_segment,domain_segment_access,"
+        "domain_segment_effectiveness_experience,domain_segment_finance_productivity,domain_segment_patient_safety,"
+        "domain_segment_people_workforce,fin_in_deficit"
+    )
+
+    def write(rows, month):
+        lines = [header]
+        for rank, (code, score, segment, deficit) in enumerate(rows, start=1):
+            lines.append(
+                f"{code},TRUST {code},{month},London,Acute trust,Acute - Large,{segment}.0,{deficit}.0,{segment}.0,"
+                f"{rank}.0,{score},{segment}.0,2.0,2.0,2.0,2.0,2.0,{deficit}.0"
+            )
+        path = tmp_path / "segments.csv"
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    return write
