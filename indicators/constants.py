@@ -29,6 +29,7 @@ class ImportFormat(models.TextChoices):
     EPISODES = "episodes", "Regime episodes CSV"
     AE_MONTHLY = "ae_monthly", "NHS England monthly A&E CSV"
     AE_ATTENDANCES = "ae_attendances", "A&E attendances 2016–2019 (NHS-R)"
+    NOF_SEGMENTS = "nof_segments", "NHS Oversight Framework 2025/26 segments (league table)"
     SYNTHETIC = "synthetic", "Synthetic demo data"
 
 

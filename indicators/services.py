@@ -33,6 +33,7 @@ from trusts.models import QualityRating, Regime, RegimeEpisode
 
 from . import compute
 from .constants import IndicatorKind, RunStatus
+from .criteria import criteria_evaluate
 from .models import (
     Alert,
     AnalysisResult,
@@ -244,6 +245,7 @@ def results_recompute(
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit = off")
             counts = _recompute_in_transaction(run, indicator_codes, k, h, say)
+            counts["criteria_evaluated"] = criteria_evaluate()  # exit readiness from the same data (issue 13)
             counts["seconds"] = round(time.perf_counter() - started, 3)
             run.status = RunStatus.SUCCEEDED
             run.finished = timezone.now()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import framework_views, views
 
 urlpatterns = [
     path("indicators/", views.indicator_list, name="indicator-list"),
@@ -10,4 +10,7 @@ urlpatterns = [
     path("analytics/", views.regime_analytics, name="regime-analytics"),
     path("early-warning/", views.early_warning, name="early-warning"),
     path("imports/", views.imports, name="imports"),
+    path("segments/reconciliation/", framework_views.segment_reconciliation, name="segment-reconciliation"),
+    path("analytics/exit-likelihood/", framework_views.exit_likelihood, name="exit-likelihood"),
+    path("segments/league-table/", framework_views.segment_league_table, name="segment-league-table"),
 ]

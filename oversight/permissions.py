@@ -343,3 +343,8 @@ def visible_run_counts(user, counts: dict) -> dict:
         return counts
     counts.update(public)
     return counts
+
+
+def can_view_segment_reconciliation(user) -> bool:
+    """Published NOF segments beside their recomputation: oversight staff and analysts."""
+    return role_of(user) in (OVERSIGHT, ANALYST)

@@ -12,5 +12,9 @@ def ensure_reference_data() -> None:
 
     if not Regime.objects.exists():
         importlib.import_module("trusts.migrations.0002_seed_regimes").seed(django_apps, None)
+    from trusts.models import FrameworkVersion
+
+    if not FrameworkVersion.objects.exists():
+        importlib.import_module("trusts.migrations.0005_seed_framework_versions_and_pip").seed(django_apps, None)
     if not Group.objects.exists():
         importlib.import_module("oversight.migrations.0001_roles").ensure_roles(django_apps)

@@ -19,6 +19,11 @@ class RegimeAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "valid_from", "valid_to", "exit_target_months", "confidential"]
 
 
+@admin.register(models.FrameworkVersion)
+class FrameworkVersionAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "effective_from", "effective_to", "boundary_rule"]
+
+
 class ExitCriterionInline(admin.TabularInline):
     model = models.ExitCriterion
     extra = 0

@@ -44,6 +44,15 @@ class CriterionStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class CriterionDataStatus(models.TextChoices):
+    """What the stored data says of a criterion linked to an indicator (beside the ID's own status)."""
+
+    MET = "met", "Met (sustained)"
+    MET_NOT_SUSTAINED = "met_not_sustained", "Met, not yet sustained"
+    NOT_MET = "not_met", "Not met"
+    NO_DATA = "no_data", "No data"
+
+
 class Comparator(models.TextChoices):
     LE = "le", "≤"
     LT = "lt", "<"
@@ -85,3 +94,8 @@ REGION_BY_PARENT_ORG = {f"NHS ENGLAND {name.upper()}": code for code, name in RE
 SMQ = "SMQ"
 CP = "CP"
 NOF4 = "NOF4"
+PIP = "PIP"
+
+# NHS Oversight Framework editions (FrameworkVersion codes) the code refers to by name.
+NOF_2021 = "nof-2021"
+NOF_2025_26 = "nof-2025-26"

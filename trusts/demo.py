@@ -1287,11 +1287,18 @@ def _funding_for(rng, episode, end: date) -> list[SupportFunding]:
 
 def _segments_create(rng, orgs, episodes, end: date, summary) -> None:
     """Quarterly segment history from July 2021; segment 4 exactly while in NOF4; a few latest unpublished."""
+    from django.db.models import Q
+
+    from .constants import NOF_2021
+    from .models import FrameworkVersion
+
     with_real = set(
-        SegmentAssignment.objects.filter(synthetic=False, organisation__in=orgs).values_list(
-            "organisation_id", flat=True
-        )
+        # Real segments of a later framework (the 2025/26 league table) leave the 2021 history to fill.
+        SegmentAssignment.objects.filter(synthetic=False, organisation__in=orgs)
+        .filter(Q(framework__isnull=True) | Q(framework__code=NOF_2021))
+        .values_list("organisation_id", flat=True)
     )
+    framework = FrameworkVersion.objects.filter(code=NOF_2021).first()
     nof4: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
     troubled = {episode.organisation_id for episode in episodes}
     for episode in episodes:
@@ -1326,6 +1333,7 @@ def _segments_create(rng, orgs, episodes, end: date, summary) -> None:
                     effective_from=month_start(quarter),
                     source=SYNTHETIC_SOURCE,
                     synthetic=True,
+                    framework=framework,
                 )
             )
         if org.closed is not None and org_rows:

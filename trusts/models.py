@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from .constants import (
     REGION_CHOICES,
     Comparator,
+    CriterionDataStatus,
     CriterionStatus,
     CriterionTheme,
     EpisodeRoute,
@@ -180,6 +181,55 @@ class RegimeEpisode(VersionedModel):
             raise ValidationError(errors)
 
 
+class FrameworkVersion(models.Model):
+    """One edition of the NHS Oversight Framework: its dates, domains, segment meanings and boundary rule.
+
+    A new year is a row (a data migration), not code: `boundary_rule` names one of the rules in
+    indicators/stats/segmentation.py and `rule_parameters` holds its numbers, e.g.
+    {"deficit_cap": 3} for quartiles within category, or {"thresholds": [1.5, 2.0, 2.5],
+    "deficit_cap": 3} for fixed thresholds (a score up to thresholds[k-1] is segment k).
+    """
+
+    QUARTILE_WITHIN_CATEGORY = "quartile_within_category"
+    FIXED_THRESHOLDS = "fixed_thresholds"
+    JUDGEMENT = "judgement"
+    RULES = [
+        (QUARTILE_WITHIN_CATEGORY, "Quartiles of average score within category"),
+        (FIXED_THRESHOLDS, "Fixed thresholds of average score"),
+        (JUDGEMENT, "Judgement (no arithmetic rule)"),
+    ]
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=120)
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    segment_meanings = models.JSONField(default=dict, help_text='{"1": "…", "2": "…"}: what each segment means.')
+    domains = models.JSONField(default=list, help_text='[{"code": "access", "name": "Access"}, …], in display order.')
+    categories = models.JSONField(default=list, help_text="The categories trusts are compared within.")
+    boundary_rule = models.CharField(max_length=32, choices=RULES)
+    rule_parameters = models.JSONField(default=dict, blank=True)
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["effective_from"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def max_segment(self) -> int:
+        return max((int(key) for key in self.segment_meanings), default=4)
+
+
+class SegmentCategory(models.TextChoices):
+    """The peer groups the 2025/26 framework segments within (NHS England's Trust_type)."""
+
+    ACUTE = "acute", "Acute"
+    NON_ACUTE = "non_acute", "Non-acute (mental health and community)"
+    AMBULANCE = "ambulance", "Ambulance"
+
+
 class SegmentAssignment(VersionedModel):
     """The NHS Oversight Framework segment (1 best – 4, 5 allowed) an organisation held over a period."""
 
@@ -190,7 +240,36 @@ class SegmentAssignment(VersionedModel):
     published = models.BooleanField(default=True)
     source = models.CharField(max_length=200, blank=True)
     synthetic = models.BooleanField(default=False)
+    # The framework edition the segment was given under; empty only for rows made before versions
+    # existed in code that does not set it (the data migration put every existing row in nof-2021).
+    framework = models.ForeignKey(
+        FrameworkVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="assignments"
+    )
+    category = models.CharField(max_length=12, choices=SegmentCategory.choices, blank=True)
+    rank = models.PositiveSmallIntegerField(null=True, blank=True, help_text="League-table rank within category.")
+    average_score = models.FloatField(null=True, blank=True, help_text="Average metric score, 1 best – 4 worst.")
+    in_deficit = models.BooleanField(null=True, blank=True, help_text="In financial deficit (the league table's flag).")
+    finance_in_deficit = models.BooleanField(null=True, blank=True, help_text="The finance domain's deficit flag.")
+    pre_adjustment_segment = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The segment before the deficit adjustment, as published."
+    )
+    domain_access = models.PositiveSmallIntegerField(null=True, blank=True)
+    domain_effectiveness_experience = models.PositiveSmallIntegerField(null=True, blank=True)
+    domain_finance_productivity = models.PositiveSmallIntegerField(null=True, blank=True)
+    domain_patient_safety = models.PositiveSmallIntegerField(null=True, blank=True)
+    domain_people_workforce = models.PositiveSmallIntegerField(null=True, blank=True)
+    batch = models.ForeignKey(
+        "indicators.ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="segments"
+    )
     history = HistoricalRecords()
+
+    DOMAIN_FIELDS = {
+        "access": "domain_access",
+        "effectiveness_experience": "domain_effectiveness_experience",
+        "finance_productivity": "domain_finance_productivity",
+        "patient_safety": "domain_patient_safety",
+        "people_workforce": "domain_people_workforce",
+    }
 
     class Meta:
         ordering = ["organisation__name", "effective_from"]
@@ -200,6 +279,12 @@ class SegmentAssignment(VersionedModel):
                 name="segment_to_not_before_from",
             ),
             models.CheckConstraint(condition=Q(segment__gte=1, segment__lte=5), name="segment_between_1_and_5"),
+            # One real assignment per organisation, framework and date: what makes an import idempotent.
+            models.UniqueConstraint(
+                fields=["organisation", "framework", "effective_from"],
+                condition=Q(synthetic=False),
+                name="segment_one_real_per_framework_and_date",
+            ),
         ]
         indexes = [models.Index(fields=["effective_from", "effective_to"])]
 
@@ -271,6 +356,10 @@ class ExitCriterion(VersionedModel):
     approved_snapshot = models.JSONField(
         null=True, blank=True, help_text="The criterion as approved, to show changes made after approval."
     )
+    # What the stored observations say, evaluated on every recompute (the person's `status` stays theirs).
+    data_status = models.CharField(max_length=20, choices=CriterionDataStatus.choices, blank=True)
+    met_since = models.DateField(null=True, blank=True, help_text="First month of the current run of months met.")
+    data_evaluated_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -281,6 +370,15 @@ class ExitCriterion(VersionedModel):
         return f"{self.get_theme_display()}: {self.description[:60]}"
 
     APPROVAL_FIELDS = ("theme", "description", "indicator_id", "comparator", "threshold", "months_sustained")
+
+    @property
+    def data_disagrees(self) -> bool:
+        """The ID's status and the data's say different things (met against not met): flagged, the person decides."""
+        if self.status == CriterionStatus.MET:
+            return self.data_status in (CriterionDataStatus.NOT_MET, CriterionDataStatus.MET_NOT_SUSTAINED)
+        if self.status in (CriterionStatus.NOT_MET, CriterionStatus.IN_PROGRESS):
+            return self.data_status == CriterionDataStatus.MET
+        return False
 
     def approval_view(self) -> dict:
         return {field: getattr(self, field) for field in self.APPROVAL_FIELDS}

@@ -17,6 +17,7 @@ from .indicators_catalogue import import_indicators
 from .observations import import_observations
 from .organisations import import_etr, import_organisations, infer_kind, register_variant
 from .reading import ErrorList, RowError, canonical, csv_records, decode
+from .segments import import_nof_segments
 
 __all__ = [
     "IMPORTERS",
@@ -37,10 +38,12 @@ IMPORTERS = {
     ImportFormat.EPISODES: import_episodes,
     ImportFormat.AE_MONTHLY: import_ae_monthly,
     ImportFormat.AE_ATTENDANCES: import_ae_attendances,
+    ImportFormat.NOF_SEGMENTS: import_nof_segments,
 }
 
 # Header columns that identify each format, most specific first.
 _SIGNATURES = [
+    (ImportFormat.NOF_SEGMENTS, {"org_code", "league_segment", "league_avg_score"}),
     (ImportFormat.AE_MONTHLY, {"period", "org code", "parent org"}),
     (ImportFormat.AE_ATTENDANCES, {"period", "org_code", "type", "attendances", "breaches"}),
     (ImportFormat.EPISODES, {"org_code", "regime", "entered"}),

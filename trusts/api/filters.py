@@ -3,8 +3,15 @@
 import django_filters
 from django.db.models import Q
 
-from ..constants import REGION_CHOICES, CriterionStatus, CriterionTheme, FundingCategory
-from ..models import DiagnosticStocktake, EpisodeNote, ExitCriterion, SegmentAssignment, SupportFunding
+from ..constants import REGION_CHOICES, CriterionDataStatus, CriterionStatus, CriterionTheme, FundingCategory
+from ..models import (
+    DiagnosticStocktake,
+    EpisodeNote,
+    ExitCriterion,
+    SegmentAssignment,
+    SegmentCategory,
+    SupportFunding,
+)
 
 # Numbers the database can compare: a larger one would overflow its integer columns.
 DATABASE_INT_MAX = 2**31 - 1
@@ -40,13 +47,24 @@ class SegmentFilterSet(StaticFilterSet):
     organisation = django_filters.CharFilter(field_name="organisation__ods_code", lookup_expr="iexact")
     published = django_filters.BooleanFilter()
     synthetic = django_filters.BooleanFilter()
+    framework = django_filters.CharFilter(field_name="framework__code", lookup_expr="iexact", label="Framework edition")
+    category = django_filters.ChoiceFilter(choices=SegmentCategory.choices)
 
     class Meta:
         model = SegmentAssignment
-        fields = ["as_of", "region", "segment", "organisation", "published", "synthetic"]
+        fields = ["as_of", "region", "segment", "organisation", "published", "synthetic", "framework", "category"]
 
     def filter_as_of(self, queryset, name, value):
-        return queryset.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=value), effective_from__lte=value)
+        # In force on the date, under the framework edition in force on it: a 2021/22 segment left
+        # open-ended is not served beside a trust's 2025/26 one (a segment of no edition always passes).
+        in_force = Q(framework__effective_from__lte=value) & (
+            Q(framework__effective_to__isnull=True) | Q(framework__effective_to__gte=value)
+        )
+        return queryset.filter(
+            Q(effective_to__isnull=True) | Q(effective_to__gte=value),
+            Q(framework__isnull=True) | in_force,
+            effective_from__lte=value,
+        )
 
 
 class _EpisodeRecordFilterSet(StaticFilterSet):
@@ -63,10 +81,11 @@ class StocktakeFilterSet(_EpisodeRecordFilterSet):
 class CriterionFilterSet(_EpisodeRecordFilterSet):
     theme = django_filters.ChoiceFilter(choices=CriterionTheme.choices)
     status = django_filters.ChoiceFilter(choices=CriterionStatus.choices)
+    data_status = django_filters.ChoiceFilter(choices=CriterionDataStatus.choices)
 
     class Meta:
         model = ExitCriterion
-        fields = ["episode", "organisation", "theme", "status"]
+        fields = ["episode", "organisation", "theme", "status", "data_status"]
 
 
 class FundingFilterSet(_EpisodeRecordFilterSet):

@@ -154,12 +154,30 @@ class ApproveCriterionSerializer(serializers.Serializer):
     change_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
+# The framework edition and the league table's own figures, as the published file gives them.
+SEGMENT_DETAIL_FIELDS = [
+    "framework",
+    "category",
+    "rank",
+    "average_score",
+    "in_deficit",
+    "finance_in_deficit",
+    "pre_adjustment_segment",
+    "domain_access",
+    "domain_effectiveness_experience",
+    "domain_finance_productivity",
+    "domain_patient_safety",
+    "domain_people_workforce",
+]
+
+
 class SegmentSerializer(serializers.ModelSerializer):
     """A segment assignment. The list is the API's busiest endpoint, so rows are built directly."""
 
     organisation = serializers.CharField(source="organisation.ods_code", read_only=True)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     region = serializers.CharField(source="organisation.region", read_only=True)
+    framework = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = SegmentAssignment
@@ -174,6 +192,7 @@ class SegmentSerializer(serializers.ModelSerializer):
             "published",
             "source",
             "synthetic",
+            *SEGMENT_DETAIL_FIELDS,
         ]
 
     def to_representation(self, instance):
@@ -190,6 +209,8 @@ class SegmentSerializer(serializers.ModelSerializer):
             "published": instance.published,
             "source": instance.source,
             "synthetic": instance.synthetic,
+            "framework": instance.framework.code if instance.framework_id else None,
+            **{name: getattr(instance, name) for name in SEGMENT_DETAIL_FIELDS[1:]},
         }
 
 
@@ -224,6 +245,9 @@ class CriterionSerializer(EpisodeRecordMixin, VersionedWriteMixin, serializers.M
     changed_after_approval = serializers.SerializerMethodField(
         help_text="Terms changed since approval: {field: [approved, now]}."
     )
+    data_disagrees = serializers.BooleanField(
+        read_only=True, help_text="The status and the data's evaluation disagree (met against not met)."
+    )
 
     class Meta:
         model = ExitCriterion
@@ -243,10 +267,14 @@ class CriterionSerializer(EpisodeRecordMixin, VersionedWriteMixin, serializers.M
             "approved_by",
             "approved_snapshot",
             "changed_after_approval",
+            "data_status",
+            "met_since",
+            "data_evaluated_at",
+            "data_disagrees",
             "version",
             "change_reason",
         ]
-        read_only_fields = ["approved_at", "approved_snapshot"]
+        read_only_fields = ["approved_at", "approved_snapshot", "data_status", "met_since", "data_evaluated_at"]
 
     def get_changed_after_approval(self, criterion) -> dict:
         return {field: list(values) for field, values in criterion.changes_since_approval().items()}

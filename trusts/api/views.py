@@ -167,14 +167,26 @@ class SegmentViewSet(FastListMixin, ReadOnlyViewSet):
         "published": "published",
         "source": "source",
         "synthetic": "synthetic",
+        "framework": "framework__code",
+        "category": "category",
+        "rank": "rank",
+        "average_score": "average_score",
+        "in_deficit": "in_deficit",
+        "finance_in_deficit": "finance_in_deficit",
+        "pre_adjustment_segment": "pre_adjustment_segment",
+        "domain_access": "domain_access",
+        "domain_effectiveness_experience": "domain_effectiveness_experience",
+        "domain_finance_productivity": "domain_finance_productivity",
+        "domain_patient_safety": "domain_patient_safety",
+        "domain_people_workforce": "domain_people_workforce",
     }
     count_in_window = True  # one query: the page and the total together
     serializer_class = serializers.SegmentSerializer
     filterset_class = SegmentFilterSet
-    ordering_fields = ["effective_from", "segment", "organisation__ods_code"]
+    ordering_fields = ["effective_from", "segment", "organisation__ods_code", "rank", "average_score"]
 
     def get_queryset(self):
-        return SegmentAssignment.objects.select_related("organisation").order_by(
+        return SegmentAssignment.objects.select_related("organisation", "framework").order_by(
             "organisation__ods_code", "effective_from", "pk"
         )
 

@@ -27,6 +27,7 @@ BUNDLED = [
     (ImportFormat.INDICATORS, settings.DATA_DIR / "indicators.csv"),
     (ImportFormat.AE_ATTENDANCES, REAL / "ae_attendances.csv"),
     *[(ImportFormat.AE_MONTHLY, path) for path in sorted((REAL / "nhse-ae-monthly-2024-25").glob("msitae-*.csv"))],
+    (ImportFormat.NOF_SEGMENTS, REAL / "nof-2025-26" / "trust_segments_2026-03.csv"),
 ]
 DEMO_ACCOUNTS = [
     ("oversight", "oversight", "oversight-demo-pass"),
