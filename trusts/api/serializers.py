@@ -177,7 +177,7 @@ class SegmentSerializer(serializers.ModelSerializer):
     organisation = serializers.CharField(source="organisation.ods_code", read_only=True)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     region = serializers.CharField(source="organisation.region", read_only=True)
-    framework = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    framework = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = SegmentAssignment
