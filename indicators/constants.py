@@ -57,6 +57,8 @@ class RegimeGroup(models.TextChoices):
     CP = "CP", "CP"
     SMQ_CP = "SMQ+CP", "SMQ and CP"
     NOF4 = "NOF4", "NOF4 / RSP"
+    SMF = "SMF", "SMF / FSM (finance)"
+    IMP = "IMP", "Improvement programme"
     ALL = "ALL", "All regimes"
 
 
