@@ -24,6 +24,7 @@ class Polarity(models.TextChoices):
 class ImportFormat(models.TextChoices):
     ORGANISATIONS = "organisations", "Organisations CSV"
     ODS_ETR = "ods_etr", "ODS etr extract"
+    ODS_SUCCESSORS = "ods_successors", "ODS successor links (mergers)"
     INDICATORS = "indicators", "Indicators CSV"
     OBSERVATIONS = "observations", "Observations (long CSV)"
     EPISODES = "episodes", "Regime episodes CSV"
