@@ -272,10 +272,15 @@ def current_regimes(user, organisation_ids) -> dict[int, list[RegimeEpisode]]:
     return out
 
 
-def search_organisations(text: str):
-    """Organisations whose ODS code starts with, or whose name contains, the text."""
+def search_organisations(text: str, sector: str = "nhs_trust"):
+    """Organisations of a sector (NHS trusts unless `all`) whose ODS code starts with, or name contains, the text."""
+    from .filters import in_sector
+
     text = text.strip()
-    return organisation_list().filter(Q(ods_code__istartswith=text) | Q(name__icontains=text))
+    matches = organisation_list().filter(
+        Q(ods_code__istartswith=text) | Q(name__icontains=text) | Q(name_source__icontains=text)
+    )
+    return in_sector(matches, sector)
 
 
 # --- the trust page -----------------------------------------------------------------------------

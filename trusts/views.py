@@ -21,8 +21,8 @@ from oversight.permissions import (
 )
 from oversight.views import with_roles
 
-from .constants import Comparator, CriterionTheme
-from .filters import OrganisationFilterSet
+from .constants import Comparator, CriterionTheme, Sector
+from .filters import ALL_SECTORS, OrganisationFilterSet
 from .models import Organisation
 from .selectors import (
     current_regimes,
@@ -78,9 +78,19 @@ def search(request):
         exact = Organisation.objects.filter(ods_code__iexact=text).only("ods_code").first()
         if exact:
             return redirect("trust-detail", ods_code=exact.ods_code)
-    page = _page(request, search_organisations(text) if text else Organisation.objects.none())
+    everyone = request.GET.get("sector") == ALL_SECTORS
+    sector = ALL_SECTORS if everyone else Sector.NHS_TRUST
+    page = _page(request, search_organisations(text, sector) if text else Organisation.objects.none())
     _annotate_page(user, page, with_segments=False)
-    return render(request, "trusts/search.html", {"q": text, "page": page, "segments": None})
+    # NHS trusts first; other providers and ICBs are one click away, counted so nobody misses them.
+    others = 0
+    if text and not everyone:
+        others = search_organisations(text, ALL_SECTORS).count() - page.paginator.count
+    return render(
+        request,
+        "trusts/search.html",
+        {"q": text, "page": page, "segments": None, "everyone": everyone, "others": others},
+    )
 
 
 # --- the trust page -----------------------------------------------------------------------------
