@@ -103,7 +103,8 @@ class ComputationRun(models.Model):
     problems = models.JSONField(
         default=list,
         blank=True,
-        help_text="Rows left out of the run, each {indicator, organisation, period, reason}: one bad row never fails a run.",
+        help_text="Rows left out of the run, each {indicator, organisation, period, reason}: "
+        "one bad row never fails a run.",
     )
     triggered_by = models.CharField(max_length=100, blank=True)
 

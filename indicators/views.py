@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from oversight.permissions import can_see_confidential, is_oversight, visible_episodes
 from oversight.views import with_roles
+from trusts.constants import RegimeFamily
 from trusts.models import Organisation, RegimeEpisode
 
 from . import charts
@@ -201,10 +202,18 @@ CONFIDENTIAL_CATEGORIES = {"poor_performer", "shorter_term_cp"}
 
 
 def regime_groups_for(user) -> list[str]:
-    """The pooling groups a user may see: CP and SMQ+CP need confidential access."""
+    """The pooling groups a user may see: CP and SMQ+CP need confidential access; finance and improvement
+    programme groups appear once a spell of theirs has been pooled (a regime added as a row shows up)."""
+    from .models import PooledEffect
+
+    extra = sorted(
+        set(
+            PooledEffect.objects.filter(regime_group__in=["SMF", "IMP"], n__gt=0).values_list("regime_group", flat=True)
+        )
+    )
     if can_see_confidential(user):
-        return ["SMQ+CP", "SMQ", "CP", "NOF4"]
-    return ["SMQ", "NOF4"]
+        return ["SMQ+CP", "SMQ", "CP", "NOF4", *extra]
+    return ["SMQ", "NOF4", *extra]
 
 
 def _effect_cell(effect, polarity: str) -> dict:
@@ -336,7 +345,11 @@ def _time_in_regime_context(confidential_ok: bool) -> dict:
     document = stored_document("time_in_regime")
     if not document:
         return {"time_in_regime": None}
-    regimes = {code: entry for code, entry in document["regimes"].items() if confidential_ok or code != "CP"}
+    regimes = {
+        code: entry
+        for code, entry in document["regimes"].items()
+        if confidential_ok or (code != "CP" and entry.get("family") != RegimeFamily.WATCH_LIST)
+    }
     curves = {
         code: {**entry["curve"], "target_months": entry.get("target_months") or (24 if code == "NOF4" else None)}
         for code, entry in regimes.items()
@@ -361,7 +374,13 @@ def _time_in_regime_context(confidential_ok: bool) -> dict:
         cp = regimes["CP"]
         context["competing_figure"] = charts.competing_figure(cp["competing"])
         context["competing_summary"] = (
-            f"Of {cp['n']} CP episodes, {cp.get('n_escalated', 0)} escalated to SMQ. By 12 months "
+            f"Of {cp['n']} CP episodes, {cp.get('n_escalated', 0)} escalated to SMQ"
+            + (
+                f" ({cp['n_escalated_inferred']} inferred from the dates, their records giving no route)"
+                if cp.get("n_escalated_inferred")
+                else " (as recorded)"
+            )
+            + ". By 12 months "
             f"{cp.get('exit_by_target_aj', 0):.0%} had exited and {cp.get('escalated_by_target_aj', 0):.0%} had "
             "escalated (Aalen–Johansen cumulative incidence, escalation treated as a competing event)."
         )
@@ -376,7 +395,7 @@ def _categories_context(user, confidential_ok: bool) -> dict:
     if not confidential_ok:
         # Count only trusts whose SMQ history the user may see, and none of the CP-defined categories.
         visible = set(
-            visible_episodes(user, RegimeEpisode.objects.filter(regime__code="SMQ")).values_list(
+            visible_episodes(user, RegimeEpisode.objects.filter(regime__family=RegimeFamily.QUALITY)).values_list(
                 "organisation_id", flat=True
             )
         )
@@ -387,11 +406,13 @@ def _categories_context(user, confidential_ok: bool) -> dict:
         if not confidential_ok and key in CONFIDENTIAL_CATEGORIES:
             continue
         members = [int(org) for org, cats in organisations.items() if key in cats]
+        inferred = document.get("inferred", {})
         rows.append(
             {
                 "key": key,
                 "label": label,
                 "count": len(members),
+                "n_inferred": sum(1 for org in members if key in inferred.get(str(org), [])),
                 "members": sorted((names[org] for org in members if org in names), key=lambda o: o.name),
             }
         )

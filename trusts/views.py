@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from indicators import charts
+from indicators.compute import EpisodeRecord, find_escalations
 from indicators.constants import ED_4HR
 from indicators.page_selectors import trust_indicator_charts, trust_indicator_summaries
 from oversight.permissions import (
@@ -26,8 +27,10 @@ from .filters import ALL_SECTORS, OrganisationFilterSet
 from .models import Organisation
 from .selectors import (
     current_regimes,
+    last_successor,
     latest_published_segments,
     organisation_list,
+    predecessors_of,
     search_organisations,
     trust_profile,
 )
@@ -296,11 +299,36 @@ def _value_text(value, kind: str) -> str:
     return f"{value:.3f}"
 
 
+def inferred_routes(episodes) -> dict[int, str]:
+    """{episode id: the route the analyses infer} for episodes whose route is not recorded."""
+    unrecorded = [episode for episode in episodes if not episode.route]
+    if not unrecorded:
+        return {}
+    records = {
+        episode.pk: EpisodeRecord(
+            organisation_id=episode.organisation_id,
+            regime=episode.regime.code,
+            entered=episode.entered,
+            exited=episode.exited,
+            route=episode.route,
+            family=episode.regime.family,
+        )
+        for episode in episodes
+    }
+    escalated = {(e.organisation_id, e.smq_entered) for e in find_escalations(list(records.values())) if e.inferred}
+    return {
+        episode.pk: "escalated from CP" if (episode.organisation_id, episode.entered) in escalated else "direct"
+        for episode in unrecorded
+    }
+
+
 @require_safe
 def trust_detail(request, ods_code: str):
     """One trust: header, timeline, indicator summary and one indicator's charts, episode records."""
     user = with_roles(request.user)
-    organisation = get_object_or_404(Organisation.objects.select_related("parent_icb"), ods_code=ods_code.upper())
+    organisation = get_object_or_404(
+        Organisation.objects.select_related("parent_icb", "successor"), ods_code=ods_code.upper()
+    )
     today = date.today()
     details_visible = can_see_episode_details(user, organisation.pk)
     profile = trust_profile(user, organisation, details_visible=details_visible, today=today)
@@ -315,6 +343,7 @@ def trust_detail(request, ods_code: str):
     charts_context = _indicator_charts(organisation, selected, profile, not confidential_ok) if selected else {}
     # Names of the indicators a criterion may have pointed to before a change (no extra query).
     indicator_names = {summary.indicator.pk: summary.indicator.name for summary in summaries}
+    inferred = inferred_routes(profile.episodes)
     episodes = [
         {
             "episode": episode,
@@ -323,6 +352,7 @@ def trust_detail(request, ods_code: str):
             "funding": _funding_totals(episode) if details_visible else None,
             "stocktake": getattr(episode, "stocktake", None) if details_visible else None,
             "notes": list(episode.episode_notes.all()) if details_visible else [],
+            "inferred_route": inferred.get(episode.pk, ""),
         }
         for episode in reversed(profile.episodes)
     ]
@@ -340,6 +370,8 @@ def trust_detail(request, ods_code: str):
             "can_edit": can_edit_trust_records(user, organisation.pk),
             "can_approve": can_approve(user),
             "details_visible": details_visible,
+            "lineage": predecessors_of(organisation),
+            "lineage_head": last_successor(organisation),
             **charts_context,
         },
     )

@@ -86,6 +86,8 @@ class ZScoreSerializer(serializers.ModelSerializer):
             "value",
             "z",
             "z_adjusted",
+            "upper",
+            "limits_rebuilt",
             "run",
             "synthetic",
         ]
@@ -174,5 +176,6 @@ class ComputationRunSerializer(serializers.ModelSerializer):
             "parameters",
             "counts",
             "error",
+            "problems",
             "triggered_by",
         ]
