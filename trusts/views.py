@@ -13,6 +13,7 @@ from indicators import charts
 from indicators.compute import EpisodeRecord, find_escalations
 from indicators.constants import ED_4HR
 from indicators.page_selectors import trust_indicator_charts, trust_indicator_summaries
+from oversight.audit_text import value_in_unit
 from oversight.permissions import (
     assigned_organisation_ids,
     can_approve,
@@ -172,10 +173,12 @@ CRITERION_FIELD_LABELS = {
 }
 
 
-def _criterion_value(field: str, value, indicator_names: dict[int, str]):
-    """A criterion field's value as a person reads it (indicator names, theme and comparator labels)."""
+def _criterion_value(field: str, value, indicator_names: dict[int, str], kind: str = ""):
+    """A criterion field's value as a person reads it (indicator names, labels, a threshold in its unit)."""
     if value is None or value == "":
         return None
+    if field == "threshold" and kind:
+        return value_in_unit(value, kind)
     if field == "indicator_id":
         return indicator_names.get(value, f"indicator #{value}")
     if field == "theme":
@@ -190,15 +193,19 @@ def _criteria_by_theme(episode, indicator_names: dict[int, str]) -> list[dict]:
     for criterion in episode.exit_criteria.all():
         if criterion.indicator_id:
             indicator_names.setdefault(criterion.indicator_id, criterion.indicator.name)
+        kind = criterion.indicator.kind if criterion.indicator_id else ""
         changes = [
             {
                 "field": CRITERION_FIELD_LABELS.get(field, field),
-                "approved": _criterion_value(field, before, indicator_names),
-                "now": _criterion_value(field, after, indicator_names),
+                "approved": _criterion_value(field, before, indicator_names, kind),
+                "now": _criterion_value(field, after, indicator_names, kind),
             }
             for field, (before, after) in criterion.changes_since_approval().items()
         ]
-        themes[criterion.get_theme_display()].append({"criterion": criterion, "changes": changes})
+        threshold = value_in_unit(criterion.threshold, kind) if criterion.threshold is not None else ""
+        themes[criterion.get_theme_display()].append(
+            {"criterion": criterion, "changes": changes, "threshold_text": threshold}
+        )
     return [{"theme": theme, "criteria": items} for theme, items in themes.items() if items]
 
 
