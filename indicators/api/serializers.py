@@ -103,6 +103,8 @@ class ZScoreSerializer(serializers.ModelSerializer):
             "value": row.value,
             "z": row.z,
             "z_adjusted": row.z_adjusted,
+            "upper": row.upper,
+            "limits_rebuilt": row.limits_rebuilt,
             "run": row.run_id,
             "synthetic": bool(getattr(row, "is_synthetic", False)),
         }
