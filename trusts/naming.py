@@ -17,7 +17,7 @@ INITIALISMS = frozenset(
     {
         "NHS", "ICB", "ICS", "CCG", "PCT", "CSU", "UK", "GP", "GPS", "CIC", "LLP", "BMI", "HCA", "BPAS", "ENT",
         "UCC", "WIC", "OOH", "IOW", "HQ", "II", "III", "IV", "VI", "PPG", "CHP", "NEL", "SWL", "NW", "NE",
-        "SE", "SW", "MSK", "IAPT", "LTC", "DMC", "PHL", "BUPA", "ISTC", "UKSH",
+        "SE", "SW", "MSK", "IAPT", "LTC", "DMC", "PHL", "BUPA", "ISTC", "UKSH", "UTC", "DHU", "WAM", "SDEC", "MIU", "UCS", "PCN",
     }
 )  # fmt: skip
 # Vowel-less words that are words, not initialisms.
@@ -33,6 +33,8 @@ def _case_part(part: str, *, first: bool) -> str:
     if not part:
         return part
     upper = part.upper()
+    if re.fullmatch(r"(?:[A-Z]\.)+[A-Z]?", upper):  # "C.I.C", "U.K."
+        return upper
     if upper in INITIALISMS or (
         len(upper) >= 2 and upper.isalpha() and not re.search(r"[AEIOUY]", upper) and upper not in NOT_INITIALISMS
     ):
@@ -42,25 +44,33 @@ def _case_part(part: str, *, first: bool) -> str:
     lower = part.lower()
     if not first and lower in SMALL_WORDS:
         return lower
-    if lower[0].isdigit():  # "2GETHER" is "2gether"
+    if lower[0].isdigit() and lower[1:].isalpha() and len(lower) > 3:  # "2GETHER" is "2gether"
         return lower
+    if any(character.isdigit() for character in part):  # codes such as "QE1" or "8J094" keep their capitals
+        return upper
     if upper.startswith("MC") and len(upper) > 3 and upper[2].isalpha():
         return "Mc" + upper[2:].capitalize()
     # "GUY'S" → "Guy's", "THOMAS'" → "Thomas'": capitalise the first letter only.
     return lower[0].upper() + lower[1:]
 
 
-def nhs_name(text: str) -> str:
-    """The name as the NHS writes it: 'ROYAL SURREY NHS FOUNDATION TRUST' → 'Royal Surrey NHS Foundation Trust'."""
+def nhs_name(text: str, code: str = "") -> str:
+    """The name as the NHS writes it: 'ROYAL SURREY NHS FOUNDATION TRUST' → 'Royal Surrey NHS Foundation Trust'.
+
+    A name that is the organisation's own ODS code (a placeholder until a register names it) stays as it is.
+    """
     text = " ".join((text or "").split())
-    if not text or any(character.islower() for character in text):
+    if not text or any(character.islower() for character in text) or (code and text.upper() == code.upper()):
         return text
     words = []
     for index, word in enumerate(text.split(" ")):
         lead, core, trail = _WORD_RE.match(word).groups()
-        parts = core.split("-")
-        cased = "-".join(
-            _case_part(part, first=(index == 0 and position == 0) or (position == 0 and lead == "("))
+        # Hyphens, slashes and brackets inside a word ("OOH(WAM)", "WALK-IN") split it into parts.
+        parts = re.split(r"([-/()])", core)
+        cased = "".join(
+            part
+            if part in "-/()"
+            else _case_part(part, first=(index == 0 and position == 0) or (position == 0 and lead == "("))
             for position, part in enumerate(parts)
         )
         # "STOKE-ON-TRENT": the first part of a hyphenated place keeps its capital.

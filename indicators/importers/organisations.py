@@ -447,7 +447,7 @@ def _merged(record: OrganisationRecord, current: Organisation | None) -> dict:
     code's shape.
     """
     if record.name:
-        name_source, name = record.name, nhs_name(record.name)
+        name_source, name = record.name, nhs_name(record.name, record.code)
     elif current is not None:
         name_source, name = current.name_source or current.name, current.name
     else:

@@ -47,6 +47,9 @@ from trusts.naming import nhs_name, sector_from_code
         ("ISLE OF WIGHT NHS TRUST", "Isle of Wight NHS Trust"),
         ("MCKENZIE HEALTHCARE CIC", "McKenzie Healthcare CIC"),
         ("  EAST   KENT HOSPITALS  ", "East Kent Hospitals"),
+        ("BARKING HOSPITAL UTC", "Barking Hospital UTC"),
+        ("DHU HEALTH CARE C.I.C", "DHU Health Care C.I.C"),
+        ("EAST BERKS PRIMARY CARE OOH(WAM)", "East Berks Primary Care OOH(WAM)"),
     ],
 )
 def test_a_register_name_in_capitals_is_shown_in_nhs_casing(source, shown):
@@ -57,6 +60,12 @@ def test_a_name_already_in_mixed_case_is_kept_as_written():
     assert nhs_name("Royal Surrey NHS Foundation Trust") == "Royal Surrey NHS Foundation Trust"
     assert nhs_name("the Christie (a trust)") == "the Christie (a trust)"
     assert nhs_name("") == ""
+
+
+def test_a_placeholder_name_that_is_the_code_stays_the_code():
+    assert nhs_name("QOP", "QOP") == "QOP"
+    assert nhs_name("QE1") == "QE1"  # a word with digits is a code
+    assert nhs_name("NHS QE1 ICB") == "NHS QE1 ICB"
 
 
 @pytest.mark.parametrize(

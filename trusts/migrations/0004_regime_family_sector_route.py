@@ -80,7 +80,7 @@ def classify(apps, schema_editor):
     for org in Organisation.objects.all():
         org.sector = sector_from_code(org.ods_code, kind=org.kind, in_trust_register=False)
         org.name_source = org.name_source or org.name
-        org.name = nhs_name(org.name)
+        org.name = nhs_name(org.name, org.ods_code)
         changed.append(org)
     Organisation.objects.bulk_update(changed, ["sector", "name_source", "name"], batch_size=500)
 
