@@ -826,7 +826,11 @@ def compute_staff_survey(
         frame = frame.assign(bottom=frame["value"] <= q25)
         lookup = {(row.organisation_id, row.year): row for row in frame.itertuples()}
         entry_dev, exit_dev, bottom = [], [], []
-        for org, org_spells in spells.items():
+        for org, all_spells in spells.items():
+            # The evaluation's programme only: finance and improvement-programme spells run alongside it.
+            org_spells = [spell for spell in all_spells if spell_group(spell) in ("SMQ", "CP", "NOF4")]
+            if not org_spells:
+                continue
             first = org_spells[0]
             at_entry = lookup.get((org, first.entered.year))
             if at_entry is not None:
