@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from oversight.permissions import can_see_confidential, is_oversight, visible_episodes
 from oversight.views import with_roles
 from trusts.constants import RegimeFamily
-from trusts.models import Organisation, RegimeEpisode
+from trusts.models import Organisation, Regime, RegimeEpisode
 
 from . import charts
 from . import page_selectors as reads
@@ -345,10 +345,17 @@ def _time_in_regime_context(confidential_ok: bool) -> dict:
     document = stored_document("time_in_regime")
     if not document:
         return {"time_in_regime": None}
+    # A group is confidential when any of its regimes is (the Regime row says so), the watch list always.
+    confidential_codes = set(Regime.objects.filter(confidential=True).values_list("code", flat=True))
     regimes = {
         code: entry
         for code, entry in document["regimes"].items()
-        if confidential_ok or (code != "CP" and entry.get("family") != RegimeFamily.WATCH_LIST)
+        if confidential_ok
+        or (
+            code != "CP"
+            and entry.get("family") != RegimeFamily.WATCH_LIST
+            and not confidential_codes & set(entry.get("codes", ()))
+        )
     }
     curves = {
         code: {**entry["curve"], "target_months": entry.get("target_months") or (24 if code == "NOF4" else None)}
