@@ -45,7 +45,6 @@ GROUP_OF_FAMILY = {QUALITY: "SMQ", WATCH_LIST: "CP", RECOVERY: "NOF4", FINANCE: 
 STREAM_OF_FAMILY = {QUALITY: "quality", WATCH_LIST: "quality", RECOVERY: "quality", FINANCE: "finance"}
 # The seeded taxonomy, for callers (tests, scripts) that give codes only.
 SEEDED_FAMILIES = {"SMQ": QUALITY, "QSM": QUALITY, "CP": WATCH_LIST, "NOF4": RECOVERY, "SMF": FINANCE, "FSM": FINANCE}
-SPELL_REGIMES = tuple(SEEDED_FAMILIES)  # kept for callers; spells are built from families
 
 # Recorded routes (trusts.constants.EpisodeRoute); "" means the record does not say.
 ROUTE_ESCALATED = "escalated_from_cp"

@@ -89,6 +89,7 @@ REGION_CHOICES = sorted(REGIONS.items(), key=lambda item: item[1])
 # The "Parent Org" column of the monthly A&E files names the region in words.
 REGION_BY_PARENT_ORG = {f"NHS ENGLAND {name.upper()}": code for code, name in REGIONS.items()}
 
+
 class RegimeFamily(models.TextChoices):
     """What a regime is: the analyses group regimes by family, never by code (a new regime is a row)."""
 

@@ -17,7 +17,8 @@ INITIALISMS = frozenset(
     {
         "NHS", "ICB", "ICS", "CCG", "PCT", "CSU", "UK", "GP", "GPS", "CIC", "LLP", "BMI", "HCA", "BPAS", "ENT",
         "UCC", "WIC", "OOH", "IOW", "HQ", "II", "III", "IV", "VI", "PPG", "CHP", "NEL", "SWL", "NW", "NE",
-        "SE", "SW", "MSK", "IAPT", "LTC", "DMC", "PHL", "BUPA", "ISTC", "UKSH", "UTC", "DHU", "WAM", "SDEC", "MIU", "UCS", "PCN",
+        "SE", "SW", "MSK", "IAPT", "LTC", "DMC", "PHL", "BUPA", "ISTC", "UKSH", "UTC", "DHU", "WAM", "SDEC", "MIU",
+        "UCS", "PCN",
     }
 )  # fmt: skip
 # Vowel-less words that are words, not initialisms.

@@ -4,49 +4,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('indicators', '0003_lean_result_tables'),
-        ('trusts', '0004_regime_family_sector_route'),
+        ("indicators", "0003_lean_result_tables"),
+        ("trusts", "0004_regime_family_sector_route"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='trajectoryfit',
-            name='trajectory_unique_spell',
+            model_name="trajectoryfit",
+            name="trajectory_unique_spell",
         ),
         migrations.AddField(
-            model_name='computationrun',
-            name='problems',
-            field=models.JSONField(blank=True, default=list, help_text='Rows left out of the run, each {indicator, organisation, period, reason}: one bad row never fails a run.'),
+            model_name="computationrun",
+            name="problems",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="Rows left out of the run, each {indicator, organisation, period, reason}: one bad row never fails a run.",
+            ),
         ),
         migrations.AddField(
-            model_name='zscore',
-            name='limits_rebuilt',
-            field=models.BooleanField(default=False, help_text='The ratio had no published limits; they were rebuilt from observed and expected.'),
+            model_name="zscore",
+            name="limits_rebuilt",
+            field=models.BooleanField(
+                default=False,
+                help_text="The ratio had no published limits; they were rebuilt from observed and expected.",
+            ),
         ),
         migrations.AddField(
-            model_name='zscore',
-            name='upper',
-            field=models.FloatField(help_text="A ratio's 95% upper limit: published, or rebuilt (methods §2).", null=True),
+            model_name="zscore",
+            name="upper",
+            field=models.FloatField(
+                help_text="A ratio's 95% upper limit: published, or rebuilt (methods §2).", null=True
+            ),
         ),
         migrations.AlterField(
-            model_name='importbatch',
-            name='format',
-            field=models.CharField(choices=[('organisations', 'Organisations CSV'), ('ods_etr', 'ODS etr extract'), ('ods_successors', 'ODS successor links (mergers)'), ('indicators', 'Indicators CSV'), ('observations', 'Observations (long CSV)'), ('episodes', 'Regime episodes CSV'), ('ae_monthly', 'NHS England monthly A&E CSV'), ('ae_attendances', 'A&E attendances 2016–2019 (NHS-R)'), ('synthetic', 'Synthetic demo data')], max_length=20),
+            model_name="importbatch",
+            name="format",
+            field=models.CharField(
+                choices=[
+                    ("organisations", "Organisations CSV"),
+                    ("ods_etr", "ODS etr extract"),
+                    ("ods_successors", "ODS successor links (mergers)"),
+                    ("indicators", "Indicators CSV"),
+                    ("observations", "Observations (long CSV)"),
+                    ("episodes", "Regime episodes CSV"),
+                    ("ae_monthly", "NHS England monthly A&E CSV"),
+                    ("ae_attendances", "A&E attendances 2016–2019 (NHS-R)"),
+                    ("synthetic", "Synthetic demo data"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='pooledeffect',
-            name='regime_group',
-            field=models.CharField(choices=[('SMQ', 'SMQ'), ('CP', 'CP'), ('SMQ+CP', 'SMQ and CP'), ('NOF4', 'NOF4 / RSP'), ('SMF', 'SMF / FSM (finance)'), ('IMP', 'Improvement programme'), ('ALL', 'All regimes')], max_length=8),
+            model_name="pooledeffect",
+            name="regime_group",
+            field=models.CharField(
+                choices=[
+                    ("SMQ", "SMQ"),
+                    ("CP", "CP"),
+                    ("SMQ+CP", "SMQ and CP"),
+                    ("NOF4", "NOF4 / RSP"),
+                    ("SMF", "SMF / FSM (finance)"),
+                    ("IMP", "Improvement programme"),
+                    ("ALL", "All regimes"),
+                ],
+                max_length=8,
+            ),
         ),
         migrations.AlterField(
-            model_name='trajectoryfit',
-            name='regime_group',
-            field=models.CharField(choices=[('SMQ', 'SMQ'), ('CP', 'CP'), ('SMQ+CP', 'SMQ and CP'), ('NOF4', 'NOF4 / RSP'), ('SMF', 'SMF / FSM (finance)'), ('IMP', 'Improvement programme'), ('ALL', 'All regimes')], max_length=8),
+            model_name="trajectoryfit",
+            name="regime_group",
+            field=models.CharField(
+                choices=[
+                    ("SMQ", "SMQ"),
+                    ("CP", "CP"),
+                    ("SMQ+CP", "SMQ and CP"),
+                    ("NOF4", "NOF4 / RSP"),
+                    ("SMF", "SMF / FSM (finance)"),
+                    ("IMP", "Improvement programme"),
+                    ("ALL", "All regimes"),
+                ],
+                max_length=8,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trajectoryfit',
-            constraint=models.UniqueConstraint(fields=('organisation', 'indicator', 'regime_group', 'spell_entered'), name='trajectory_unique_spell'),
+            model_name="trajectoryfit",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "indicator", "regime_group", "spell_entered"), name="trajectory_unique_spell"
+            ),
         ),
     ]

@@ -4,56 +4,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('trusts', '0003_episode_synthetic'),
+        ("trusts", "0003_episode_synthetic"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalorganisation',
-            name='name_source',
-            field=models.CharField(blank=True, help_text='The name as the register spells it (often in capitals).', max_length=200),
+            model_name="historicalorganisation",
+            name="name_source",
+            field=models.CharField(
+                blank=True, help_text="The name as the register spells it (often in capitals).", max_length=200
+            ),
         ),
         migrations.AddField(
-            model_name='historicalorganisation',
-            name='sector',
-            field=models.CharField(blank=True, choices=[('nhs_trust', 'NHS trust'), ('icb', 'Integrated care board'), ('other', 'Other provider')], help_text="NHS trust, ICB or other provider; blank is filled from the ODS code's shape on save.", max_length=12),
+            model_name="historicalorganisation",
+            name="sector",
+            field=models.CharField(
+                blank=True,
+                choices=[("nhs_trust", "NHS trust"), ("icb", "Integrated care board"), ("other", "Other provider")],
+                help_text="NHS trust, ICB or other provider; blank is filled from the ODS code's shape on save.",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='name_source',
-            field=models.CharField(blank=True, help_text='The name as the register spells it (often in capitals).', max_length=200),
+            model_name="organisation",
+            name="name_source",
+            field=models.CharField(
+                blank=True, help_text="The name as the register spells it (often in capitals).", max_length=200
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='sector',
-            field=models.CharField(blank=True, choices=[('nhs_trust', 'NHS trust'), ('icb', 'Integrated care board'), ('other', 'Other provider')], help_text="NHS trust, ICB or other provider; blank is filled from the ODS code's shape on save.", max_length=12),
+            model_name="organisation",
+            name="sector",
+            field=models.CharField(
+                blank=True,
+                choices=[("nhs_trust", "NHS trust"), ("icb", "Integrated care board"), ("other", "Other provider")],
+                help_text="NHS trust, ICB or other provider; blank is filled from the ODS code's shape on save.",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='regime',
-            name='family',
-            field=models.CharField(choices=[('quality_special_measures', 'Quality special measures'), ('finance_special_measures', 'Finance special measures'), ('watch_list', 'Watch list'), ('recovery_support', 'Recovery support'), ('improvement_programme', 'Improvement programme')], default='improvement_programme', help_text='What the regime is: spells, pooled groups, time in regime and categories follow the family.', max_length=32),
+            model_name="regime",
+            name="family",
+            field=models.CharField(
+                choices=[
+                    ("quality_special_measures", "Quality special measures"),
+                    ("finance_special_measures", "Finance special measures"),
+                    ("watch_list", "Watch list"),
+                    ("recovery_support", "Recovery support"),
+                    ("improvement_programme", "Improvement programme"),
+                ],
+                default="improvement_programme",
+                help_text="What the regime is: spells, pooled groups, time in regime and categories follow the family.",
+                max_length=32,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalorganisation',
-            name='name',
+            model_name="historicalorganisation",
+            name="name",
             field=models.CharField(help_text="The name as shown, in the NHS's own casing.", max_length=200),
         ),
         migrations.AlterField(
-            model_name='historicalregimeepisode',
-            name='route',
-            field=models.CharField(blank=True, choices=[('', 'Not recorded'), ('direct', 'Entered directly'), ('escalated_from_cp', 'Escalated from CP'), ('transferred', 'Transferred (QSM/FSM to RSP)'), ('re_entry', 'Re-entry')], default='direct', max_length=24),
+            model_name="historicalregimeepisode",
+            name="route",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Not recorded"),
+                    ("direct", "Entered directly"),
+                    ("escalated_from_cp", "Escalated from CP"),
+                    ("transferred", "Transferred (QSM/FSM to RSP)"),
+                    ("re_entry", "Re-entry"),
+                ],
+                default="direct",
+                max_length=24,
+            ),
         ),
         migrations.AlterField(
-            model_name='organisation',
-            name='name',
+            model_name="organisation",
+            name="name",
             field=models.CharField(help_text="The name as shown, in the NHS's own casing.", max_length=200),
         ),
         migrations.AlterField(
-            model_name='regimeepisode',
-            name='route',
-            field=models.CharField(blank=True, choices=[('', 'Not recorded'), ('direct', 'Entered directly'), ('escalated_from_cp', 'Escalated from CP'), ('transferred', 'Transferred (QSM/FSM to RSP)'), ('re_entry', 'Re-entry')], default='direct', max_length=24),
+            model_name="regimeepisode",
+            name="route",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "Not recorded"),
+                    ("direct", "Entered directly"),
+                    ("escalated_from_cp", "Escalated from CP"),
+                    ("transferred", "Transferred (QSM/FSM to RSP)"),
+                    ("re_entry", "Re-entry"),
+                ],
+                default="direct",
+                max_length=24,
+            ),
         ),
     ]
 
