@@ -20,13 +20,39 @@ from .stats.early_warning import expected_false_alarms_per_month, panel_cusum, s
 from .stats.its import fit_its
 from .stats.pooling import dersimonian_laird
 from .stats.spc import xmr_panel
-from .stats.spells import Spell, build_spells
+from .stats.spells import Spell, build_spells, follows_on
 from .stats.staff_survey import binomial_test_vs, signed_rank
 from .stats.survival import aalen_johansen, exit_within_target, kaplan_meier
-from .stats.zscores import panel_proportion_z, panel_ratio_z, panel_score_z
+from .stats.zscores import Z95, panel_proportion_z, panel_ratio_z, panel_score_z
 
 QUANTITIES = ("pre_slope", "level_change", "slope_change_during", "slope_change_after")
-SPELL_REGIMES = ("SMQ", "QSM", "CP", "NOF4")
+
+# --- the regime taxonomy, by meaning ----------------------------------------------------------
+# Analyses read a regime's family (a Regime row's attribute), never its code, so a regime added
+# as a row is analysed by what it is. Family values are trusts.constants.RegimeFamily's (this
+# module imports no Django, so they are spelled here; a test holds the two equal).
+QUALITY = "quality_special_measures"
+FINANCE = "finance_special_measures"
+WATCH_LIST = "watch_list"
+RECOVERY = "recovery_support"
+IMPROVEMENT = "improvement_programme"
+FAMILIES = (QUALITY, FINANCE, WATCH_LIST, RECOVERY, IMPROVEMENT)
+# The pooled / time-in-regime group each family reports under (indicators.constants.RegimeGroup).
+GROUP_OF_FAMILY = {QUALITY: "SMQ", WATCH_LIST: "CP", RECOVERY: "NOF4", FINANCE: "SMF", IMPROVEMENT: "IMP"}
+# Spells join episodes within a stream: the evaluation's quality programme (watch list → special
+# measures → recovery support) is one stream; finance special measures and improvement
+# programmes run alongside it and are analysed as their own spells.
+STREAM_OF_FAMILY = {QUALITY: "quality", WATCH_LIST: "quality", RECOVERY: "quality", FINANCE: "finance"}
+# The seeded taxonomy, for callers (tests, scripts) that give codes only.
+SEEDED_FAMILIES = {"SMQ": QUALITY, "QSM": QUALITY, "CP": WATCH_LIST, "NOF4": RECOVERY, "SMF": FINANCE, "FSM": FINANCE}
+
+# Recorded routes (trusts.constants.EpisodeRoute); "" means the record does not say.
+ROUTE_ESCALATED = "escalated_from_cp"
+ROUTE_RE_ENTRY = "re_entry"
+ROUTE_TRANSFERRED = "transferred"
+ROUTE_DIRECT = "direct"
+ROUTE_NOT_RECORDED = ""
+ESCALATION_GUESS_DAYS = 31  # without a recorded route, an SMQ entry this close to a CP exit is an escalation
 SPC_POINTS = 36  # an XmR chart of the latest three years, limits from those points (MDC practice)
 SPC_TARGETS = {"ed_4hr": 0.05}  # the constitutional standard: 95% seen within 4 hours
 RECENT_ALERT_MONTHS = 12  # the slipping list looks at signals in the latest year of data
@@ -53,6 +79,22 @@ class EpisodeRecord:
     entered: date
     exited: date | None
     route: str = "direct"
+    family: str = ""  # the Regime row's family; blank: the seeded family of the code, if any
+
+    @property
+    def regime_family(self) -> str:
+        return self.family or SEEDED_FAMILIES.get(self.regime, "")
+
+    @property
+    def route_recorded(self) -> bool:
+        return self.route != ROUTE_NOT_RECORDED
+
+
+@dataclass(frozen=True)
+class RegimeSpell(Spell):
+    """A spell with the families of its regimes, in order (what its pooling group is read from)."""
+
+    families: tuple[str, ...] = ()
 
 
 @dataclass
@@ -65,6 +107,7 @@ class IndicatorResults:
     pooled: list[dict] = field(default_factory=list)
     spc: list[dict] = field(default_factory=list)
     alerts: pd.DataFrame | None = None
+    problems: list[dict] = field(default_factory=list)
 
 
 def period_number(periods: pd.Series | pd.DatetimeIndex, cadence: str) -> np.ndarray:
@@ -85,6 +128,103 @@ def _higher_is_worse(meta: IndicatorMeta) -> bool:
     return meta.polarity != "higher_is_better"
 
 
+# --- observations in: lineages and row screening -------------------------------------------------
+
+MAX_PROBLEMS_LISTED = 500  # per run; the count of all problems is stored beside the list
+
+
+def final_successors(successor_of: dict[int, int]) -> dict[int, int]:
+    """{organisation: the last successor of its lineage} for every organisation that has one (cycles cut)."""
+    out = {}
+    for org in successor_of:
+        current, seen = org, {org}
+        while current in successor_of and successor_of[current] not in seen:
+            current = successor_of[current]
+            seen.add(current)
+        if current != org:
+            out[org] = current
+    return out
+
+
+def merge_lineages(frame: pd.DataFrame, final_of: dict[int, int]) -> pd.DataFrame:
+    """Each lineage's series under its last successor: per period, numerators and denominators summed.
+
+    `final_of` maps a predecessor to its last successor (`final_successors`). A predecessor's rows
+    become its successor's, so national values count the lineage once and the successor's series
+    runs back through its predecessors. Where two codes of a lineage report the same period the
+    counts add up; published limits cannot be combined, so a combined ratio row has none (and is
+    rebuilt from its summed observed and expected); a score is averaged.
+    """
+    if not final_of or frame.empty:
+        return frame
+    mapped = frame["organisation_id"].map(final_of)
+    if not mapped.notna().any():
+        return frame
+    frame = frame.assign(organisation_id=mapped.fillna(frame["organisation_id"]).astype("int64"))
+    keys = ["indicator_id", "organisation_id", "period"]
+    shared = frame.duplicated(keys, keep=False)
+    if not shared.any():
+        return frame
+    grouped = frame[shared].groupby(keys, sort=False)
+    combined = grouped[["numerator", "denominator"]].sum(min_count=1)
+    combined["value"] = grouped["value"].mean()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = combined["numerator"] / combined["denominator"]
+    has_counts = combined["numerator"].notna() & (combined["denominator"] > 0)
+    combined["value"] = combined["value"].where(~has_counts | combined["value"].isna(), ratio)
+    combined["lower"] = np.nan
+    combined["upper"] = np.nan
+    combined = combined.reset_index()[frame.columns]
+    return pd.concat([frame[~shared], combined], ignore_index=True)
+
+
+def screen_rows(frame: pd.DataFrame, meta: IndicatorMeta) -> tuple[pd.DataFrame, list[dict]]:
+    """The rows fit to analyse, and a problem (with its reason) for each row that is not.
+
+    One bad row never fails a run: it is left out and reported on the run. Rows with nothing
+    reported (no value, no counts) are simply not data and are not problems.
+    """
+    num = frame["numerator"].to_numpy(dtype=float)
+    den = frame["denominator"].to_numpy(dtype=float)
+    value = frame["value"].to_numpy(dtype=float)
+    reasons = np.full(len(frame), "", dtype=object)
+
+    def flag(mask, reason):
+        mask = mask & (reasons == "")
+        reasons[mask] = reason
+
+    with np.errstate(invalid="ignore"):
+        flag(np.isinf(num) | np.isinf(den) | np.isinf(value), "a value is infinite")
+        flag((num < 0) | (den < 0), "a negative count")
+        if meta.kind == "proportion":
+            flag(num > den, "the numerator exceeds the denominator")
+            flag(np.isfinite(num) & (den == 0), "a numerator over a zero denominator")
+        elif meta.kind == "ratio":
+            upper = frame["upper"].to_numpy(dtype=float)
+            has_value = np.isfinite(value) | (np.isfinite(num) & np.isfinite(den))
+            flag(np.isfinite(value) & (value <= 0), "a ratio of zero or less cannot be scored on the log scale")
+            limits_ok = np.isfinite(upper) & (upper > 1)
+            counts_ok = np.isfinite(num) & np.isfinite(den) & (num > 0) & (den > 0)
+            flag(
+                has_value & ~limits_ok & ~counts_ok,
+                "no published upper limit above 1 and no observed and expected counts to rebuild limits from",
+            )
+    bad = reasons != ""
+    if not bad.any():
+        return frame, []
+    rows = frame[bad]
+    problems = [
+        {
+            "indicator": meta.code,
+            "organisation_id": int(org),
+            "period": pd.Timestamp(period).date().isoformat(),
+            "reason": reason,
+        }
+        for org, period, reason in zip(rows["organisation_id"], rows["period"], reasons[bad], strict=True)
+    ]
+    return frame[~bad], problems
+
+
 def compute_zscores(frame: pd.DataFrame, meta: IndicatorMeta) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-row z and z_adj for one indicator's observations, and the per-period national values."""
     work = frame.rename(columns={"organisation_id": "org"})
@@ -98,18 +238,29 @@ def compute_zscores(frame: pd.DataFrame, meta: IndicatorMeta) -> tuple[pd.DataFr
         )
         scored["value"] = scored["numerator"] / scored["denominator"]
     elif meta.kind == "ratio":
+        # SHMI-like ratios: published limits where a row has them, otherwise limits rebuilt from
+        # observed (numerator) and expected (denominator) over the period's trusts (methods §2).
+        observed = work["numerator"].to_numpy(dtype=float)
+        expected = work["denominator"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            from_counts = np.where(expected > 0, observed / expected, np.nan)
+        value = work["value"].to_numpy(dtype=float)
+        work = work.assign(value=np.where(value > 0, value, from_counts), observed=observed, expected=expected)
         work = work[work["value"] > 0]
-        columns = ["org", "period", "value"] + (["upper"] if work["upper"].notna().all() else [])
-        if "upper" not in columns:
-            raise ValueError(f"{meta.code}: ratio observations need published upper limits")
-        scored = panel_ratio_z(work[columns])
+        scored = panel_ratio_z(work[["org", "period", "value", "upper", "observed", "expected"]])
+        scored = scored[scored["method"] != ""].copy()
+        rebuilt = (scored["method"] == "counts").to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ucl = np.exp(Z95 * np.sqrt(1.0 / scored["expected"].to_numpy(dtype=float) + scored["tau2"].to_numpy()))
+        scored["upper"] = np.where(rebuilt, ucl, scored["upper"].to_numpy(dtype=float))
+        scored["limits_rebuilt"] = rebuilt
         national = scored.groupby("period", sort=True).agg(
             tau2=("tau2", "first"), n_trusts=("org", "size"), national=("value", "median")
         )
         national["national"] = 1.0  # an observed/expected ratio is 1 nationally by construction
         national["phi"] = np.nan
-        scored["numerator"] = np.nan
-        scored["denominator"] = np.nan
+        scored["numerator"] = scored["observed"]
+        scored["denominator"] = scored["expected"]
     else:
         work = work[work["value"].notna()]
         scored = panel_score_z(work[["org", "period", "value"]], higher_is_worse=meta.polarity == "lower_is_better")
@@ -118,28 +269,58 @@ def compute_zscores(frame: pd.DataFrame, meta: IndicatorMeta) -> tuple[pd.DataFr
         national["tau2"] = np.nan
         scored["numerator"] = np.nan
         scored["denominator"] = np.nan
-    zscores = scored[["org", "period", "numerator", "denominator", "value", "z", "z_adj"]].rename(
-        columns={"org": "organisation_id"}
-    )
+    if meta.kind != "ratio":
+        scored["upper"] = np.nan
+        scored["limits_rebuilt"] = False
+    zscores = scored[
+        ["org", "period", "numerator", "denominator", "value", "z", "z_adj", "upper", "limits_rebuilt"]
+    ].rename(columns={"org": "organisation_id"})
     return national.reset_index(), zscores.reset_index(drop=True)
 
 
 def spell_group(spell: Spell) -> str:
-    """The pooling group of a spell: SMQ (any SMQ/QSM), CP (CP only), NOF4 (began in NOF4)."""
-    if spell.regimes[0] == "NOF4":
+    """The pooling group of a spell, from its families: NOF4 (began in recovery support), SMQ (any
+    quality special measures), CP (watch list only), SMF (finance), IMP (an improvement programme)."""
+    families = getattr(spell, "families", ()) or tuple(SEEDED_FAMILIES.get(code, IMPROVEMENT) for code in spell.regimes)
+    if families[0] == RECOVERY:
         return "NOF4"
-    if any(code in ("SMQ", "QSM") for code in spell.regimes):
-        return "SMQ"
-    return "CP"
+    for family in (QUALITY, WATCH_LIST, RECOVERY, FINANCE):
+        if family in families:
+            return GROUP_OF_FAMILY[family]
+    return GROUP_OF_FAMILY[IMPROVEMENT]
 
 
 def spells_by_organisation(episodes: list[EpisodeRecord]) -> dict[int, list[Spell]]:
-    """Each organisation's regime spells (SMQ, QSM, CP, NOF4 episodes joined where they follow on)."""
-    grouped: dict[int, list[tuple[str, date, date | None]]] = defaultdict(list)
+    """Each organisation's regime spells, oldest first: episodes of one stream joined where they follow on.
+
+    The quality stream (watch list, quality special measures, recovery support) makes the
+    evaluation's spells (CP>SMQ, QSM>NOF4…); finance special measures and each improvement
+    programme make spells of their own, so an SMF stay alongside SMQ leaves the SMQ spell as it was.
+    """
+    grouped: dict[tuple[int, str], list[tuple[str, date, date | None]]] = defaultdict(list)
+    family_of: dict[str, str] = {}
     for episode in episodes:
-        if episode.regime in SPELL_REGIMES:
-            grouped[episode.organisation_id].append((episode.regime, episode.entered, episode.exited))
-    return {org: build_spells(items) for org, items in grouped.items()}
+        family = episode.regime_family
+        if family not in FAMILIES:
+            continue
+        family_of[episode.regime] = family
+        stream = STREAM_OF_FAMILY.get(family, f"{family}:{episode.regime}")
+        grouped[(episode.organisation_id, stream)].append((episode.regime, episode.entered, episode.exited))
+    out: dict[int, list[Spell]] = defaultdict(list)
+    for (org, _), items in grouped.items():
+        for spell in build_spells(items):
+            out[org].append(
+                RegimeSpell(
+                    entered=spell.entered,
+                    exited=spell.exited,
+                    regimes=spell.regimes,
+                    re_entry_after=spell.re_entry_after,
+                    families=tuple(family_of[code] for code in spell.regimes),
+                )
+            )
+    for spells in out.values():
+        spells.sort(key=lambda spell: (spell.entered, spell_group(spell)))
+    return dict(out)
 
 
 def _coefficient_dict(fit) -> dict:
@@ -231,7 +412,9 @@ def _finite(value) -> float | None:
     return value if np.isfinite(value) else None
 
 
-POOL_GROUPS = {"SMQ": {"SMQ"}, "CP": {"CP"}, "SMQ+CP": {"SMQ", "CP"}, "NOF4": {"NOF4"}}
+POOL_GROUPS = {"SMQ": {"SMQ"}, "CP": {"CP"}, "SMQ+CP": {"SMQ", "CP"}, "NOF4": {"NOF4"}, "SMF": {"SMF"}, "IMP": {"IMP"}}
+# Groups reported even when empty (the evaluation's Table 23); the others appear once a spell has a fit.
+ALWAYS_POOLED = ("SMQ", "CP", "SMQ+CP", "NOF4")
 
 
 def compute_pooled(trajectories: list[dict]) -> list[dict]:
@@ -239,6 +422,8 @@ def compute_pooled(trajectories: list[dict]) -> list[dict]:
     rows = []
     for group, members in POOL_GROUPS.items():
         fits = [fit for fit in trajectories if fit["regime_group"] in members]
+        if not fits and group not in ALWAYS_POOLED:
+            continue
         for quantity in QUANTITIES:
             pairs = [
                 (fit["coefficients"][quantity]["estimate"], fit["coefficients"][quantity]["se"])
@@ -339,6 +524,7 @@ def compute_indicator(
     frame: pd.DataFrame, meta: IndicatorMeta, spells: dict[int, list[Spell]], k: float = 0.5, h: float = 4.389
 ) -> IndicatorResults:
     """Every per-indicator result: national values, z-scores, trajectories, pooled effects, SPC, alerts."""
+    frame, problems = screen_rows(frame, meta)
     national, zscores = compute_zscores(frame, meta)
     trajectories = compute_trajectories(zscores, meta, spells)
     return IndicatorResults(
@@ -348,6 +534,7 @@ def compute_indicator(
         pooled=compute_pooled(trajectories),
         spc=compute_spc(zscores, meta),
         alerts=compute_alerts(zscores, meta, k, h),
+        problems=problems,
     )
 
 
@@ -394,20 +581,111 @@ def compute_early_warning(
     return payload
 
 
-def compute_time_in_regime(episodes: list[EpisodeRecord], targets: dict[str, int | None], cutoff: date) -> dict:
-    """Kaplan–Meier time to exit per regime, CP's competing escalation, re-entry and Table 29 (methods §7)."""
+@dataclass(frozen=True)
+class Escalation:
+    """A watch-list (CP) episode followed by quality special measures, as recorded or inferred from dates."""
+
+    organisation_id: int
+    cp_entered: date
+    smq_entered: date
+    inferred: bool
+
+
+def find_escalations(episodes: list[EpisodeRecord]) -> list[Escalation]:
+    """Escalations from the watch list to quality special measures: the recorded route decides.
+
+    A quality episode recorded `escalated_from_cp` escalates the organisation's latest watch-list
+    episode entered before it, however long ago that ended. Only a quality episode whose route
+    is not recorded falls back to the dates (entry within 31 days of a watch-list exit), and that
+    escalation is marked inferred. Any other recorded route (direct, transferred, re-entry) is
+    not an escalation. Each watch-list episode escalates at most once.
+    """
     by_org: dict[int, list[EpisodeRecord]] = defaultdict(list)
     for episode in episodes:
         by_org[episode.organisation_id].append(episode)
+    found: list[Escalation] = []
+    for org, items in by_org.items():
+        watch = sorted((e for e in items if e.regime_family == WATCH_LIST), key=lambda e: e.entered)
+        quality = sorted((e for e in items if e.regime_family == QUALITY), key=lambda e: e.entered)
+        used: set[date] = set()
+        for q in quality:
+            if q.route == ROUTE_ESCALATED:
+                before = [cp for cp in watch if cp.entered <= q.entered and cp.entered not in used]
+                if before:
+                    used.add(before[-1].entered)
+                    found.append(Escalation(org, before[-1].entered, q.entered, inferred=False))
+            elif not q.route_recorded:
+                near = [
+                    cp
+                    for cp in watch
+                    if cp.exited is not None
+                    and cp.entered not in used
+                    and abs((q.entered - cp.exited).days) <= ESCALATION_GUESS_DAYS
+                ]
+                if near:
+                    used.add(near[-1].entered)
+                    found.append(Escalation(org, near[-1].entered, q.entered, inferred=True))
+    return found
+
+
+@dataclass
+class _Stay:
+    """Consecutive episodes of one family joined (SMQ then QSM is one stay), unless a re-entry is recorded."""
+
+    organisation_id: int
+    entered: date
+    exited: date | None
+    codes: list[str]
+    entries: list[date]
+    route: str
+
+
+def _stays(episodes: list[EpisodeRecord], family: str) -> list[_Stay]:
+    by_org: dict[int, list[EpisodeRecord]] = defaultdict(list)
+    for episode in episodes:
+        if episode.regime_family == family:
+            by_org[episode.organisation_id].append(episode)
+    stays: list[_Stay] = []
+    for org, items in by_org.items():
+        current: _Stay | None = None
+        for e in sorted(items, key=lambda x: (x.entered, x.exited or date.max)):
+            joins = (
+                current is not None
+                and e.route != ROUTE_RE_ENTRY
+                and (current.exited is None or follows_on(current.exited, e.entered))
+            )
+            if joins:
+                current.exited = None if (current.exited is None or e.exited is None) else max(current.exited, e.exited)
+                current.codes.append(e.regime)
+                current.entries.append(e.entered)
+                continue
+            current = _Stay(org, e.entered, e.exited, [e.regime], [e.entered], e.route)
+            stays.append(current)
+    return stays
+
+
+def compute_time_in_regime(episodes: list[EpisodeRecord], targets: dict[str, int | None], cutoff: date) -> dict:
+    """Kaplan–Meier time to exit per regime family, CP's competing escalation, re-entry and Table 29 (methods §7).
+
+    The unit is a stay in one family (consecutive episodes joined, so SMQ then QSM is one stay);
+    a stay's exit target is its regimes' (`targets`, by code). Groups are keyed SMQ (quality
+    special measures), CP (watch list), NOF4 (recovery support), SMF (finance), IMP (improvement).
+    """
     result = {"cutoff": cutoff.isoformat(), "ci_type": "log-log", "regimes": {}}
-    for regime in ("SMQ", "CP", "NOF4"):
-        chosen = [e for e in episodes if e.regime == regime and e.entered <= cutoff]
+    escalations = find_escalations(episodes)
+    escalated_cp = {(e.organisation_id, e.cp_entered): e for e in escalations}
+    for family in (QUALITY, WATCH_LIST, RECOVERY, FINANCE, IMPROVEMENT):
+        group = GROUP_OF_FAMILY[family]
+        all_stays = _stays(episodes, family)
+        chosen = [stay for stay in all_stays if stay.entered <= cutoff]
         if not chosen:
             continue
         durations = np.array([_months(e.entered, min(e.exited or cutoff, cutoff)) for e in chosen])
         exited = np.array([e.exited is not None and e.exited <= cutoff for e in chosen])
         km = kaplan_meier(durations, exited)
-        target = targets.get(regime)
+        codes = sorted({code for stay in chosen for code in stay.codes})
+        known = [targets[code] for code in codes if targets.get(code)]
+        target = min(known) if known else None
         grid = np.arange(0, int(np.ceil(durations.max())) + 1)
         curve = {
             "months": grid.tolist(),
@@ -420,6 +698,8 @@ def compute_time_in_regime(episodes: list[EpisodeRecord], targets: dict[str, int
             curve["ci_low"].append(_finite(low))
             curve["ci_high"].append(_finite(high))
         entry = {
+            "family": family,
+            "codes": codes,
             "n": len(chosen),
             "n_exited": int(exited.sum()),
             "mean_months_exited": float(durations[exited].mean()) if exited.any() else None,
@@ -433,14 +713,16 @@ def compute_time_in_regime(episodes: list[EpisodeRecord], targets: dict[str, int
             entry["exited_by_target_km"] = 1.0 - float(km.survival_at(target))
             low, high = km.ci_at(target, "log-log")
             entry["still_in_at_target_ci"] = [_finite(low), _finite(high)]
-            # Re-entry: months from this episode's exit to the same organisation's next entry to the regime.
+            # Re-entry: months from this stay's exit to the same organisation's next stay in the family.
             to_reentry, reentered = [], []
             for e in chosen:
                 if e.exited is None:
                     to_reentry.append(np.inf)
                     reentered.append(False)
                     continue
-                later = [x.entered for x in by_org[e.organisation_id] if x.regime == regime and x.entered > e.exited]
+                later = [
+                    x.entered for x in all_stays if x.organisation_id == e.organisation_id and x.entered > e.exited
+                ]
                 if later:
                     to_reentry.append(_months(e.exited, min(later)))
                     reentered.append(True)
@@ -458,21 +740,29 @@ def compute_time_in_regime(episodes: list[EpisodeRecord], targets: dict[str, int
                 "share_of_all": _finite(outcome.share_of_all),
             }
             entry["n_reentered"] = int(np.sum(reentered))
-        if regime == "CP":
-            # Escalation to SMQ competes with exit: a CP episode ending the day an SMQ episode starts.
-            causes = []
+        entry["n_reentry_recorded"] = sum(1 for stay in chosen if stay.route == ROUTE_RE_ENTRY)
+        if family == WATCH_LIST:
+            # Escalation to quality special measures competes with exit (Aalen–Johansen), as recorded.
+            causes, inferred = [], 0
             for e, did_exit in zip(chosen, exited, strict=True):
+                escalation = next(
+                    (
+                        escalated_cp[(e.organisation_id, day)]
+                        for day in e.entries
+                        if (e.organisation_id, day) in escalated_cp
+                    ),
+                    None,
+                )
                 if not did_exit:
                     causes.append(0)
                     continue
-                escalated = any(
-                    x.regime == "SMQ" and abs((x.entered - e.exited).days) <= 31 for x in by_org[e.organisation_id]
-                )
-                causes.append(2 if escalated else 1)
+                causes.append(2 if escalation else 1)
+                inferred += bool(escalation and escalation.inferred)
             causes = np.array(causes)
             exit_cif = aalen_johansen(durations, causes, 1)
             escalation_cif = aalen_johansen(durations, causes, 2)
             entry["n_escalated"] = int((causes == 2).sum())
+            entry["n_escalated_inferred"] = inferred
             entry["competing"] = {
                 "months": grid.tolist(),
                 "exit": [float(v) for v in np.atleast_1d(exit_cif.at(grid))],
@@ -481,24 +771,43 @@ def compute_time_in_regime(episodes: list[EpisodeRecord], targets: dict[str, int
             if target:
                 entry["exit_by_target_aj"] = float(exit_cif.at(target))
                 entry["escalated_by_target_aj"] = float(escalation_cif.at(target))
-        result["regimes"][regime] = entry
+        result["regimes"][group] = entry
     return result
 
 
 def compute_categories(episodes: list[EpisodeRecord], ratings: dict[int, list[tuple[date, str]]], as_of: date) -> dict:
-    """Performance categories of report Table 3 for every organisation that was ever in SMQ or CP."""
-    by_org: dict[int, list[tuple[str, date, date | None]]] = defaultdict(list)
+    """Performance categories of report Table 3 for every organisation ever in quality special measures or CP.
+
+    Episodes are read by family (QSM is quality special measures like SMQ); "poor performer" is an
+    escalation from CP as `find_escalations` finds it (recorded routes, dates only where none is
+    recorded: those organisations are listed under `inferred`).
+    """
+    as_code = {QUALITY: "SMQ", WATCH_LIST: "CP"}
+    by_org: dict[int, list[tuple]] = defaultdict(list)
     for e in episodes:
-        if e.regime in ("SMQ", "CP"):
-            by_org[e.organisation_id].append((e.regime, e.entered, e.exited))
+        if e.regime_family in as_code:
+            by_org[e.organisation_id].append((as_code[e.regime_family], e.entered, e.exited, e.route))
+    escalations: dict[int, list[Escalation]] = defaultdict(list)
+    for escalation in find_escalations(episodes):
+        escalations[escalation.organisation_id].append(escalation)
     per_org = {}
+    inferred = {}
     counts: dict[str, int] = defaultdict(int)
     for org, items in by_org.items():
-        categories = sorted(performance_categories(items, ratings.get(org), as_of=as_of))
+        found = escalations.get(org, [])
+        categories = sorted(performance_categories(items, ratings.get(org), as_of=as_of, escalated=bool(found)))
         per_org[str(org)] = categories
+        if found and all(escalation.inferred for escalation in found):
+            inferred[str(org)] = ["poor_performer"]
         for category in categories:
             counts[category] += 1
-    return {"n_organisations": len(per_org), "counts": dict(counts), "organisations": per_org}
+    return {
+        "n_organisations": len(per_org),
+        "counts": dict(counts),
+        "organisations": per_org,
+        "inferred": inferred,
+        "n_inferred": len(inferred),
+    }
 
 
 def compute_staff_survey(
@@ -516,7 +825,11 @@ def compute_staff_survey(
         frame = frame.assign(bottom=frame["value"] <= q25)
         lookup = {(row.organisation_id, row.year): row for row in frame.itertuples()}
         entry_dev, exit_dev, bottom = [], [], []
-        for org, org_spells in spells.items():
+        for org, all_spells in spells.items():
+            # The evaluation's programme only: finance and improvement-programme spells run alongside it.
+            org_spells = [spell for spell in all_spells if spell_group(spell) in ("SMQ", "CP", "NOF4")]
+            if not org_spells:
+                continue
             first = org_spells[0]
             at_entry = lookup.get((org, first.entered.year))
             if at_entry is not None:

@@ -24,6 +24,7 @@ class Polarity(models.TextChoices):
 class ImportFormat(models.TextChoices):
     ORGANISATIONS = "organisations", "Organisations CSV"
     ODS_ETR = "ods_etr", "ODS etr extract"
+    ODS_SUCCESSORS = "ods_successors", "ODS successor links (mergers)"
     INDICATORS = "indicators", "Indicators CSV"
     OBSERVATIONS = "observations", "Observations (long CSV)"
     EPISODES = "episodes", "Regime episodes CSV"
@@ -58,6 +59,8 @@ class RegimeGroup(models.TextChoices):
     CP = "CP", "CP"
     SMQ_CP = "SMQ+CP", "SMQ and CP"
     NOF4 = "NOF4", "NOF4 / RSP"
+    SMF = "SMF", "SMF / FSM (finance)"
+    IMP = "IMP", "Improvement programme"
     ALL = "ALL", "All regimes"
 
 

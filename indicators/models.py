@@ -100,6 +100,12 @@ class ComputationRun(models.Model):
     parameters = models.JSONField(default=dict, blank=True)
     counts = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    problems = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Rows left out of the run, each {indicator, organisation, period, reason}: "
+        "one bad row never fails a run.",
+    )
     triggered_by = models.CharField(max_length=100, blank=True)
 
     class Meta:
@@ -157,6 +163,10 @@ class ZScore(ResultModel):
     value = models.FloatField(null=True)
     z = models.FloatField(null=True)
     z_adjusted = models.FloatField(null=True)
+    upper = models.FloatField(null=True, help_text="A ratio's 95% upper limit: published, or rebuilt (methods §2).")
+    limits_rebuilt = models.BooleanField(
+        default=False, help_text="The ratio had no published limits; they were rebuilt from observed and expected."
+    )
 
     # The unique key (organisation, indicator, period) and the (indicator, period) index serve every
     # read; single-column indexes on the foreign keys would only slow the nightly COPY (~330k rows).
@@ -203,7 +213,7 @@ class TrajectoryFit(ResultModel):
         ordering = ["indicator", "organisation", "spell_entered"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "indicator", "spell_entered"], name="trajectory_unique_spell"
+                fields=["organisation", "indicator", "regime_group", "spell_entered"], name="trajectory_unique_spell"
             )
         ]
 

@@ -29,7 +29,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from oversight.permissions import RUN_COUNTS_WITHOUT_CONFIDENTIAL
-from trusts.models import QualityRating, Regime, RegimeEpisode
+from trusts.constants import Sector
+from trusts.models import Organisation, QualityRating, Regime, RegimeEpisode
 
 from . import compute
 from .constants import IndicatorKind, RunStatus
@@ -92,7 +93,15 @@ BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" * 2
 BINARY_TRAILER = b"\xff\xff"
 
 
-BINARY_TYPES = {"bigint": ">i8", "integer": ">i4", "smallint": ">i2", "double precision": ">f8", "date": ">i4"}
+BINARY_TYPES = {
+    "bigint": ">i8",
+    "integer": ">i4",
+    "smallint": ">i2",
+    "double precision": ">f8",
+    "date": ">i4",
+    "boolean": "?",
+    "bool": "?",
+}
 
 
 def _binary_copy_payload(columns: list[np.ndarray], db_types: list[str]) -> bytes:
@@ -108,6 +117,9 @@ def _binary_copy_payload(columns: list[np.ndarray], db_types: list[str]) -> byte
             days = column.astype("datetime64[D]")
             nulls.append(np.isnat(days))
             values.append(np.where(np.isnat(days), 0, (days - PG_EPOCH).astype(np.int64)).astype(kind))
+        elif kind == "?":
+            nulls.append(np.zeros(len(column), dtype=bool))
+            values.append(column.astype(bool))
         elif kind.startswith(">i"):
             nulls.append(np.zeros(len(column), dtype=bool))
             values.append(column.astype(kind))
@@ -207,12 +219,34 @@ def _indicator_meta(indicator: Indicator) -> compute.IndicatorMeta:
 
 
 def _episodes() -> list[compute.EpisodeRecord]:
+    """Every episode with its regime's family (the taxonomy row), so analyses read meaning, not codes."""
     return [
-        compute.EpisodeRecord(organisation_id=org, regime=code, entered=entered, exited=exited, route=route)
-        for org, code, entered, exited, route in RegimeEpisode.objects.values_list(
-            "organisation_id", "regime__code", "entered", "exited", "route"
+        compute.EpisodeRecord(
+            organisation_id=org, regime=code, entered=entered, exited=exited, route=route, family=family
+        )
+        for org, code, entered, exited, route, family in RegimeEpisode.objects.values_list(
+            "organisation_id", "regime__code", "entered", "exited", "route", "regime__family"
         )
     ]
+
+
+def _analysed_observations(observations: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Observations as analysed: lineages merged under their successors, NHS trusts only.
+
+    National values are NHS trusts' (ICBs and other providers are left out and counted). A
+    predecessor's rows join its last successor's series (`compute.merge_lineages`).
+    """
+    left_out = set(Organisation.objects.filter(sector__in=[Sector.ICB, Sector.OTHER]).values_list("pk", flat=True))
+    successors = dict(Organisation.objects.filter(successor__isnull=False).values_list("pk", "successor_id"))
+    final_of = compute.final_successors(successors)
+    info = {"rows_not_nhs_trusts": 0, "lineages_merged": len(set(final_of.values()))}
+    if observations.empty:
+        return observations, info
+    if left_out:
+        outside = observations["organisation_id"].isin(left_out).to_numpy()
+        info["rows_not_nhs_trusts"] = int(outside.sum())
+        observations = observations[~outside]
+    return compute.merge_lineages(observations, final_of), info
 
 
 def _abandon_stale_runs(*, current: ComputationRun) -> None:
@@ -250,7 +284,7 @@ def results_recompute(
             run.status = RunStatus.SUCCEEDED
             run.finished = timezone.now()
             run.counts = counts
-            run.save(update_fields=["status", "finished", "counts"])
+            run.save(update_fields=["status", "finished", "counts", "problems"])
     except Exception as exc:
         ComputationRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED, finished=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
@@ -359,7 +393,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
 
     say(f"reading observations of {len(indicators)} indicators")
     clock = time.perf_counter()
-    observations = observations_frame(ids)
+    observations, loading = _analysed_observations(observations_frame(ids))
     phases = {"read": time.perf_counter() - clock, "compute": 0.0, "write": 0.0}
     episodes = _episodes()
     spells = compute.spells_by_organisation(episodes)
@@ -372,7 +406,8 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
         model.objects.filter(indicator_id__in=ids).delete()
     phases["delete"] = time.perf_counter() - clock
 
-    counts = {"observations": len(observations), "indicators": len(indicators)}
+    counts = {"observations": len(observations), "indicators": len(indicators), **loading}
+    problems: list[dict] = []
     totals = dict.fromkeys(("zscores", "national_values", "trajectories", "pooled_effects", "spc", "alerts"), 0)
     public = dict.fromkeys(("trajectories", "pooled_effects"), 0)  # rows a caller without confidential access sees
     all_alerts = []
@@ -389,6 +424,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
             say(f"{indicator.code}: {len(results.zscores)} observations")
             phases["compute"] += seconds
             _stamp_confidential(results, confidential_codes)
+            problems.extend(results.problems)
             writer.submit(indicator, results)
             public["trajectories"] += sum(1 for fit in results.trajectories if not fit["confidential"])
             public["pooled_effects"] += sum(1 for row in results.pooled if not row["confidential"])
@@ -409,6 +445,8 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     phases["write_wait"] = writer.waited
     counts.update(totals)
     counts[RUN_COUNTS_WITHOUT_CONFIDENTIAL] = public
+    counts["problems"] = len(problems)
+    run.problems = _named_problems(problems[: compute.MAX_PROBLEMS_LISTED])
     counts["phase_seconds"] = {name: round(value, 3) for name, value in phases.items()}
 
     if indicator_codes is None:
@@ -418,6 +456,14 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
             run, episodes, spells, alerts, survey, n_charts, data_end, k, h, indicators, confidential_codes
         )
     return counts
+
+
+def _named_problems(problems: list[dict]) -> list[dict]:
+    """Problems with the organisation's ODS code beside its id, as a person reports them."""
+    codes = dict(
+        Organisation.objects.filter(pk__in={p["organisation_id"] for p in problems}).values_list("pk", "ods_code")
+    )
+    return [{**problem, "org_code": codes.get(problem["organisation_id"], "")} for problem in problems]
 
 
 def _dates(values) -> np.ndarray:
@@ -455,6 +501,8 @@ def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResult
                 "value": z["value"].to_numpy(dtype=float),
                 "z": z["z"].to_numpy(dtype=float),
                 "z_adjusted": z["z_adj"].to_numpy(dtype=float),
+                "upper": z["upper"].to_numpy(dtype=float),
+                "limits_rebuilt": z["limits_rebuilt"].to_numpy(dtype=bool),
             }
         )
         .replace([np.inf, -np.inf], np.nan)

@@ -201,8 +201,16 @@ CONFIDENTIAL_CATEGORIES = {"poor_performer", "shorter_term_cp"}
 
 
 def regime_groups_for(user) -> list[str]:
-    """The pooling groups a user may see: one defined by a confidential regime needs confidential access."""
-    groups = ["SMQ+CP", "SMQ", "CP", "NOF4"]
+    """The pooling groups a user may see: one defined by a confidential regime needs confidential access;
+    finance and improvement programme groups appear once a spell of theirs has been pooled."""
+    from .models import PooledEffect
+
+    extra = sorted(
+        set(
+            PooledEffect.objects.filter(regime_group__in=["SMF", "IMP"], n__gt=0).values_list("regime_group", flat=True)
+        )
+    )
+    groups = ["SMQ+CP", "SMQ", "CP", "NOF4", *extra]
     if can_see_confidential(user):
         return groups
     hidden = confidential_regime_codes()
@@ -336,8 +344,13 @@ def _time_in_regime_context(confidential_ok: bool) -> dict:
     document = stored_document("time_in_regime")
     if not document:
         return {"time_in_regime": None}
+    # A group is confidential when any of its regimes is (the Regime row says so).
     hidden = set() if confidential_ok else confidential_regime_codes()
-    regimes = {code: entry for code, entry in document["regimes"].items() if code not in hidden}
+    regimes = {
+        code: entry
+        for code, entry in document["regimes"].items()
+        if code not in hidden and not hidden & set(entry.get("codes", ()))
+    }
     curves = {
         code: {**entry["curve"], "target_months": entry.get("target_months") or (24 if code == "NOF4" else None)}
         for code, entry in regimes.items()
@@ -363,7 +376,13 @@ def _time_in_regime_context(confidential_ok: bool) -> dict:
     if cp:
         context["competing_figure"] = charts.competing_figure(cp["competing"])
         context["competing_summary"] = (
-            f"Of {cp['n']} CP episodes, {cp.get('n_escalated', 0)} escalated to SMQ. By 12 months "
+            f"Of {cp['n']} CP episodes, {cp.get('n_escalated', 0)} escalated to SMQ"
+            + (
+                f" ({cp['n_escalated_inferred']} inferred from the dates, their records giving no route)"
+                if cp.get("n_escalated_inferred")
+                else " (as recorded)"
+            )
+            + ". By 12 months "
             f"{cp.get('exit_by_target_aj', 0):.0%} had exited and {cp.get('escalated_by_target_aj', 0):.0%} had "
             "escalated (Aalen–Johansen cumulative incidence, escalation treated as a competing event)."
         )
@@ -382,11 +401,13 @@ def _categories_context(user, confidential_ok: bool) -> dict:
         if not confidential_ok and key in CONFIDENTIAL_CATEGORIES:
             continue
         members = [int(org) for org, cats in organisations.items() if key in cats]
+        inferred = document.get("inferred", {})
         rows.append(
             {
                 "key": key,
                 "label": label,
                 "count": len(members),
+                "n_inferred": sum(1 for org in members if key in inferred.get(str(org), [])),
                 "members": sorted((names[org] for org in members if org in names), key=lambda o: o.name),
             }
         )

@@ -157,6 +157,8 @@ class AuditEntry:
     changes: list[tuple[str, object, object]] = field(default_factory=list)
     history_label: str = ""
     history_id: int = 0
+    indicator_id: int | None = None  # an exit criterion's indicator: its threshold is shown in that unit
+    readable: list = field(default_factory=list)  # the changes in words (audit_text), on pages only
 
 
 @dataclass
@@ -244,7 +246,12 @@ def audit_page(filters: AuditFilters, *, offset: int, limit: int) -> list[AuditE
     merged = heapq.merge(*streams, key=lambda item: (item[1].history_date, item[1].history_id), reverse=True)
     chosen = [item for position, item in enumerate(merged) if offset <= position < offset + limit]
     entries = _entries(chosen, with_previous=lambda kind, row: row.prev_record)
-    return [_redact(entry) for entry in entries] if filters.hide_confidential else entries
+    from .audit_text import readable_changes
+
+    if filters.hide_confidential:
+        entries = [_redact(entry) for entry in entries]
+    readable_changes(entries, model_for)
+    return entries
 
 
 def audit_iter(filters: AuditFilters) -> Iterator[AuditEntry]:
@@ -329,6 +336,7 @@ def _entries(items, *, with_previous=None, previous=None) -> list[AuditEntry]:
                 changes=_diff(row, before),
                 history_label=_label(type(row)),
                 history_id=row.history_id,
+                indicator_id=getattr(row, "indicator_id", None),
             )
         )
     _fill_import_contexts(entries)

@@ -281,7 +281,8 @@ def visible_to(user, queryset: QuerySet) -> QuerySet:
 # --- what a caller without confidential access reads of a visible episode -------------------------
 
 ROUTE_NOT_DISCLOSED = "not_disclosed"
-UNDISCLOSED_ROUTES = frozenset({"direct", "escalated_from_cp"})
+# A blank (not recorded) route reads as undisclosed too: its inference from the dates may name CP.
+UNDISCLOSED_ROUTES = frozenset({"", "direct", "escalated_from_cp"})
 
 
 def discloses_episode_details(user, episode=None) -> bool:

@@ -24,6 +24,7 @@ def make_org(db):
     def make(code="RXX", name=None, **fields):
         fields.setdefault("kind", "acute")
         fields.setdefault("region", "Y56")
+        fields.setdefault("sector", "nhs_trust")  # a test's organisation is a trust unless it says (issue 16)
         return Organisation.objects.create(ods_code=code, name=name or f"Trust {code}", **fields)
 
     return make

@@ -8,15 +8,16 @@ from . import models
 
 @admin.register(models.Organisation)
 class OrganisationAdmin(SimpleHistoryAdmin):
-    list_display = ["ods_code", "name", "kind", "region", "foundation_trust", "verified"]
-    list_filter = ["kind", "region", "verified", "foundation_trust"]
-    search_fields = ["ods_code", "name"]
+    list_display = ["ods_code", "name", "sector", "kind", "region", "foundation_trust", "verified"]
+    list_filter = ["sector", "kind", "region", "verified", "foundation_trust"]
+    search_fields = ["ods_code", "name", "name_source"]
     raw_id_fields = ["parent_icb", "successor"]
 
 
 @admin.register(models.Regime)
 class RegimeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "valid_from", "valid_to", "exit_target_months", "confidential"]
+    list_display = ["code", "name", "family", "valid_from", "valid_to", "exit_target_months", "confidential"]
+    list_filter = ["family", "confidential"]
 
 
 @admin.register(models.FrameworkVersion)

@@ -14,7 +14,18 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", "Other (not yet classified)"
 
 
+class Sector(models.TextChoices):
+    """What an organisation is, for lists and national values: NHS trusts by default, the rest a filter away."""
+
+    NHS_TRUST = "nhs_trust", "NHS trust"
+    ICB = "icb", "Integrated care board"
+    OTHER = "other", "Other provider"
+
+
 class EpisodeRoute(models.TextChoices):
+    # Blank: the record does not say (an import without a route column); analyses infer the
+    # route from the dates and say so.
+    NOT_RECORDED = "", "Not recorded"
     DIRECT = "direct", "Entered directly"
     ESCALATED_FROM_CP = "escalated_from_cp", "Escalated from CP"
     TRANSFERRED = "transferred", "Transferred (QSM/FSM to RSP)"
@@ -90,7 +101,18 @@ REGION_CHOICES = sorted(REGIONS.items(), key=lambda item: item[1])
 # The "Parent Org" column of the monthly A&E files names the region in words.
 REGION_BY_PARENT_ORG = {f"NHS ENGLAND {name.upper()}": code for code, name in REGIONS.items()}
 
-# Regime codes the statistics treat specially (spells, pooling groups).
+
+class RegimeFamily(models.TextChoices):
+    """What a regime is: the analyses group regimes by family, never by code (a new regime is a row)."""
+
+    QUALITY = "quality_special_measures", "Quality special measures"
+    FINANCE = "finance_special_measures", "Finance special measures"
+    WATCH_LIST = "watch_list", "Watch list"
+    RECOVERY = "recovery_support", "Recovery support"
+    IMPROVEMENT = "improvement_programme", "Improvement programme"
+
+
+# The regime codes of the seeded taxonomy, for demo data and tests; analyses use RegimeFamily.
 SMQ = "SMQ"
 CP = "CP"
 NOF4 = "NOF4"

@@ -780,6 +780,7 @@ def _organisations(organisations, summary: DemoSummary) -> list[Organisation]:
                 ods_code=f"ZZ{number:03d}",
                 name=f"Synthetic trust {number:03d}",
                 kind=OrganisationKind.ACUTE,
+                sector="nhs_trust",  # stands in for a trust: ZZ codes have no NHS trust shape
                 region=regions[number % len(regions)],
                 verified=False,
             )

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from oversight.permissions import can_see_confidential, episode_route_q
 
-from .constants import REGION_CHOICES, EpisodeRoute, OrganisationKind
+from .constants import REGION_CHOICES, EpisodeRoute, OrganisationKind, Sector
 from .models import Organisation, Regime, RegimeEpisode
 
 
@@ -22,9 +22,30 @@ def regimes_for(request):
     return regimes
 
 
-class OrganisationFilterSet(django_filters.FilterSet):
-    """Organisations by name or ODS code, region, kind, and whether they are now in a regime."""
+ALL_SECTORS = "all"
+SECTOR_CHOICES = [*Sector.choices, (ALL_SECTORS, "All organisations")]
 
+
+def in_sector(queryset, sector: str, prefix: str = ""):
+    """Organisations of a sector; NHS trusts include rows not yet classified (blank), `all` everything."""
+    if sector == ALL_SECTORS:
+        return queryset
+    if sector == Sector.NHS_TRUST:
+        return queryset.filter(Q(**{f"{prefix}sector": sector}) | Q(**{f"{prefix}sector": ""}))
+    return queryset.filter(**{f"{prefix}sector": sector})
+
+
+class OrganisationFilterSet(django_filters.FilterSet):
+    """Organisations by name or ODS code, sector (NHS trusts unless asked), region, kind and current regime."""
+
+    sector = django_filters.ChoiceFilter(
+        choices=SECTOR_CHOICES,
+        method="filter_sector",
+        empty_label=None,
+        initial=Sector.NHS_TRUST,
+        label="Sector",
+        help_text="NHS trusts unless another sector (or all) is chosen.",
+    )
     q = django_filters.CharFilter(method="filter_text", label="Name or ODS code")
     region = django_filters.ChoiceFilter(choices=REGION_CHOICES, empty_label="Any region")
     kind = django_filters.ChoiceFilter(choices=OrganisationKind.choices, empty_label="Any kind")
@@ -39,13 +60,27 @@ class OrganisationFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Organisation
-        fields = ["q", "region", "kind", "regime"]
+        fields = ["sector", "q", "region", "kind", "regime"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("sector"):
+            data = data.copy()
+            data["sector"] = Sector.NHS_TRUST
+        super().__init__(data, *args, **kwargs)
+
+    def filter_sector(self, queryset, name, value):
+        return in_sector(queryset, value or Sector.NHS_TRUST)
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(ods_code__iexact=value) | Q(ods_code__istartswith=value) | Q(name__icontains=value))
+        return queryset.filter(
+            Q(ods_code__iexact=value)
+            | Q(ods_code__istartswith=value)
+            | Q(name__icontains=value)
+            | Q(name_source__icontains=value)
+        )
 
     def filter_regime(self, queryset, name, value):
         # Exists, not a join: a trust with two open episodes must still be one row.

@@ -19,6 +19,8 @@ from .constants import (
     FundingCategory,
     LeadershipRating,
     OrganisationKind,
+    RegimeFamily,
+    Sector,
 )
 
 ods_code_validator = RegexValidator(
@@ -39,8 +41,17 @@ class Organisation(VersionedModel):
     """An NHS trust or an integrated care board, identified by its ODS code."""
 
     ods_code = models.CharField(max_length=6, unique=True, validators=[ods_code_validator])
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, help_text="The name as shown, in the NHS's own casing.")
+    name_source = models.CharField(
+        max_length=200, blank=True, help_text="The name as the register spells it (often in capitals)."
+    )
     kind = models.CharField(max_length=32, choices=OrganisationKind.choices, default=OrganisationKind.OTHER)
+    sector = models.CharField(
+        max_length=12,
+        choices=Sector.choices,
+        blank=True,
+        help_text="NHS trust, ICB or other provider; blank is filled from the ODS code's shape on save.",
+    )
     region = models.CharField(max_length=3, choices=REGION_CHOICES, blank=True)
     parent_icb = models.ForeignKey(
         "self",
@@ -71,6 +82,19 @@ class Organisation(VersionedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.ods_code})"
 
+    def save(self, *args, **kwargs):
+        # Every creation path (admin, API, tests, a hand-made row) gets a sector; importers set it
+        # explicitly from the registers (bulk_create bypasses this).
+        if not self.sector:
+            from .naming import sector_from_code
+
+            self.sector = sector_from_code(self.ods_code, kind=self.kind)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_nhs_trust(self) -> bool:
+        return self.sector == Sector.NHS_TRUST
+
     def clean(self):
         if self.successor_id and self.successor_id == self.pk:
             raise ValidationError({"successor": "An organisation cannot be its own successor."})
@@ -93,6 +117,12 @@ class Regime(models.Model):
 
     code = models.CharField(max_length=12, unique=True)
     name = models.CharField(max_length=120)
+    family = models.CharField(
+        max_length=32,
+        choices=RegimeFamily.choices,
+        default=RegimeFamily.IMPROVEMENT,
+        help_text="What the regime is: spells, pooled groups, time in regime and categories follow the family.",
+    )
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
     exit_target_months = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -120,7 +150,7 @@ class RegimeEpisode(VersionedModel):
     regime = models.ForeignKey(Regime, on_delete=models.PROTECT, related_name="episodes")
     entered = models.DateField()
     exited = models.DateField(null=True, blank=True)
-    route = models.CharField(max_length=24, choices=EpisodeRoute.choices, default=EpisodeRoute.DIRECT)
+    route = models.CharField(max_length=24, choices=EpisodeRoute.choices, default=EpisodeRoute.DIRECT, blank=True)
     reason = models.TextField(blank=True)
     notes = models.TextField(blank=True)
     buddy_trust = models.ForeignKey(

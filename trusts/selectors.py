@@ -272,13 +272,38 @@ def current_regimes(user, organisation_ids) -> dict[int, list[RegimeEpisode]]:
     return out
 
 
-def search_organisations(text: str):
-    """Organisations whose ODS code starts with, or whose name contains, the text."""
+def search_organisations(text: str, sector: str = "nhs_trust"):
+    """Organisations of a sector (NHS trusts unless `all`) whose ODS code starts with, or name contains, the text."""
+    from .filters import in_sector
+
     text = text.strip()
-    return organisation_list().filter(Q(ods_code__istartswith=text) | Q(name__icontains=text))
+    matches = organisation_list().filter(
+        Q(ods_code__istartswith=text) | Q(name__icontains=text) | Q(name_source__icontains=text)
+    )
+    return in_sector(matches, sector)
 
 
 # --- the trust page -----------------------------------------------------------------------------
+
+
+def predecessors_of(organisation: Organisation) -> list[Organisation]:
+    """Every organisation whose series runs on in this one's (predecessors of predecessors too)."""
+    found, frontier, seen = [], [organisation.pk], {organisation.pk}
+    while frontier:
+        batch = list(Organisation.objects.filter(successor_id__in=frontier).order_by("ods_code"))
+        frontier = [org.pk for org in batch if org.pk not in seen]
+        seen.update(frontier)
+        found.extend(org for org in batch if org.pk in frontier)
+    return found
+
+
+def last_successor(organisation: Organisation) -> Organisation | None:
+    """The organisation a merged one's series now belongs to (the end of its successor chain), or None."""
+    current, seen = organisation, {organisation.pk}
+    while current.successor_id and current.successor_id not in seen:
+        seen.add(current.successor_id)
+        current = Organisation.objects.get(pk=current.successor_id)
+    return None if current is organisation else current
 
 
 @dataclass

@@ -10,8 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from indicators import charts
+from indicators.compute import EpisodeRecord, find_escalations
 from indicators.constants import ED_4HR
 from indicators.page_selectors import trust_indicator_charts, trust_indicator_summaries
+from oversight.audit_text import value_in_unit
 from oversight.permissions import (
     can_approve,
     can_edit_trust_records,
@@ -19,13 +21,15 @@ from oversight.permissions import (
 )
 from oversight.views import with_roles
 
-from .constants import Comparator, CriterionTheme
-from .filters import OrganisationFilterSet
+from .constants import Comparator, CriterionTheme, Sector
+from .filters import ALL_SECTORS, OrganisationFilterSet
 from .models import Organisation
 from .selectors import (
     current_regimes,
+    last_successor,
     latest_published_segments,
     organisation_list,
+    predecessors_of,
     search_organisations,
     trust_profile,
 )
@@ -76,9 +80,19 @@ def search(request):
         exact = Organisation.objects.filter(ods_code__iexact=text).only("ods_code").first()
         if exact:
             return redirect("trust-detail", ods_code=exact.ods_code)
-    page = _page(request, search_organisations(text) if text else Organisation.objects.none())
+    everyone = request.GET.get("sector") == ALL_SECTORS
+    sector = ALL_SECTORS if everyone else Sector.NHS_TRUST
+    page = _page(request, search_organisations(text, sector) if text else Organisation.objects.none())
     _annotate_page(user, page, with_segments=False)
-    return render(request, "trusts/search.html", {"q": text, "page": page, "segments": None})
+    # NHS trusts first; other providers and ICBs are one click away, counted so nobody misses them.
+    others = 0
+    if text and not everyone:
+        others = search_organisations(text, ALL_SECTORS).count() - page.paginator.count
+    return render(
+        request,
+        "trusts/search.html",
+        {"q": text, "page": page, "segments": None, "everyone": everyone, "others": others},
+    )
 
 
 # --- the trust page -----------------------------------------------------------------------------
@@ -157,10 +171,12 @@ CRITERION_FIELD_LABELS = {
 }
 
 
-def _criterion_value(field: str, value, indicator_names: dict[int, str]):
-    """A criterion field's value as a person reads it (indicator names, theme and comparator labels)."""
+def _criterion_value(field: str, value, indicator_names: dict[int, str], kind: str = ""):
+    """A criterion field's value as a person reads it (indicator names, labels, a threshold in its unit)."""
     if value is None or value == "":
         return None
+    if field == "threshold" and kind:
+        return value_in_unit(value, kind)
     if field == "indicator_id":
         return indicator_names.get(value, f"indicator #{value}")
     if field == "theme":
@@ -175,15 +191,19 @@ def _criteria_by_theme(episode, indicator_names: dict[int, str]) -> list[dict]:
     for criterion in episode.exit_criteria.all():
         if criterion.indicator_id:
             indicator_names.setdefault(criterion.indicator_id, criterion.indicator.name)
+        kind = criterion.indicator.kind if criterion.indicator_id else ""
         changes = [
             {
                 "field": CRITERION_FIELD_LABELS.get(field, field),
-                "approved": _criterion_value(field, before, indicator_names),
-                "now": _criterion_value(field, after, indicator_names),
+                "approved": _criterion_value(field, before, indicator_names, kind),
+                "now": _criterion_value(field, after, indicator_names, kind),
             }
             for field, (before, after) in criterion.changes_since_approval().items()
         ]
-        themes[criterion.get_theme_display()].append({"criterion": criterion, "changes": changes})
+        threshold = value_in_unit(criterion.threshold, kind) if criterion.threshold is not None else ""
+        themes[criterion.get_theme_display()].append(
+            {"criterion": criterion, "changes": changes, "threshold_text": threshold}
+        )
     return [{"theme": theme, "criteria": items} for theme, items in themes.items() if items]
 
 
@@ -284,11 +304,36 @@ def _value_text(value, kind: str) -> str:
     return f"{value:.3f}"
 
 
+def inferred_routes(episodes) -> dict[int, str]:
+    """{episode id: the route the analyses infer} for episodes whose route is not recorded."""
+    unrecorded = [episode for episode in episodes if not episode.route]
+    if not unrecorded:
+        return {}
+    records = {
+        episode.pk: EpisodeRecord(
+            organisation_id=episode.organisation_id,
+            regime=episode.regime.code,
+            entered=episode.entered,
+            exited=episode.exited,
+            route=episode.route,
+            family=episode.regime.family,
+        )
+        for episode in episodes
+    }
+    escalated = {(e.organisation_id, e.smq_entered) for e in find_escalations(list(records.values())) if e.inferred}
+    return {
+        episode.pk: "escalated from CP" if (episode.organisation_id, episode.entered) in escalated else "direct"
+        for episode in unrecorded
+    }
+
+
 @require_safe
 def trust_detail(request, ods_code: str):
     """One trust: header, timeline, indicator summary and one indicator's charts, episode records."""
     user = with_roles(request.user)
-    organisation = get_object_or_404(Organisation.objects.select_related("parent_icb"), ods_code=ods_code.upper())
+    organisation = get_object_or_404(
+        Organisation.objects.select_related("parent_icb", "successor"), ods_code=ods_code.upper()
+    )
     today = date.today()
     details_visible = can_see_episode_details(user, organisation.pk)
     profile = trust_profile(user, organisation, details_visible=details_visible, today=today)
@@ -302,6 +347,7 @@ def trust_detail(request, ods_code: str):
     charts_context = _indicator_charts(user, organisation, selected, profile) if selected else {}
     # Names of the indicators a criterion may have pointed to before a change (no extra query).
     indicator_names = {summary.indicator.pk: summary.indicator.name for summary in summaries}
+    inferred = inferred_routes(profile.episodes)
     episodes = [
         {
             "episode": episode,
@@ -310,6 +356,7 @@ def trust_detail(request, ods_code: str):
             "funding": _funding_totals(episode) if details_visible else None,
             "stocktake": getattr(episode, "stocktake", None) if details_visible else None,
             "notes": list(episode.episode_notes.all()) if details_visible else [],
+            "inferred_route": inferred.get(episode.pk, ""),
         }
         for episode in reversed(profile.episodes)
     ]
@@ -327,6 +374,8 @@ def trust_detail(request, ods_code: str):
             "can_edit": can_edit_trust_records(user, organisation.pk),
             "can_approve": can_approve(user),
             "details_visible": details_visible,
+            "lineage": predecessors_of(organisation),
+            "lineage_head": last_successor(organisation),
             **charts_context,
         },
     )

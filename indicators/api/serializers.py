@@ -88,6 +88,8 @@ class ZScoreSerializer(serializers.ModelSerializer):
             "value",
             "z",
             "z_adjusted",
+            "upper",
+            "limits_rebuilt",
             "run",
             "synthetic",
         ]
@@ -103,6 +105,8 @@ class ZScoreSerializer(serializers.ModelSerializer):
             "value": row.value,
             "z": row.z,
             "z_adjusted": row.z_adjusted,
+            "upper": row.upper,
+            "limits_rebuilt": row.limits_rebuilt,
             "run": row.run_id,
             "synthetic": bool(getattr(row, "is_synthetic", False)),
         }
@@ -182,6 +186,7 @@ class ComputationRunSerializer(serializers.ModelSerializer):
             "parameters",
             "counts",
             "error",
+            "problems",
             "triggered_by",
         ]
 

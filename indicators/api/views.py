@@ -68,6 +68,8 @@ class ZScoreViewSet(FastListMixin, ReadOnlyViewSet):
         "value": "value",
         "z": "z",
         "z_adjusted": "z_adjusted",
+        "upper": "upper",
+        "limits_rebuilt": "limits_rebuilt",
         "run": "run_id",
         "synthetic": "is_synthetic",
     }

@@ -15,7 +15,7 @@ from .base import ImportContext, ImportRefused, ImportSummary, run_import
 from .episodes import import_episodes
 from .indicators_catalogue import import_indicators
 from .observations import import_observations
-from .organisations import import_etr, import_organisations, infer_kind, register_variant
+from .organisations import import_etr, import_organisations, import_successors, infer_kind, register_variant
 from .reading import ErrorList, RowError, canonical, csv_records, decode
 from .segments import import_nof_segments
 
@@ -33,6 +33,7 @@ __all__ = [
 IMPORTERS = {
     ImportFormat.ORGANISATIONS: import_organisations,
     ImportFormat.ODS_ETR: import_etr,
+    ImportFormat.ODS_SUCCESSORS: import_successors,
     ImportFormat.INDICATORS: import_indicators,
     ImportFormat.OBSERVATIONS: import_observations,
     ImportFormat.EPISODES: import_episodes,
@@ -46,6 +47,7 @@ _SIGNATURES = [
     (ImportFormat.NOF_SEGMENTS, {"org_code", "league_segment", "league_avg_score"}),
     (ImportFormat.AE_MONTHLY, {"period", "org code", "parent org"}),
     (ImportFormat.AE_ATTENDANCES, {"period", "org_code", "type", "attendances", "breaches"}),
+    (ImportFormat.ODS_SUCCESSORS, {"predecessor_code", "successor_code", "effective"}),
     (ImportFormat.EPISODES, {"org_code", "regime", "entered"}),
     (ImportFormat.OBSERVATIONS, {"org_code", "period", "indicator"}),
     (ImportFormat.INDICATORS, {"code", "name", "cadence"}),

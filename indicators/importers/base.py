@@ -206,6 +206,12 @@ def create_with_history(context: ImportContext, objects: list) -> list:
     """bulk_create that also writes each record's history row, attributed to the importing user."""
     if not objects:
         return []
+    if isinstance(objects[0], Organisation):
+        from trusts.naming import sector_from_code
+
+        for org in objects:  # bulk_create skips Organisation.save, which fills a blank sector
+            org.sector = org.sector or sector_from_code(org.ods_code, kind=org.kind)
+            org.name_source = org.name_source or org.name
     return bulk_create_with_history(
         objects,
         type(objects[0]),

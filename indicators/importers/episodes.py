@@ -93,7 +93,7 @@ def import_episodes(text: str, context: ImportContext) -> None:
                     regime=regime,
                     entered=entered,
                     exited=exited,
-                    route=route or EpisodeRoute.DIRECT,
+                    route=route or EpisodeRoute.NOT_RECORDED,  # a blank route is "not recorded", not "direct"
                     reason=reason or "",
                     synthetic=context.synthetic,
                 )

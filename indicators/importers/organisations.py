@@ -8,8 +8,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from trusts.constants import REGIONS, OrganisationKind
+from trusts.constants import REGIONS, OrganisationKind, Sector
 from trusts.models import Organisation
+from trusts.naming import nhs_name, sector_from_code
 
 from ..constants import ImportFormat
 from .base import ImportContext, KeyRegister, create_with_history, update_with_history
@@ -25,10 +26,13 @@ from .reading import (
     read_table,
 )
 
-OURS, ETR, TRUST_LIST_2021 = "organisations", "ods_etr", "trust_list_2021"
+OURS, ETR, TRUST_LIST_2021, SUCCESSORS = "organisations", "ods_etr", "trust_list_2021", "ods_successors"
 
 OUR_REQUIRED = ["org_code", "name", "kind"]
-OUR_OPTIONAL = ["region", "icb_code", "foundation_trust", "opened", "closed", "successor_code"]
+OUR_OPTIONAL = ["region", "icb_code", "foundation_trust", "opened", "closed", "successor_code", "sector"]
+# ODS successor links (shared/data/ods_successors_2017_2019.csv): one merger per row.
+SUCCESSORS_REQUIRED = ["predecessor_code", "successor_code", "effective"]
+SUCCESSORS_OPTIONAL = ["predecessor_name", "successor_name"]
 # The etr extract has no header: columns by position, as ODS publishes them (housekeeping columns ignored).
 ETR_COLUMNS = [
     "code",
@@ -50,6 +54,8 @@ NAME_MAX_LENGTH = Organisation._meta.get_field("name").max_length
 
 UPDATED_FIELDS = [
     "name",
+    "name_source",
+    "sector",
     "kind",
     "region",
     "foundation_trust",
@@ -111,6 +117,8 @@ def register_variant(text: str) -> str:
         return OURS
     cells = first[1]
     header = {canonical(cell) for cell in cells}
+    if {"predecessor_code", "successor_code"} <= header:
+        return SUCCESSORS
     if {"org_code", "national_grouping"} <= header:
         return TRUST_LIST_2021
     if header & {"org_code", "name", "kind"}:
@@ -139,6 +147,8 @@ class OrganisationRecord:
     closed: date | None = None
     successor_code: str = ""
     has_type_1_department: bool = False  # an A&E file says so: a name that does not say reads as acute
+    sector: str = ""  # stated (our CSV); otherwise from the register and the code's shape
+    trust_register: bool = False  # the row comes from a register of NHS trusts (etr, 2021 list, successors)
     cells: object = None
 
 
@@ -148,8 +158,69 @@ def import_organisations(text: str, context: ImportContext) -> None:
     if variant == ETR:
         import_etr(text, context)
         return
+    if variant == SUCCESSORS:
+        import_successors(text, context)
+        return
     records = _read_2021_list(text, context) if variant == TRUST_LIST_2021 else _read_ours(text, context)
     _import_records(records, context, "org_code")
+
+
+def import_successors(text: str, context: ImportContext) -> None:
+    """ODS successor links: each predecessor points at its successor and closes the day before it took over.
+
+    Both codes are NHS trusts (the file lists trust mergers); codes not yet held are created
+    with the names the file gives. Analyses then follow each lineage under its last successor.
+    """
+    context.batch.format = ImportFormat.ODS_SUCCESSORS
+    table = read_table(text, context.errors, required=SUCCESSORS_REQUIRED, optional=SUCCESSORS_OPTIONAL)
+    if table is None:
+        return
+    records: dict[str, OrganisationRecord] = {}
+    for row in context.rows(table.rows):
+        context.summary.read += 1
+        cells = context.cells(row)
+        predecessor = cells.get("predecessor_code", parse_ods_code)
+        successor = cells.get("successor_code", parse_ods_code)
+        effective = cells.get("effective", parse_date)
+        predecessor_name = cells.get("predecessor_name", _parse_name, required=False) or ""
+        successor_name = cells.get("successor_name", _parse_name, required=False) or ""
+        if not cells.ok:
+            continue
+        if predecessor in records and records[predecessor].successor_code:
+            cells.error("predecessor_code", f"already merged into {records[predecessor].successor_code} above")
+            continue
+        closed = date.fromordinal(effective.toordinal() - 1)
+        records[predecessor] = OrganisationRecord(
+            line=row.line,
+            code=predecessor,
+            name=predecessor_name,
+            closed=closed,
+            successor_code=successor,
+            trust_register=True,
+            cells=cells,
+        )
+        if successor not in records:
+            # The successor's own row carries no cells of its own: errors about it name this row.
+            records[successor] = OrganisationRecord(
+                line=row.line, code=successor, name=successor_name, trust_register=True, cells=_Shadow(cells)
+            )
+    _import_records(list(records.values()), context, "predecessor_code")
+
+
+class _Shadow:
+    """The cells of the row that introduced a successor code, so its errors name that row."""
+
+    def __init__(self, cells):
+        self._cells = cells
+        self.row = cells.row
+
+    @property
+    def ok(self):
+        return self._cells.ok
+
+    def error(self, column, message, value=None):
+        column = "successor_code" if column in ("org_code", "predecessor_code") else column
+        self._cells.error(column, message, value)
 
 
 def import_etr(text: str, context: ImportContext) -> None:
@@ -202,10 +273,14 @@ def _read_ours(text: str, context: ImportContext) -> list[OrganisationRecord] | 
             opened=cells.get("opened", parse_date, required=False),
             closed=cells.get("closed", parse_date, required=False),
             successor_code=cells.get("successor_code", parse_ods_code, required=False) or "",
+            sector=cells.get("sector", parse_sector, required=False) or "",
             cells=cells,
         )
 
     return _collect(table, context, build)
+
+
+parse_sector = choice_parser(Sector.choices)
 
 
 def _read_etr(text: str, context: ImportContext) -> list[OrganisationRecord] | None:
@@ -222,6 +297,7 @@ def _read_etr(text: str, context: ImportContext) -> list[OrganisationRecord] | N
             icb_code=cells.get("icb code", parse_ods_code, required=False) or "",
             opened=cells.get("open date", parse_date, required=False),
             closed=cells.get("close date", parse_date, required=False),
+            trust_register=True,
             cells=cells,
         )
 
@@ -241,6 +317,7 @@ def _read_2021_list(text: str, context: ImportContext) -> list[OrganisationRecor
             name=cells.get("name", _parse_name) or "",
             region=_register_region(cells.get("national_grouping", required=False)),
             icb_code=cells.get("high_level_health_geography", parse_ods_code, required=False) or "",
+            trust_register=True,
             cells=cells,
         )
 
@@ -307,7 +384,9 @@ def organisations_upsert(
     for record in records:
         code = record.icb_code
         if code and code not in in_file and code not in stored and code not in placeholders:
-            placeholders[code] = Organisation(ods_code=code, name=code, kind=OrganisationKind.ICB, region=record.region)
+            placeholders[code] = Organisation(
+                ods_code=code, name=code, kind=OrganisationKind.ICB, sector=Sector.ICB, region=record.region
+            )
     new_records = [record for record in records if record.code not in stored]
     # Organisations others point at are created first, so most links can be set on creation.
     first = [record for record in new_records if record.code in referenced]
@@ -361,8 +440,18 @@ def organisations_upsert(
 
 
 def _merged(record: OrganisationRecord, current: Organisation | None) -> dict:
-    """The organisation's fields once this record is applied: blanks keep what is known."""
-    name = record.name or (current.name if current else record.code)
+    """The organisation's fields once this record is applied: blanks keep what is known.
+
+    The register's spelling is kept as `name_source`; `name` is it in the NHS's own casing. A
+    sector is what the row states, else a trust register's word, else what is known, else the
+    code's shape.
+    """
+    if record.name:
+        name_source, name = record.name, nhs_name(record.name, record.code)
+    elif current is not None:
+        name_source, name = current.name_source or current.name, current.name
+    else:
+        name_source, name = "", record.code
     if record.kind:
         kind = record.kind
     elif current is not None and current.kind != OrganisationKind.OTHER:
@@ -377,8 +466,18 @@ def _merged(record: OrganisationRecord, current: Organisation | None) -> dict:
         foundation_trust = infer_foundation_trust(record.name)
     else:
         foundation_trust = current.foundation_trust if current else False
+    if record.sector:
+        sector = record.sector
+    elif record.trust_register and kind != OrganisationKind.ICB:
+        sector = Sector.NHS_TRUST
+    elif current is not None and current.sector:
+        sector = current.sector
+    else:
+        sector = sector_from_code(record.code, kind=kind)
     return {
         "name": name,
+        "name_source": name_source,
+        "sector": sector,
         "kind": kind,
         "region": record.region or (current.region if current else ""),
         "foundation_trust": foundation_trust,

@@ -55,7 +55,7 @@ def test_it_shows_exit_criteria_with_changes_after_approval(world, alice, login)
     html = login(alice).get(f"/trusts/{world.orgs[0].ods_code}/").content.decode()
     assert "Board assurance framework in use" in html
     assert "Changed after approval" in html
-    assert "<del>0.15</del> → <ins>0.2</ins>" in html
+    assert "<del>15%</del> → <ins>20%</ins>" in html  # issue 16: a threshold in its indicator's unit
     assert "Board turnover and weak ward-to-board assurance." in html  # stocktake
     assert "Monthly review held; ED flow improving." in html  # note
     assert "250,000" in html or "250000" in html  # funding

@@ -43,6 +43,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "id",
             "ods_code",
             "name",
+            "name_source",
+            "sector",
             "kind",
             "region",
             "parent_icb",
@@ -57,7 +59,17 @@ class OrganisationSerializer(serializers.ModelSerializer):
 class RegimeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Regime
-        fields = ["id", "code", "name", "valid_from", "valid_to", "exit_target_months", "confidential", "description"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "family",
+            "valid_from",
+            "valid_to",
+            "exit_target_months",
+            "confidential",
+            "description",
+        ]
 
 
 class VersionedWriteMixin(serializers.Serializer):

@@ -50,14 +50,20 @@ def _not_found_as_field_error(field: str, value) -> ValidationError:
 
 
 class OrganisationViewSet(ReadOnlyViewSet):
-    """NHS trusts and ICBs by ODS code."""
+    """Organisations by ODS code: the list holds NHS trusts unless `sector` says otherwise (`sector=all`)."""
 
     queryset = Organisation.objects.select_related("parent_icb", "successor").order_by("ods_code")
     serializer_class = serializers.OrganisationSerializer
     filterset_class = OrganisationFilterSet
     lookup_field = "ods_code"
     lookup_value_regex = "[A-Za-z0-9]+"
-    ordering_fields = ["ods_code", "name", "region", "kind"]
+    ordering_fields = ["ods_code", "name", "region", "kind", "sector"]
+
+    def filter_queryset(self, queryset):
+        # The list's default (NHS trusts) must not hide one organisation asked for by its code.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
 
 
 class RegimeViewSet(ReadOnlyViewSet):

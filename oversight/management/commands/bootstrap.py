@@ -24,6 +24,7 @@ REAL = settings.DATA_DIR / "real"
 BUNDLED = [
     (ImportFormat.ORGANISATIONS, REAL / "nhs_trusts_2021.csv"),
     (ImportFormat.ODS_ETR, REAL / "ods_trusts_etr_2025.csv"),
+    (ImportFormat.ODS_SUCCESSORS, REAL / "ods_successors_2017_2019.csv"),
     (ImportFormat.INDICATORS, settings.DATA_DIR / "indicators.csv"),
     (ImportFormat.AE_ATTENDANCES, REAL / "ae_attendances.csv"),
     *[(ImportFormat.AE_MONTHLY, path) for path in sorted((REAL / "nhse-ae-monthly-2024-25").glob("msitae-*.csv"))],

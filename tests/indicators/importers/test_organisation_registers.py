@@ -25,7 +25,11 @@ def test_it_links_trusts_to_icbs_and_successors_named_in_the_same_file(write_csv
     mid_essex = Organisation.objects.get(ods_code="RQ8")
     assert (mid_essex.successor.ods_code, mid_essex.parent_icb.ods_code, mid_essex.region) == ("RAJ", "QH8", "Y61")
     assert Organisation.objects.get(ods_code="RAJ").foundation_trust  # blank: read from the name
-    assert Organisation.objects.get(ods_code="QH8").name == "NHS MID AND SOUTH ESSEX INTEGRATED CARE BOARD"
+    icb = Organisation.objects.get(ods_code="QH8")  # issue 16: shown in NHS casing, source spelling kept
+    assert (icb.name, icb.name_source) == (
+        "NHS Mid and South Essex Integrated Care Board",
+        "NHS MID AND SOUTH ESSEX INTEGRATED CARE BOARD",
+    )
 
 
 def test_it_creates_an_icb_named_by_its_code_when_nobody_has_named_it(write_csv):

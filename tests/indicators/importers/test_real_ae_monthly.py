@@ -29,7 +29,9 @@ def test_it_imports_all_thirteen_monthly_files_one_batch_each(catalogue, registe
     assert (guys.region, guys.kind, guys.verified) == ("Y56", "acute", True)
     # A provider in no register is created from the file itself, verified: it is a published file.
     tetbury = Organisation.objects.get(ods_code="AAH")
-    assert (tetbury.name, tetbury.region, tetbury.verified) == ("TETBURY HOSPITAL TRUST LTD", "Y58", True)
+    # issue 16: shown in NHS casing, the source spelling kept; an independent provider, not an NHS trust
+    assert (tetbury.name, tetbury.region, tetbury.verified) == ("Tetbury Hospital Trust Ltd", "Y58", True)
+    assert (tetbury.name_source, tetbury.sector) == ("TETBURY HOSPITAL TRUST LTD", "other")
 
     out = io.StringIO()
     call_command("import_ae_monthly", *MONTHLY, "--quiet", stdout=out)

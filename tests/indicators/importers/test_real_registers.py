@@ -35,7 +35,12 @@ def test_it_detects_the_etr_extract_and_reads_its_dates():
     assert summary.batch.format == "ods_etr"
     north_middlesex = Organisation.objects.get(ods_code="RAP")
     assert (north_middlesex.opened, north_middlesex.closed) == (date(1991, 4, 1), date(2024, 12, 31))
-    assert Organisation.objects.get(ods_code="G6V2S").name == "NORTH LONDON NHS FOUNDATION TRUST"
+    north_london = Organisation.objects.get(ods_code="G6V2S")  # issue 16: NHS casing, a trust by its register
+    assert (north_london.name, north_london.name_source, north_london.sector) == (
+        "North London NHS Foundation Trust",
+        "NORTH LONDON NHS FOUNDATION TRUST",
+        "nhs_trust",
+    )
 
 
 def test_it_never_lets_a_later_register_erase_a_known_field_with_a_blank():

@@ -26,4 +26,5 @@ def test_a_register_naming_the_code_later_verifies_it(catalogue, write_csv):
     import_file("organisations", write_csv("org_code,name,kind\nRW3,CENTRAL MANCHESTER UNIVERSITY HOSPITALS,acute\n"))
 
     trust = Organisation.objects.get(ods_code="RW3")
-    assert (trust.name, trust.verified) == ("CENTRAL MANCHESTER UNIVERSITY HOSPITALS", True)
+    assert (trust.name, trust.verified) == ("Central Manchester University Hospitals", True)  # issue 16: NHS casing
+    assert trust.name_source == "CENTRAL MANCHESTER UNIVERSITY HOSPITALS"
