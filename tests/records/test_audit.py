@@ -104,7 +104,11 @@ def test_an_import_of_episodes_is_recorded(world, tmp_path):
     episode = world["own_episode"].__class__.objects.get(organisation__ods_code="RB2")
     entry = newest("episode", episode.pk)
     assert (entry.change, entry.user) == ("created", "alice")
-    assert entry.reason == "Imported from episodes.csv"
+    # Issue 8: entries bypass four eyes only as a historical bulk load, and the audit says which batch.
+    from indicators.models import ImportBatch
+
+    batch = ImportBatch.objects.get(file_name="episodes.csv")
+    assert entry.reason == f"Historical import, batch {batch.pk}: episodes.csv"
     assert (entry.request_id, entry.channel) == ("req-import-0001", "import")
 
 
