@@ -108,7 +108,7 @@ def test_an_import_of_episodes_is_recorded(world, tmp_path):
     from indicators.models import ImportBatch
 
     batch = ImportBatch.objects.get(file_name="episodes.csv")
-    assert entry.reason == f"Historical import, batch {batch.pk}: episodes.csv"
+    assert entry.reason == f"Imported from episodes.csv (historical import, batch {batch.pk})"
     assert (entry.request_id, entry.channel) == ("req-import-0001", "import")
 
 
