@@ -182,3 +182,40 @@ def visible_trajectories(user, queryset: QuerySet) -> QuerySet:
         hidden |= Q(regimes__regex=rf"(^|>){code}(>|$)") | Q(regime_group=code)
     own = _own_confidential_ids(user)
     return queryset.exclude(hidden & ~Q(organisation_id__in=own))
+
+
+def _held_permission_ids(user) -> set[int]:
+    from django.contrib.auth.models import Permission
+
+    held = user.get_all_permissions() if user and user.is_active else set()
+    pairs = {tuple(name.split(".", 1)) for name in held}
+    rows = Permission.objects.values_list("pk", "content_type__app_label", "codename")
+    return {pk for pk, app, codename in rows if (app, codename) in pairs}
+
+
+def grantable_permissions(user) -> QuerySet:
+    """The permissions `user` may give someone in the admin: those they hold themselves (all, for a superuser)."""
+    from django.contrib.auth.models import Permission
+
+    if user.is_superuser and user.is_active:
+        return Permission.objects.all()
+    return Permission.objects.filter(pk__in=_held_permission_ids(user))
+
+
+def grantable_groups(user) -> QuerySet:
+    """The groups (roles) `user` may give: those none of whose permissions they lack."""
+    from django.contrib.auth.models import Group
+
+    if user.is_superuser and user.is_active:
+        return Group.objects.all()
+    from django.contrib.auth.models import Permission
+
+    lacking = Permission.objects.exclude(pk__in=_held_permission_ids(user)).values("pk")
+    return Group.objects.exclude(permissions__in=lacking)
+
+
+def can_change_account(user, account) -> bool:
+    """An account with more rights than the user's own (a superuser's) is not theirs to change."""
+    if not can_manage_users(user):
+        return False
+    return user.is_superuser or not account.is_superuser
