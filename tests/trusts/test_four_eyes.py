@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.api.world import _fresh_throttles, bearer, issue_token, world  # noqa: F401
+from tests.api.world import bearer, issue_token
 from trusts.models import EntryProposal, ExitCriterion, RegimeEpisode
 
 PATHS = ["pages", "api", "admin"]
