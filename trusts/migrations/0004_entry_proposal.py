@@ -6,10 +6,26 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def grant_oversight(apps, schema_editor):
+    """Oversight staff hold every trusts permission (oversight 0001): the new model's too."""
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config("trusts")
+    app_config.models_module = True
+    create_permissions(app_config, verbosity=0)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group = Group.objects.filter(name="oversight").first()
+    if group is not None:
+        group.permissions.add(*Permission.objects.filter(content_type__app_label="trusts", codename__endswith="entryproposal"))
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('trusts', '0003_episode_synthetic'),
+        ('oversight', '0001_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -71,4 +87,5 @@ class Migration(migrations.Migration):
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
+        migrations.RunPython(grant_oversight, migrations.RunPython.noop),
     ]
