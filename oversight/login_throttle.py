@@ -36,20 +36,23 @@ def _key(request, username: str) -> str:
     return f"login-failures:{digest}"
 
 
-def is_locked(request, username: str) -> bool:
-    return (cache.get(_key(request, username)) or 0) >= settings.LOGIN_FAILURE_LIMIT
+def attempt(request, username: str) -> bool:
+    """Count one sign-in attempt for the account from this client; False once the limit is used up.
 
-
-def record_failure(request, username: str) -> int:
-    """Count one failed sign-in; the window starts at the first failure. Atomic on Redis (INCR)."""
+    The attempt is counted before the password is checked, with one atomic increment (INCR on
+    Redis), so concurrent guesses on several workers cannot slip past the limit between a check
+    and a count. A successful sign-in clears the count (`succeeded`); the window starts at the
+    first attempt.
+    """
     key = _key(request, username)
     cache.add(key, 0, settings.LOGIN_FAILURE_WINDOW)
     try:
-        return cache.incr(key)
+        count = cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.add(key, 1, settings.LOGIN_FAILURE_WINDOW)
-        return 1
+        count = 1
+    return count <= settings.LOGIN_FAILURE_LIMIT
 
 
-def record_success(request, username: str) -> None:
+def succeeded(request, username: str) -> None:
     cache.delete(_key(request, username))

@@ -54,19 +54,15 @@ class ThrottledLoginView(LoginView):
 
     def post(self, request, *args, **kwargs):
         username = request.POST.get("username", "")
-        if login_throttle.is_locked(request, username):
+        if not login_throttle.attempt(request, username):
             form = self.get_form()
             form.add_error(None, login_throttle.LOCKED_MESSAGE)
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        login_throttle.record_success(self.request, form.cleaned_data.get("username", ""))
+        login_throttle.succeeded(self.request, self.request.POST.get("username", ""))
         return super().form_valid(form)
-
-    def form_invalid(self, form):
-        login_throttle.record_failure(self.request, self.request.POST.get("username", ""))
-        return super().form_invalid(form)
 
 
 def admin_login(request, extra_context=None):
@@ -74,7 +70,7 @@ def admin_login(request, extra_context=None):
     if request.method != "POST":
         return admin.site.login(request, extra_context)
     username = request.POST.get("username", "")
-    if login_throttle.is_locked(request, username):
+    if not login_throttle.attempt(request, username):
         form = AdminAuthenticationForm(request, data=request.POST)
         form.errors.clear()
         form.add_error(None, login_throttle.LOCKED_MESSAGE)
@@ -90,9 +86,7 @@ def admin_login(request, extra_context=None):
         return TemplateResponse(request, "admin/login.html", context, status=429)
     response = admin.site.login(request, extra_context)
     if response.status_code == 302 and request.user.is_authenticated:
-        login_throttle.record_success(request, username)
-    else:
-        login_throttle.record_failure(request, username)
+        login_throttle.succeeded(request, username)
     return response
 
 

@@ -189,7 +189,7 @@ def _caches(cache_url: str, broker_url: str) -> dict:
         backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     else:
         backend = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": DATABASE_CACHE_TABLE}
-    return {"default": {**backend, "KEY_PREFIX": "oversight"}}
+    return {"default": {**backend, "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "oversight")}}
 
 
 CACHES = _caches(CACHE_URL, env_str("CELERY_BROKER_URL", ""))
@@ -203,7 +203,7 @@ if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} cannot be negative")
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 
-# Sign-in lockout (the site's and the admin's): failures per account and client address, in a window.
+# Sign-in lockout (the site's and the admin's): attempts per account and client address in a window, reset by a success.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 
