@@ -284,8 +284,8 @@ def entry_proposal_list(request):
         request,
         "trusts/edit/entry_proposals.html",
         {
-            "pending": [p for p in proposals if p.status == EntryProposal.Status.PROPOSED],
-            "decided": [p for p in proposals if p.status != EntryProposal.Status.PROPOSED][:50],
+            "pending": proposals.filter(status=EntryProposal.Status.PROPOSED),
+            "decided": proposals.exclude(status=EntryProposal.Status.PROPOSED)[:50],
             "title": "Entry proposals",
         },
     )
@@ -309,7 +309,7 @@ def entry_proposal_decide(request, pk):
                 actor=request.user, proposal=proposal, expected_version=data["version"], reason=data["reason"]
             )
 
-    response = _edit(
+    return _edit(
         request,
         form=form,
         episode=None,
@@ -320,4 +320,3 @@ def entry_proposal_decide(request, pk):
         done="Decision recorded.",
         back=trust_url(organisation),
     )
-    return response
