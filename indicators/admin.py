@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from oversight.admin import ServiceOnlyAdmin
+
 from . import models
 
 
@@ -12,7 +14,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Observation)
-class ObservationAdmin(admin.ModelAdmin):
+class ObservationAdmin(ServiceOnlyAdmin, admin.ModelAdmin):
     list_display = ["organisation", "indicator", "period", "numerator", "denominator", "value"]
     list_filter = ["indicator"]
     search_fields = ["organisation__ods_code"]

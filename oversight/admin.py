@@ -7,6 +7,7 @@ Audit records are read only: they can be looked at, never added, changed or dele
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -32,6 +33,40 @@ class UserManagementAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ServiceOnlyAdmin:
+    """A record that changes only through the services (rights, four eyes, versions, audit): shown, never edited.
+
+    Entries, exits, criteria, stocktakes, notes, funding, segments and observations are decisions or
+    evidence; the admin shows them and their history and points to the pages and API that change them.
+    Deleting one is refused everywhere, so provenance is never lost.
+    """
+
+    service_hint = (
+        "Records are read only here: change them through the pages (/records/…) or the API (/api/v1/…), "
+        "which check rights, four eyes and versions and keep the audit trail."
+    )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        return {}  # not even "delete selected"
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "subtitle": self.service_hint})
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(
+            request, object_id, form_url, {**(extra_context or {}), "subtitle": self.service_hint}
+        )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -95,4 +130,31 @@ if admin.site.is_registered(User):
 class AuditedUserAdmin(UserManagementAdmin, SimpleHistoryAdmin, UserAdmin):
     """The standard user admin, with the account's history (roles given, activation) one click away.
 
-    Deactivate an account rather than delete it."""
+    Deactivate an account rather than delete it. Nobody grants more than they hold
+    (oversight.permissions.grantable_*): a non-superuser cannot make a superuser, cannot give a
+    permission or a group whose permissions they lack, and cannot change a superuser's account.
+    """
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not permissions.can_change_account(request.user, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields.append("is_superuser")
+        return fields
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "user_permissions":
+            kwargs["queryset"] = permissions.grantable_permissions(request.user)
+        elif db_field.name == "groups":
+            kwargs["queryset"] = permissions.grantable_groups(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # The form cannot offer more than the granter holds; this holds even for a hand-made POST.
+        if obj.is_superuser and not request.user.is_superuser:
+            raise PermissionDenied("Only a superuser can make a superuser.")
+        super().save_model(request, obj, form, change)

@@ -18,6 +18,7 @@ router.include_format_suffixes = False  # `?format=csv` instead of a second URL 
 router.register("organisations", trust_views.OrganisationViewSet, basename="organisation")
 router.register("regimes", trust_views.RegimeViewSet, basename="regime")
 router.register("episodes", trust_views.EpisodeViewSet, basename="episode")
+router.register("entry-proposals", trust_views.EntryProposalViewSet, basename="entry-proposal")
 router.register("segments", trust_views.SegmentViewSet, basename="segment")
 router.register("stocktakes", trust_views.StocktakeViewSet, basename="stocktake")
 router.register("criteria", trust_views.CriterionViewSet, basename="criterion")

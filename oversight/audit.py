@@ -12,6 +12,7 @@ the one before it (`diff_against`). Nothing here changes or deletes history.
 import contextlib
 import contextvars
 import heapq
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ ORGANISATION_FIELD = {"organisation": "id", "episode": "organisation_id", "segme
 ORGANISATION_FIELD["assignment"] = "organisation_id"
 EPISODE_RECORDS = ("stocktake", "criterion", "funding", "note")
 IMPORT_REASON_PREFIX = "Imported from "
+HISTORICAL_IMPORT = re.compile(r"\(historical import, batch (\d+)\)$")
 ADMIN_REASON = "Changed in the admin"
 
 _scope: contextvars.ContextVar[dict | None] = contextvars.ContextVar("oversight_audit_scope", default=None)
@@ -378,9 +380,12 @@ def _fill_import_contexts(entries: list[AuditEntry]) -> None:
     for entry in pending:
         name = entry.reason[len(IMPORT_REASON_PREFIX) :]
         key = (name, entry.when)
+        historical = HISTORICAL_IMPORT.search(name)  # episodes name their batch: "… (historical import, batch 7)"
         if key not in cache:
             batch = (
-                ImportBatch.objects.filter(
+                ImportBatch.objects.filter(pk=int(historical.group(1))).first()
+                if historical
+                else ImportBatch.objects.filter(
                     file_name__startswith=name, started__lte=entry.when, finished__gte=entry.when
                 )
                 .order_by("-started")

@@ -244,6 +244,13 @@ def _everyone(user, queryset: QuerySet) -> QuerySet:
     return queryset
 
 
+def visible_entry_proposals(user, queryset: QuerySet) -> QuerySet:
+    """Proposed entries: for the oversight staff who decide them, of regimes they may see."""
+    if not can_manage_episodes(user):
+        return queryset.none()
+    return visible_episodes(user, queryset)
+
+
 # Every model a list, detail, page, export or count may read rows of, with its visibility rule.
 # A model missing here is refused (ImproperlyConfigured), so a new endpoint cannot forget to ask.
 VISIBILITY_RULES = {
@@ -255,6 +262,7 @@ VISIBILITY_RULES = {
     "trusts.exitcriterion": visible_episode_records,
     "trusts.supportfunding": visible_episode_records,
     "trusts.episodenote": visible_episode_records,
+    "trusts.entryproposal": visible_entry_proposals,
     "indicators.indicator": _everyone,
     "indicators.observation": _everyone,
     "indicators.zscore": _everyone,
@@ -349,3 +357,40 @@ def visible_run_counts(user, counts: dict) -> dict:
 def can_view_segment_reconciliation(user) -> bool:
     """Published NOF segments beside their recomputation: oversight staff and analysts."""
     return role_of(user) in (OVERSIGHT, ANALYST)
+
+
+def _held_permission_ids(user) -> set[int]:
+    from django.contrib.auth.models import Permission
+
+    held = user.get_all_permissions() if user and user.is_active else set()
+    pairs = {tuple(name.split(".", 1)) for name in held}
+    rows = Permission.objects.values_list("pk", "content_type__app_label", "codename")
+    return {pk for pk, app, codename in rows if (app, codename) in pairs}
+
+
+def grantable_permissions(user) -> QuerySet:
+    """The permissions `user` may give someone in the admin: those they hold themselves (all, for a superuser)."""
+    from django.contrib.auth.models import Permission
+
+    if user.is_superuser and user.is_active:
+        return Permission.objects.all()
+    return Permission.objects.filter(pk__in=_held_permission_ids(user))
+
+
+def grantable_groups(user) -> QuerySet:
+    """The groups (roles) `user` may give: those none of whose permissions they lack."""
+    from django.contrib.auth.models import Group
+
+    if user.is_superuser and user.is_active:
+        return Group.objects.all()
+    from django.contrib.auth.models import Permission
+
+    lacking = Permission.objects.exclude(pk__in=_held_permission_ids(user)).values("pk")
+    return Group.objects.exclude(permissions__in=lacking)
+
+
+def can_change_account(user, account) -> bool:
+    """An account with more rights than the user's own (a superuser's) is not theirs to change."""
+    if not can_manage_users(user):
+        return False
+    return user.is_superuser or not account.is_superuser

@@ -17,6 +17,7 @@ urlpatterns = [
     path("about/", views.about, name="about"),
     path("accounts/login/", views.ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/login/", views.admin_login, name="admin-login"),  # before the admin's own: throttled
     path("admin/", admin.site.urls),
     path("healthz", healthz),
     # Pages (national board lives above; trust, indicator, regime analytics, early warning, upload).

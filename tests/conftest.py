@@ -87,6 +87,21 @@ def child_env(transactional_db):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Sign-in lockouts and API throttle counts from one test must not reach the next.
+
+    Only the tests' own memory cache is cleared: a shared one (CACHE_URL) may hold others' keys.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    backend = caches["default"]
+    if isinstance(backend, LocMemCache):
+        backend.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Regimes and role groups come from data migrations; a transactional test's flush removes them."""
     wants_db = {"db", "transactional_db", "live_server", "child_env"} & set(request.fixturenames)

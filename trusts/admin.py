@@ -1,7 +1,14 @@
-"""Every model in the admin, with history (simple_history) so admin edits are audited too."""
+"""Every model in the admin, with history (simple_history) so admin edits are audited too.
+
+Episode records (episodes and their entry proposals, criteria, stocktakes, funding, notes) and
+segments are read only here (ServiceOnlyAdmin): they change through the services behind the pages
+and the API, which hold four eyes, rights and versions.
+"""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
+
+from oversight.admin import ServiceOnlyAdmin
 
 from . import models
 
@@ -25,18 +32,18 @@ class FrameworkVersionAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "effective_from", "effective_to", "boundary_rule"]
 
 
-class ExitCriterionInline(admin.TabularInline):
+class ExitCriterionInline(ServiceOnlyAdmin, admin.TabularInline):
     model = models.ExitCriterion
     extra = 0
 
 
-class SupportFundingInline(admin.TabularInline):
+class SupportFundingInline(ServiceOnlyAdmin, admin.TabularInline):
     model = models.SupportFunding
     extra = 0
 
 
 @admin.register(models.RegimeEpisode)
-class RegimeEpisodeAdmin(SimpleHistoryAdmin):
+class RegimeEpisodeAdmin(ServiceOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["organisation", "regime", "entered", "exited", "route"]
     list_filter = ["regime", "route"]
     search_fields = ["organisation__ods_code", "organisation__name"]
@@ -44,8 +51,14 @@ class RegimeEpisodeAdmin(SimpleHistoryAdmin):
     inlines = [ExitCriterionInline, SupportFundingInline]
 
 
+@admin.register(models.EntryProposal)
+class EntryProposalAdmin(ServiceOnlyAdmin, SimpleHistoryAdmin):
+    list_display = ["organisation", "regime", "entered", "status", "proposed_by", "decided_by"]
+    list_filter = ["status", "regime"]
+
+
 @admin.register(models.SegmentAssignment)
-class SegmentAssignmentAdmin(SimpleHistoryAdmin):
+class SegmentAssignmentAdmin(ServiceOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["organisation", "segment", "effective_from", "effective_to", "published", "synthetic"]
     list_filter = ["segment", "published", "synthetic"]
     search_fields = ["organisation__ods_code", "organisation__name"]
@@ -59,23 +72,23 @@ class ImprovementDirectorAssignmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(models.DiagnosticStocktake)
-class DiagnosticStocktakeAdmin(SimpleHistoryAdmin):
+class DiagnosticStocktakeAdmin(ServiceOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["episode", "completed_on"]
 
 
 @admin.register(models.ExitCriterion)
-class ExitCriterionAdmin(SimpleHistoryAdmin):
+class ExitCriterionAdmin(ServiceOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["episode", "theme", "status", "approved_at"]
     list_filter = ["theme", "status"]
 
 
 @admin.register(models.SupportFunding)
-class SupportFundingAdmin(SimpleHistoryAdmin):
+class SupportFundingAdmin(ServiceOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["episode", "year", "category", "budget", "spent"]
 
 
 @admin.register(models.EpisodeNote)
-class EpisodeNoteAdmin(SimpleHistoryAdmin):
+class EpisodeNoteAdmin(ServiceOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["episode", "author", "created"]
 
 

@@ -6,6 +6,8 @@ from . import edit_views
 
 urlpatterns = [
     path("episodes/new/", edit_views.episode_create, name="episode-create"),
+    path("entry-proposals/", edit_views.entry_proposal_list, name="entry-proposal-list"),
+    path("entry-proposals/<int:pk>/", edit_views.entry_proposal_decide, name="entry-proposal-decide"),
     path("episodes/<int:pk>/stocktake/", edit_views.stocktake_edit, name="episode-stocktake-edit"),
     path("episodes/<int:pk>/criteria/new/", edit_views.criterion_add, name="episode-criterion-add"),
     path("episodes/<int:pk>/notes/new/", edit_views.note_add, name="episode-note-add"),

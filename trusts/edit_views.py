@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from oversight import permissions
 
 from . import forms, services
-from .models import DiagnosticStocktake, ExitCriterion, RegimeEpisode, SupportFunding
+from .models import DiagnosticStocktake, EntryProposal, ExitCriterion, RegimeEpisode, SupportFunding
 
 TEMPLATE = "trusts/edit/form.html"
 
@@ -57,13 +57,13 @@ def _apply_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _edit(request, *, form, episode, title, save, record=None, extra=None, done="Saved."):
+def _edit(request, *, form, episode, title, save, record=None, extra=None, done="Saved.", back=None):
     """Render the form on GET; on POST validate, save through `save(cleaned_data)` and go to the trust page."""
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
             save(form.cleaned_data)
-        except services.ConcurrentEditError as conflict:
+        except (services.ConcurrentEditError, services.DecisionNeedsApproval) as conflict:
             form.add_error(None, str(conflict))
             status = 409
         except ValidationError as error:
@@ -71,7 +71,7 @@ def _edit(request, *, form, episode, title, save, record=None, extra=None, done=
             status = 400
         else:
             messages.success(request, done)
-            return redirect(trust_url(episode.organisation))
+            return redirect(back or trust_url(episode.organisation))
     elif request.method == "POST":
         status = 400
     context = {
@@ -249,17 +249,74 @@ def approve_exit(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def episode_create(request):
+    """Propose an entry into a regime (oversight staff); a second oversight user approves it."""
     if not permissions.can_manage_episodes(request.user):
-        raise PermissionDenied("Only oversight staff can open an episode.")
+        raise PermissionDenied("Only oversight staff can propose an entry into a regime.")
     form = forms.EpisodeCreateForm(request.POST or None, initial={"organisation": request.GET.get("organisation", "")})
     if request.method == "POST" and form.is_valid():
         try:
-            episode = services.episode_open(actor=request.user, **form.cleaned_data)
+            services.entry_propose(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, "Episode opened.")
-            return redirect(trust_url(episode.organisation))
+            messages.success(
+                request,
+                "Entry proposed. It takes effect when another oversight user approves it under Entry proposals.",
+            )
+            return redirect("entry-proposal-list")
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "title": "Open an episode", "episode": None, "cancel_url": "/"}
+    context = {"form": form, "title": "Propose an entry into a regime", "episode": None, "cancel_url": "/"}
     return render(request, TEMPLATE, context, status=status)
+
+
+def _visible_proposals(request):
+    if not permissions.can_manage_episodes(request.user):
+        raise PermissionDenied("Only oversight staff decide on entries into a regime.")
+    queryset = EntryProposal.objects.select_related("organisation", "regime", "proposed_by", "decided_by", "episode")
+    return permissions.visible_episodes(request.user, queryset)
+
+
+@require_http_methods(["GET"])
+def entry_proposal_list(request):
+    """Entries proposed and waiting for a second oversight user, then those decided."""
+    proposals = _visible_proposals(request).order_by("-proposed_at", "-pk")
+    return render(
+        request,
+        "trusts/edit/entry_proposals.html",
+        {
+            "pending": proposals.filter(status=EntryProposal.Status.PROPOSED),
+            "decided": proposals.exclude(status=EntryProposal.Status.PROPOSED)[:50],
+            "title": "Entry proposals",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def entry_proposal_decide(request, pk):
+    """Approve (the episode is created) or turn down a proposed entry: oversight staff other than the proposer."""
+    proposal = get_object_or_404(_visible_proposals(request), pk=pk)
+    _require_approve(request)
+    form = forms.DecideEntryForm(request.POST or None, initial={"version": proposal.version})
+    organisation = proposal.organisation
+
+    def save(data):
+        if data["decision"] == "approve":
+            services.entry_approve(
+                actor=request.user, proposal=proposal, expected_version=data["version"], reason=data["reason"]
+            )
+        else:
+            services.entry_reject(
+                actor=request.user, proposal=proposal, expected_version=data["version"], reason=data["reason"]
+            )
+
+    return _edit(
+        request,
+        form=form,
+        episode=None,
+        title=f"Decide: {proposal}",
+        save=save,
+        record=proposal,
+        extra={"organisation": organisation, "cancel_url": reverse("entry-proposal-list"), "proposal": proposal},
+        done="Decision recorded.",
+        back=trust_url(organisation),
+    )

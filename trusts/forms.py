@@ -13,13 +13,43 @@ from indicators.models import Indicator
 
 from .constants import CriterionStatus
 from .models import DiagnosticStocktake, ExitCriterion, Organisation, RegimeEpisode, SupportFunding
-from .services import CRITERION_EDITABLE_STATUSES, STOCKTAKE_FIELDS
+from .services import CRITERION_EDITABLE_STATUSES, CRITERION_JUDGED_STATUSES, STOCKTAKE_FIELDS
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
+# `<input type=date>` takes only YYYY-MM-DD: a date rendered in the locale's format (02/12/2026)
+# is dropped by the browser, and saving the form unchanged would erase it.
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class TextField(forms.CharField):
+    """Free text from a textarea: browsers send its line breaks as CRLF, so they are stored as the LF they were.
+
+    Without this, saving a form unchanged would rewrite every multi-line text.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+def _text_fields(fields: dict) -> dict:
+    for name, field in list(fields.items()):
+        if isinstance(field, forms.CharField) and isinstance(field.widget, forms.Textarea):
+            replacement = TextField(
+                required=field.required,
+                widget=field.widget,
+                label=field.label,
+                help_text=field.help_text,
+                max_length=field.max_length,
+            )
+            fields[name] = replacement
+    return fields
 
 
 def _model_fields(model, names, **overrides) -> dict:
-    fields = fields_for_model(model, fields=names)
+    fields = _text_fields(fields_for_model(model, fields=names))
+    for field in fields.values():
+        if isinstance(field, forms.DateField):
+            field.widget = DATE_WIDGET
     fields.update(overrides)
     return fields
 
@@ -28,7 +58,7 @@ class VersionedForm(forms.Form):
     """The version the record was opened at, and why it changes."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    reason = forms.CharField(
+    reason = TextField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Reason for the change",
@@ -77,7 +107,10 @@ class CriterionEditForm(IndicatorChoiceMixin, VersionedForm):
     def __init__(self, *args, criterion: ExitCriterion, **kwargs):
         super().__init__(*args, **kwargs)
         self.criterion = criterion
-        allowed = set(CRITERION_EDITABLE_STATUSES) | {criterion.status}
+        allowed = set(CRITERION_EDITABLE_STATUSES)
+        if not criterion.was_approved:
+            allowed -= CRITERION_JUDGED_STATUSES  # judged only once approved by a second person
+        allowed |= {criterion.status}
         self.fields["status"].choices = [(value, label) for value, label in CriterionStatus.choices if value in allowed]
 
     def clean(self):
@@ -115,7 +148,16 @@ FundingSpendForm = _versioned_form("FundingSpendForm", SupportFunding, ["spent"]
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="Note")
+    text = TextField(widget=forms.Textarea(attrs={"rows": 5}), label="Note")
+
+
+class DecideEntryForm(VersionedForm):
+    """Approve a proposed entry (the episode is created) or turn it down."""
+
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve: the trust enters the regime"), ("reject", "Turn it down")],
+        widget=forms.RadioSelect,
+    )
 
 
 class ProposeExitForm(VersionedForm):

@@ -399,6 +399,11 @@ class ExitCriterion(VersionedModel):
     def __str__(self) -> str:
         return f"{self.get_theme_display()}: {self.description[:60]}"
 
+    @property
+    def was_approved(self) -> bool:
+        """Whether the criterion was ever approved (its terms frozen), whatever its status since."""
+        return self.approved_snapshot is not None or self.approved_at is not None
+
     APPROVAL_FIELDS = ("theme", "description", "indicator_id", "comparator", "threshold", "months_sustained")
 
     @property
@@ -481,3 +486,46 @@ class QualityRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation.ods_code} {self.rating} {self.rated_on.isoformat()}"
+
+
+class EntryProposal(VersionedModel):
+    """A proposed entry of an organisation into a regime, waiting for a second oversight user's approval.
+
+    Entry is a decision, so it needs two people: one proposes, a different oversight user approves.
+    The episode is only created on approval, so a proposal never shows as open on the board nor
+    counts in any analysis (every one of them reads RegimeEpisode); the proposal keeps the decision's
+    who and when, and points at the episode it became.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="entry_proposals")
+    regime = models.ForeignKey(Regime, on_delete=models.PROTECT, related_name="entry_proposals")
+    entered = models.DateField()
+    route = models.CharField(max_length=24, choices=EpisodeRoute.choices, default=EpisodeRoute.DIRECT)
+    reason = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    buddy_trust = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="buddied_entry_proposals"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    episode = models.OneToOneField(
+        RegimeEpisode, null=True, blank=True, on_delete=models.PROTECT, related_name="entry_proposal"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-proposed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.ods_code} into {self.regime.code} from {self.entered.isoformat()} ({self.status})"

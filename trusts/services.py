@@ -15,6 +15,7 @@ from oversight import permissions
 from .constants import CriterionStatus, EpisodeRoute
 from .models import (
     DiagnosticStocktake,
+    EntryProposal,
     EpisodeNote,
     ExitCriterion,
     ImprovementDirectorAssignment,
@@ -65,7 +66,22 @@ def user_create(
 # Every service below takes the acting user (`actor=`), checks their rights through
 # oversight.permissions (PermissionDenied otherwise), records why in the history row
 # (`_change_reason`, with the full text in the audit context), and refuses a save based on a
-# stale version (ConcurrentEditError) instead of overwriting someone else's edit.
+# stale version (ConcurrentEditError) instead of overwriting someone else's edit. Each runs in one
+# transaction: the record and its history row are stored together or not at all.
+#
+# Four eyes. Entry into a regime, exit from it and a criterion's approval are decisions: one user
+# proposes, a different oversight user approves, and no service lets one person do both.
+# - Entry: `entry_propose` stores an EntryProposal; `entry_approve` (someone else) creates the
+#   episode. Until then nothing is on the board or in any analysis, which all read RegimeEpisode.
+# - Exit: `episode_propose_exit` sets the proposal on the episode; `episode_approve_exit`
+#   (someone else) closes it.
+# - An edit (`episode_update`) cannot change `entered`, `exited` or `regime`: it is refused with
+#   DecisionNeedsApproval (409), which names where to propose the decision instead.
+# - Criteria: `criterion_approve` refuses the proposer, and a criterion never approved cannot be
+#   judged met or not met.
+# The only writers of episodes outside these services are historical bulk loads by oversight staff
+# (the importer, `manage.py bootstrap`, the synthetic demo), audited as such ("Historical import,
+# batch N", "synthetic demo data").
 
 REASON_HISTORY_LENGTH = 100  # simple_history's change-reason column
 
@@ -83,6 +99,17 @@ class ConcurrentEditError(Exception):
             f"This record was changed by {who} at {when} since you opened it; reload to see their changes. "
             "Nothing was overwritten."
         )
+
+
+class DecisionNeedsApproval(Exception):
+    """An edit tried to make a decision (entry, exit, regime) that needs a second oversight user; nothing was saved.
+
+    `field` names what the edit tried to change; the message says where to propose it instead.
+    """
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -110,11 +137,21 @@ def _save_versioned(instance, *, expected_version: int, fields: list[str], actor
     The compare-and-set is one `UPDATE … WHERE version = expected`, so of two editors who opened
     the same version exactly one succeeds. The second save that follows, in the same transaction,
     writes the history row (who, why, before and after) through simple_history.
+
+    Only the fields whose value differs from the stored row are written; a save that changes
+    nothing (a form saved as it was opened) writes nothing at all: no new version, no history row.
     """
     model = type(instance)
     if expected_version is None:
         raise ValidationError({"version": "The version the record was opened at is required."})
     with transaction.atomic():
+        attnames = {field: model._meta.get_field(field).attname for field in fields}
+        stored = model.objects.filter(pk=instance.pk).values("version", *attnames.values()).first()
+        if stored is not None:
+            fields = [field for field in fields if getattr(instance, attnames[field]) != stored[attnames[field]]]
+            if not fields and stored["version"] == expected_version:
+                instance.version = expected_version
+                return instance
         values = {field: getattr(instance, field) for field in fields}
         claimed = model.objects.filter(pk=instance.pk, version=expected_version).update(
             version=F("version") + 1, **values
@@ -134,8 +171,20 @@ def _clean_fields(instance, fields: list[str]) -> None:
     instance.clean_fields(exclude=exclude)
 
 
+def _episode_create(*, actor, history_reason: str, **fields) -> RegimeEpisode:
+    """Write an approved episode, with its empty diagnostic stocktake (inside the caller's transaction)."""
+    episode = RegimeEpisode(**fields)
+    episode.full_clean()
+    _stamp(episode, actor=actor, reason=history_reason)
+    episode.save()
+    stocktake = DiagnosticStocktake(episode=episode)
+    _stamp(stocktake, actor=actor, reason="Opened with the episode")
+    stocktake.save()
+    return episode
+
+
 @transaction.atomic
-def episode_open(
+def entry_propose(
     *,
     actor,
     organisation: Organisation,
@@ -145,47 +194,156 @@ def episode_open(
     reason: str = "",
     buddy_trust: Organisation | None = None,
     notes: str = "",
-    synthetic: bool = False,
-) -> RegimeEpisode:
-    """Place an organisation in a regime from `entered` (oversight staff), with an empty diagnostic stocktake."""
-    _require(permissions.can_manage_episodes(actor), "Only oversight staff can open an episode.")
-    episode = RegimeEpisode(
-        organisation=organisation,
-        regime=regime,
-        entered=entered,
-        route=route,
-        reason=reason,
-        buddy_trust=buddy_trust,
-        notes=notes,
-        synthetic=synthetic,
+) -> EntryProposal:
+    """Propose placing an organisation in a regime from `entered` (oversight staff).
+
+    Nothing enters the regime yet: a different oversight user approves (`entry_approve`), and only
+    then does the episode exist. The proposal is checked now as the episode would be (the regime's
+    validity, no overlap), and again on approval.
+    """
+    _require(permissions.can_manage_episodes(actor), "Only oversight staff can propose an entry into a regime.")
+    fields = {
+        "organisation": organisation,
+        "regime": regime,
+        "entered": entered,
+        "route": route,
+        "reason": reason,
+        "buddy_trust": buddy_trust,
+        "notes": notes,
+    }
+    RegimeEpisode(**fields).full_clean()
+    pending = EntryProposal.objects.filter(
+        organisation=organisation, regime=regime, status=EntryProposal.Status.PROPOSED
+    ).first()
+    if pending is not None:
+        raise ValidationError(
+            {"regime": f"An entry of {organisation.ods_code} into {regime.code} is already proposed ({pending})."}
+        )
+    proposal = EntryProposal(**fields, proposed_by=actor)
+    proposal.full_clean()
+    _stamp(proposal, actor=actor, reason=f"Entry proposed: {reason}" if reason else "Entry proposed")
+    proposal.save()
+    return proposal
+
+
+def _require_pending(proposal: EntryProposal) -> None:
+    if proposal.status != EntryProposal.Status.PROPOSED:
+        raise ValidationError({"status": f"This proposal was already {proposal.get_status_display().lower()}."})
+
+
+@transaction.atomic
+def entry_approve(*, actor, proposal: EntryProposal, expected_version: int, reason: str = "") -> RegimeEpisode:
+    """A second oversight user approves a proposed entry: the episode is created, from the proposed date.
+
+    Four eyes: the proposer cannot approve their own proposal.
+    """
+    _require(permissions.can_approve(actor), "Only oversight staff can approve an entry into a regime.")
+    if proposal.proposed_by_id == actor.pk:
+        raise PermissionDenied("Four eyes: an entry must be approved by someone other than its proposer.")
+    _require_pending(proposal)
+    # The episode first, so the proposal's approval row can point at it; a stale version below
+    # rolls both back.
+    episode = _episode_create(
+        actor=actor,
+        history_reason=f"Entry approved (proposed by {proposal.proposed_by})" + (f": {reason}" if reason else ""),
+        organisation=proposal.organisation,
+        regime=proposal.regime,
+        entered=proposal.entered,
+        route=proposal.route,
+        reason=proposal.reason,
+        buddy_trust=proposal.buddy_trust,
+        notes=proposal.notes,
     )
-    episode.full_clean()
-    _stamp(episode, actor=actor, reason=f"Opened: {reason}" if reason else "Opened")
-    episode.save()
-    stocktake = DiagnosticStocktake(episode=episode)
-    _stamp(stocktake, actor=actor, reason="Opened with the episode")
-    stocktake.save()
+    proposal.status = EntryProposal.Status.APPROVED
+    proposal.decided_by = actor
+    proposal.decided_at = timezone.now()
+    proposal.decision_reason = reason or ""
+    proposal.episode = episode
+    _save_versioned(
+        proposal,
+        expected_version=expected_version,
+        fields=["status", "decided_by", "decided_at", "decision_reason", "episode"],
+        actor=actor,
+        reason=reason or "Entry approved",
+    )
     return episode
 
 
-EPISODE_EDIT_FIELDS = ["entered", "exited", "route", "reason", "notes", "buddy_trust"]
+@transaction.atomic
+def entry_reject(*, actor, proposal: EntryProposal, expected_version: int, reason: str) -> EntryProposal:
+    """Oversight staff turn a proposed entry down (the proposer may withdraw their own); the reason is required."""
+    _require(permissions.can_approve(actor), "Only oversight staff can decide on an entry into a regime.")
+    _require_pending(proposal)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why the entry is turned down."})
+    proposal.status = EntryProposal.Status.REJECTED
+    proposal.decided_by = actor
+    proposal.decided_at = timezone.now()
+    proposal.decision_reason = reason
+    return _save_versioned(
+        proposal,
+        expected_version=expected_version,
+        fields=["status", "decided_by", "decided_at", "decision_reason"],
+        actor=actor,
+        reason=reason,
+    )
 
 
-def episode_update(*, actor, episode: RegimeEpisode, expected_version: int, reason: str = "", **changes):
-    """Edit an episode (oversight staff); closing it (setting `exited`) needs a reason."""
+EPISODE_EDIT_FIELDS = ["route", "reason", "notes", "buddy_trust"]
+# Decisions: an edit may send them unchanged, never change them (four eyes, see above).
+EPISODE_DECISION_FIELDS = ["entered", "exited", "regime"]
+
+
+def _decision_refusal(episode: RegimeEpisode, field: str) -> DecisionNeedsApproval:
+    if field == "exited":
+        return DecisionNeedsApproval(
+            field,
+            "An exit needs approval by a second oversight user: propose it at "
+            f"/api/v1/episodes/{episode.pk}/propose-exit/ (or /records/episodes/{episode.pk}/propose-exit/), "
+            "then another oversight user approves it.",
+        )
+    return DecisionNeedsApproval(
+        field,
+        f"The {'entry date' if field == 'entered' else 'regime'} is part of the entry decision, approved by a second "
+        "oversight user, and an edit cannot change it: propose the corrected entry at /api/v1/entry-proposals/ "
+        "(or /records/episodes/new/).",
+    )
+
+
+@transaction.atomic
+def episode_update(
+    *, actor, episode: RegimeEpisode, expected_version: int, change_reason: str = "", **changes
+) -> RegimeEpisode:
+    """Edit an episode's route, reason, notes and buddy trust (oversight staff).
+
+    `change_reason` says why (the history row); `reason` is the episode's own field (why it entered).
+    `entered`, `exited` and `regime` may be sent unchanged; a change to any of them is a decision
+    and is refused with DecisionNeedsApproval, naming where to propose it.
+    """
     _require(permissions.can_manage_episodes(actor), "Only oversight staff can edit an episode.")
-    unknown = set(changes) - set(EPISODE_EDIT_FIELDS)
+    unknown = set(changes) - set(EPISODE_EDIT_FIELDS) - set(EPISODE_DECISION_FIELDS)
     if unknown:
         raise ValueError(f"episode_update cannot change {', '.join(sorted(unknown))}")
-    closing = "exited" in changes and changes["exited"] and changes["exited"] != episode.exited
-    if closing and not reason.strip():
-        raise ValidationError({"reason": "Closing an episode needs a reason."})
+    for field in EPISODE_DECISION_FIELDS:
+        if field not in changes:
+            continue
+        value = changes.pop(field)
+        current = getattr(episode, field)
+        if field == "regime":
+            same = value in (current, current.pk, current.code)
+        else:
+            same = value == current
+        if not same:
+            raise _decision_refusal(episode, field)
     for name, value in changes.items():
         setattr(episode, name, value)
     episode.full_clean()
-    return _save_versioned(episode, expected_version=expected_version, fields=list(changes), actor=actor, reason=reason)
+    return _save_versioned(
+        episode, expected_version=expected_version, fields=list(changes), actor=actor, reason=change_reason
+    )
 
 
+@transaction.atomic
 def episode_propose_exit(
     *, actor, episode: RegimeEpisode, exit_date: date, expected_version: int, reason: str = ""
 ) -> RegimeEpisode:
@@ -209,6 +367,7 @@ def episode_propose_exit(
     )
 
 
+@transaction.atomic
 def episode_approve_exit(*, actor, episode: RegimeEpisode, expected_version: int, reason: str) -> RegimeEpisode:
     """Oversight staff approve the proposed exit and the episode closes; the approver must not be the proposer."""
     _require(permissions.can_approve(actor), "Only oversight staff can approve an exit.")
@@ -231,6 +390,7 @@ def episode_approve_exit(*, actor, episode: RegimeEpisode, expected_version: int
     )
 
 
+@transaction.atomic
 def criterion_create(
     *,
     actor,
@@ -276,8 +436,11 @@ CRITERION_EDITABLE_STATUSES = {
     CriterionStatus.NOT_MET,
     CriterionStatus.WITHDRAWN,
 }
+# Judging a criterion met or not met presumes it was agreed: approved first, by someone else.
+CRITERION_JUDGED_STATUSES = {CriterionStatus.MET, CriterionStatus.NOT_MET}
 
 
+@transaction.atomic
 def criterion_update(
     *, actor, criterion: ExitCriterion, expected_version: int, reason: str = "", **changes
 ) -> ExitCriterion:
@@ -292,6 +455,13 @@ def criterion_update(
     status = changes.get("status")
     if status is not None and status != criterion.status and status not in CRITERION_EDITABLE_STATUSES:
         raise ValidationError({"status": "A criterion is approved through approval, by oversight staff."})
+    if status in CRITERION_JUDGED_STATUSES and status != criterion.status and not criterion.was_approved:
+        raise ValidationError(
+            {
+                "status": "This criterion was never approved, so it cannot be judged met or not met: a second "
+                f"oversight user approves it first (/api/v1/criteria/{criterion.pk}/approve/)."
+            }
+        )
     before = criterion.approval_view()
     for name, value in changes.items():
         setattr(criterion, name, value)
@@ -305,14 +475,20 @@ def criterion_update(
     return _save_versioned(criterion, expected_version=expected_version, fields=changed, actor=actor, reason=reason)
 
 
+def criterion_proposer_id(criterion: ExitCriterion) -> int | None:
+    """Who proposed the criterion: the user of its first history row (None when it came from a bulk load)."""
+    first = criterion.history.order_by("history_date", "history_id").first()
+    return first.history_user_id if first is not None else None
+
+
+@transaction.atomic
 def criterion_approve(*, actor, criterion: ExitCriterion, expected_version: int, reason: str = "") -> ExitCriterion:
     """Oversight staff approve a criterion, freezing its terms so later changes show as 'changed after approval'.
 
     Four eyes: whoever proposed the criterion cannot approve it.
     """
     _require(permissions.can_approve(actor), "Only oversight staff can approve exit criteria.")
-    first = criterion.history.order_by("history_date", "history_id").first()
-    if first is not None and first.history_user_id == actor.pk:
+    if criterion_proposer_id(criterion) == actor.pk:
         raise PermissionDenied("Four eyes: a criterion must be approved by someone other than its proposer.")
     if criterion.status == CriterionStatus.WITHDRAWN:
         raise ValidationError({"status": "A withdrawn criterion cannot be approved."})
@@ -340,6 +516,7 @@ STOCKTAKE_FIELDS = [
 ]
 
 
+@transaction.atomic
 def stocktake_update(
     *, actor, stocktake: DiagnosticStocktake, expected_version: int, reason: str = "", **changes
 ) -> DiagnosticStocktake:
@@ -359,6 +536,7 @@ def stocktake_update(
     )
 
 
+@transaction.atomic
 def funding_update_spend(
     *, actor, funding: SupportFunding, spent: Decimal, expected_version: int, reason: str = ""
 ) -> SupportFunding:
@@ -372,6 +550,7 @@ def funding_update_spend(
     return _save_versioned(funding, expected_version=expected_version, fields=["spent"], actor=actor, reason=reason)
 
 
+@transaction.atomic
 def note_add(*, actor, episode: RegimeEpisode, text: str) -> EpisodeNote:
     """Add a dated note to an episode (the trust's ID or oversight staff)."""
     _require(

@@ -202,7 +202,7 @@ class KeyRegister:
         return False
 
 
-def create_with_history(context: ImportContext, objects: list) -> list:
+def create_with_history(context: ImportContext, objects: list, *, reason: str | None = None) -> list:
     """bulk_create that also writes each record's history row, attributed to the importing user."""
     if not objects:
         return []
@@ -217,11 +217,11 @@ def create_with_history(context: ImportContext, objects: list) -> list:
         type(objects[0]),
         batch_size=BULK_BATCH_SIZE,
         default_user=context.user,
-        default_change_reason=context.change_reason,
+        default_change_reason=reason or context.change_reason,
     )
 
 
-def update_with_history(context: ImportContext, objects: list, fields: list[str]) -> None:
+def update_with_history(context: ImportContext, objects: list, fields: list[str], *, reason: str | None = None) -> None:
     """bulk_update of full instances that also writes their history rows (the before/after trail)."""
     if objects:
         bulk_update_with_history(
@@ -230,7 +230,7 @@ def update_with_history(context: ImportContext, objects: list, fields: list[str]
             fields,
             batch_size=BULK_BATCH_SIZE,
             default_user=context.user,
-            default_change_reason=context.change_reason,
+            default_change_reason=reason or context.change_reason,
         )
 
 

@@ -115,8 +115,11 @@ def import_episodes(text: str, context: ImportContext) -> None:
             updating.append(episode)
     _check_overlaps(outcome)
     context.refuse_if_errors()
-    create_with_history(context, creating)
-    update_with_history(context, updating, ["exited", "route", "reason", "version"])
+    # Entries and exits are otherwise decisions of two people (trusts.services); a bulk load of
+    # history by oversight staff is the one exception, and its rows say so.
+    reason = f"Imported from {context.batch.file_name[:60]} (historical import, batch {context.batch.pk})"
+    create_with_history(context, creating, reason=reason)
+    update_with_history(context, updating, ["exited", "route", "reason", "version"], reason=reason)
     context.summary.created += len(creating)
     context.summary.updated += len(updating)
 

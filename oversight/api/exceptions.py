@@ -7,7 +7,7 @@ from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler
 
-from trusts.services import ConcurrentEditError
+from trusts.services import ConcurrentEditError, DecisionNeedsApproval
 
 
 class Conflict(exceptions.APIException):
@@ -28,6 +28,10 @@ def _validation_detail(error: DjangoValidationError):
 def api_exception_handler(exc, context):
     if isinstance(exc, ConcurrentEditError):
         exc = Conflict(str(exc))
+    elif isinstance(exc, DecisionNeedsApproval):
+        response = exception_handler(Conflict(str(exc)), context)
+        response.data = {"detail": str(exc), "errors": {exc.field: [str(exc)]}}
+        return response
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_detail(exc))
     elif isinstance(exc, DjangoPermissionDenied):

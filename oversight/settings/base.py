@@ -180,6 +180,37 @@ SPECTACULAR_SETTINGS = {
     ),
 }
 
+# The cache holds the sign-in lockouts and the API throttles' counts, so every worker process must
+# share it: Redis at CACHE_URL, else the Redis broker (CELERY_BROKER_URL), else the database (the
+# table comes from oversight's migration 0003, so `migrate` makes it everywhere).
+CACHE_URL = env_str("CACHE_URL", "")
+DATABASE_CACHE_TABLE = "oversight_cache"
+
+
+def _caches(cache_url: str, broker_url: str) -> dict:
+    url = cache_url or (broker_url if broker_url.startswith(("redis://", "rediss://")) else "")
+    if url:
+        backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    else:
+        backend = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": DATABASE_CACHE_TABLE}
+    return {"default": {**backend, "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "oversight")}}
+
+
+CACHES = _caches(CACHE_URL, env_str("CELERY_BROKER_URL", ""))
+
+# Proxies in front of the app that append to X-Forwarded-For (0: clients connect directly, and
+# REMOTE_ADDR is the client). Sign-in lockouts and DRF key on the client address seen through them.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} cannot be negative")
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+
+# Sign-in lockout (the site's and the admin's): attempts per account and client address in a window, reset by a success.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+
 # Celery: with no broker configured, tasks run eagerly in-process.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)

@@ -69,12 +69,21 @@ def test_an_admin_edit_is_recorded(world):
 
 
 def test_an_admin_delete_is_recorded(world):
+    # Issue 8 made segments read only in the admin, so the delete recorded here is of an ID assignment.
+    from trusts.models import ImprovementDirectorAssignment, SegmentAssignment
+
     segment = world["hidden_segment"]
+    refused = signed_in(world["alice"]).post(f"/admin/trusts/segmentassignment/{segment.pk}/delete/", {"post": "yes"})
+    assert refused.status_code == 403
+    assert SegmentAssignment.objects.filter(pk=segment.pk).exists()
+    assignment = ImprovementDirectorAssignment.objects.filter(user=world["bob"]).first()
     response = signed_in(world["alice"]).post(
-        f"/admin/trusts/segmentassignment/{segment.pk}/delete/", {"post": "yes"}, HTTP_X_REQUEST_ID="req-admin-0002"
+        f"/admin/trusts/improvementdirectorassignment/{assignment.pk}/delete/",
+        {"post": "yes"},
+        HTTP_X_REQUEST_ID="req-admin-0002",
     )
     assert response.status_code == 302
-    entry = newest("segment", segment.pk)
+    entry = newest("assignment", assignment.pk)
     assert (entry.change, entry.user, entry.request_id) == ("deleted", "alice", "req-admin-0002")
 
 
@@ -104,7 +113,11 @@ def test_an_import_of_episodes_is_recorded(world, tmp_path):
     episode = world["own_episode"].__class__.objects.get(organisation__ods_code="RB2")
     entry = newest("episode", episode.pk)
     assert (entry.change, entry.user) == ("created", "alice")
-    assert entry.reason == "Imported from episodes.csv"
+    # Issue 8: entries bypass four eyes only as a historical bulk load, and the audit says which batch.
+    from indicators.models import ImportBatch
+
+    batch = ImportBatch.objects.get(file_name="episodes.csv")
+    assert entry.reason == f"Imported from episodes.csv (historical import, batch {batch.pk})"
     assert (entry.request_id, entry.channel) == ("req-import-0001", "import")
 
 

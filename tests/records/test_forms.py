@@ -219,7 +219,13 @@ def test_exit_closes_only_when_someone_else_approves_it_with_a_reason(client, wo
     assert episode.exited == date(2021, 2, 1) and episode.proposed_exit is None
 
 
-def test_oversight_opens_an_episode(as_alice, world):
+def test_oversight_proposes_an_entry_and_a_second_oversight_user_approves_it(as_alice, world):
+    # Changed by issue 8: opening an episode is a proposal that a different oversight user approves.
+    from django.test import Client
+
+    from trusts.models import EntryProposal
+    from trusts.services import user_create
+
     response = as_alice.post(
         reverse("episode-create"),
         {
@@ -231,7 +237,16 @@ def test_oversight_opens_an_episode(as_alice, world):
         },
     )
     assert response.status_code == 302
-    assert response["Location"] == trust_page("RB2")
+    assert response["Location"] == reverse("entry-proposal-list")
+    assert not RegimeEpisode.objects.filter(organisation__ods_code="RB2").exists()
+    proposal = EntryProposal.objects.get(organisation__ods_code="RB2")
+    decide = reverse("entry-proposal-decide", args=[proposal.pk])
+    assert as_alice.post(decide, {"version": 1, "decision": "approve"}).status_code == 403
+    dora = Client()
+    dora.force_login(user_create(username="dora", role="oversight"))
+    approved = dora.post(decide, {"version": 1, "decision": "approve", "reason": "Agreed at panel"})
+    assert approved.status_code == 302
+    assert approved["Location"] == trust_page("RB2")
     episode = RegimeEpisode.objects.get(organisation__ods_code="RB2")
     assert episode.regime.code == "NOF4"
     assert episode.stocktake.version == 1

@@ -47,6 +47,8 @@ def visible_to(role: str, obj: str) -> bool:
         return True
     if obj in ("cp_episode", "hidden_segment", "cp_trajectory", "cp_regime"):
         return role in SEES_CONFIDENTIAL
+    if obj == "entry_proposal":
+        return role == "alice"  # proposals are oversight staff's business, through a session or a write token
     details = role != "read"  # episode records are not published data
     if obj == "own_records":
         return details
@@ -85,8 +87,14 @@ def api_rules(world) -> dict:
     """URL name → list of (path, rule) for every API endpoint, with the world's objects filled in."""
     records, run = world["records"], world["run"]
     from indicators.models import Alert, Observation, PooledEffect, TrajectoryFit, ZScore
-    from trusts.models import SegmentAssignment
+    from trusts.models import EntryProposal, Organisation, Regime, SegmentAssignment
 
+    proposal = EntryProposal.objects.filter(status="proposed").first() or EntryProposal.objects.create(
+        organisation=Organisation.objects.get(ods_code="RB2"),
+        regime=Regime.objects.get(code="NOF4"),
+        entered="2024-06-01",
+        proposed_by=world["alice"],
+    )
     published = SegmentAssignment.objects.filter(published=True).first()
     cp_trajectory = TrajectoryFit.objects.get(regime_group="CP")
     smq_trajectory = TrajectoryFit.objects.get(regime_group="SMQ")
@@ -124,6 +132,14 @@ def api_rules(world) -> dict:
         "episode-approve-exit": [
             (f"/api/v1/episodes/{episode.pk}/approve-exit/", ApiRule({"POST"}, name, can_manage))
             for name, episode in episodes.items()
+        ],
+        "entry-proposal-list": [("/api/v1/entry-proposals/", ApiRule({"GET", "POST"}, may_write=can_manage))],
+        "entry-proposal-detail": [(f"/api/v1/entry-proposals/{proposal.pk}/", ApiRule(read, "entry_proposal"))],
+        "entry-proposal-approve": [
+            (f"/api/v1/entry-proposals/{proposal.pk}/approve/", ApiRule({"POST"}, "entry_proposal", can_manage))
+        ],
+        "entry-proposal-reject": [
+            (f"/api/v1/entry-proposals/{proposal.pk}/reject/", ApiRule({"POST"}, "entry_proposal", can_manage))
         ],
         "segment-list": [("/api/v1/segments/", ApiRule(read))],
         "segment-detail": [

@@ -14,6 +14,7 @@ from oversight import permissions
 
 from ..models import (
     DiagnosticStocktake,
+    EntryProposal,
     EpisodeNote,
     ExitCriterion,
     Organisation,
@@ -148,6 +149,50 @@ class EpisodeCreateSerializer(serializers.ModelSerializer):
     class Meta:
         model = RegimeEpisode
         fields = ["organisation", "regime", "entered", "route", "reason", "notes", "buddy_trust"]
+
+
+class EntryProposalSerializer(serializers.ModelSerializer):
+    """A proposed entry into a regime; a second oversight user approves it and the episode is created."""
+
+    organisation = SlugField(slug_field="ods_code", queryset=Organisation.objects.all())
+    regime = SlugField(slug_field="code", queryset=Regime.objects.all())
+    buddy_trust = SlugField(slug_field="ods_code", queryset=Organisation.objects.all(), required=False, allow_null=True)
+    proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = EntryProposal
+        fields = [
+            "id",
+            "organisation",
+            "regime",
+            "entered",
+            "route",
+            "reason",
+            "notes",
+            "buddy_trust",
+            "status",
+            "proposed_by",
+            "proposed_at",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+            "episode",
+            "version",
+        ]
+        read_only_fields = [
+            "status",
+            "proposed_at",
+            "decided_at",
+            "decision_reason",
+            "episode",
+            "version",
+        ]
+
+
+class DecideEntrySerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+    change_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
 class ProposeExitSerializer(serializers.Serializer):

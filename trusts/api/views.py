@@ -9,6 +9,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from oversight import permissions
 from oversight.api.fastlist import FastListMixin
@@ -18,6 +19,7 @@ from trusts import services
 from ..filters import EpisodeFilterSet, OrganisationFilterSet
 from ..models import (
     DiagnosticStocktake,
+    EntryProposal,
     EpisodeNote,
     ExitCriterion,
     Organisation,
@@ -62,7 +64,7 @@ class OrganisationViewSet(ReadOnlyViewSet):
     def filter_queryset(self, queryset):
         # The list's default (NHS trusts) must not hide one organisation asked for by its code.
         if self.action != "list":
-            return queryset
+            return permissions.visible_to(self.request.user, queryset)
         return super().filter_queryset(queryset)
 
 
@@ -78,10 +80,16 @@ class RegimeViewSet(ReadOnlyViewSet):
 
 
 @extend_schema_view(
-    create=extend_schema(request=serializers.EpisodeCreateSerializer, responses=serializers.EpisodeSerializer),
+    create=extend_schema(
+        request=serializers.EpisodeCreateSerializer,
+        responses={201: serializers.EntryProposalSerializer},
+        description="Propose an entry into a regime (oversight staff). Nothing enters the regime yet: a second "
+        "oversight user approves the proposal at /api/v1/entry-proposals/{id}/approve/, which creates the episode.",
+    ),
 )
 class EpisodeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyViewSet):
-    """Regime episodes. Oversight staff open and edit them; an exit is proposed, then approved by someone else."""
+    """Regime episodes. Entry and exit are proposed by one user and approved by another oversight user;
+    an edit changes the route, reason, notes and buddy trust, never the entry, exit or regime (409)."""
 
     serializer_class = serializers.EpisodeSerializer
     filterset_class = EpisodeFilterSet
@@ -103,11 +111,16 @@ class EpisodeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyV
         return serializers.EpisodeSerializer
 
     def create(self, request, *args, **kwargs):
-        _require(permissions.can_manage_episodes(request.user), "Only oversight staff can open an episode.")
+        _require(permissions.can_manage_episodes(request.user), "Only oversight staff can propose an entry.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        episode = services.episode_open(actor=request.user, **serializer.validated_data)
-        return Response(serializers.EpisodeSerializer(episode).data, status=status.HTTP_201_CREATED)
+        proposal = services.entry_propose(actor=request.user, **serializer.validated_data)
+        location = reverse("api:entry-proposal-detail", args=[proposal.pk])
+        return Response(
+            serializers.EntryProposalSerializer(proposal).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
 
     def update(self, request, *args, **kwargs):
         episode = self.get_object()
@@ -115,7 +128,12 @@ class EpisodeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyV
         serializer = self.get_serializer(episode, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         version, reason, changes = _edit(serializer.validated_data)
-        services.episode_update(actor=request.user, episode=episode, expected_version=version, reason=reason, **changes)
+        if isinstance(request.data, dict) and "regime" in request.data:
+            # Read-only in the representation; sent in an edit it is a decision, which the service refuses.
+            changes["regime"] = request.data["regime"]
+        services.episode_update(
+            actor=request.user, episode=episode, expected_version=version, change_reason=reason, **changes
+        )
         return Response(serializers.EpisodeSerializer(episode).data)
 
     @action(detail=True, methods=["post"], url_path="propose-exit")
@@ -150,6 +168,65 @@ class EpisodeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyV
             actor=request.user, episode=episode, expected_version=data["version"], reason=data["change_reason"]
         )
         return Response(serializers.EpisodeSerializer(episode).data)
+
+
+class EntryProposalViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
+    """Proposed entries into a regime (oversight staff): one user proposes, a different one approves."""
+
+    serializer_class = serializers.EntryProposalSerializer
+    ordering_fields = ["proposed_at", "entered", "status"]
+    filterset_fields = ["status"]
+
+    def get_queryset(self):
+        return EntryProposal.objects.select_related(
+            "organisation", "regime", "buddy_trust", "proposed_by", "decided_by"
+        ).order_by("-proposed_at", "-pk")
+
+    def get_serializer_class(self):
+        if self.action in ("approve", "reject"):
+            return serializers.DecideEntrySerializer
+        return serializers.EntryProposalSerializer
+
+    def create(self, request, *args, **kwargs):
+        _require(permissions.can_manage_episodes(request.user), "Only oversight staff can propose an entry.")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        proposal = services.entry_propose(actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(proposal).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=serializers.EpisodeSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approve the entry (oversight staff other than the proposer): the episode is created."""
+        proposal = self.get_object()
+        _require(permissions.can_approve(request.user), "Only oversight staff can approve an entry.")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        episode = services.entry_approve(
+            actor=request.user,
+            proposal=proposal,
+            expected_version=data["version"],
+            reason=data.get("change_reason", ""),
+        )
+        return Response(serializers.EpisodeSerializer(episode).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=serializers.EntryProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Turn the proposed entry down (oversight staff), with a reason."""
+        proposal = self.get_object()
+        _require(permissions.can_approve(request.user), "Only oversight staff can decide on an entry.")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.entry_reject(
+            actor=request.user,
+            proposal=proposal,
+            expected_version=data["version"],
+            reason=data.get("change_reason", ""),
+        )
+        return Response(serializers.EntryProposalSerializer(proposal).data)
 
 
 @extend_schema_view(
@@ -358,6 +435,7 @@ class NoteViewSet(EpisodeRecordViewSet, mixins.ListModelMixin, mixins.RetrieveMo
 
 __all__ = [
     "CriterionViewSet",
+    "EntryProposalViewSet",
     "EpisodeViewSet",
     "FundingViewSet",
     "NoteViewSet",
