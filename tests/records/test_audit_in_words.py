@@ -4,7 +4,13 @@ from datetime import date
 
 from django.test import Client
 
-from trusts.services import criterion_update, episode_update, user_create
+from trusts.services import (
+    criterion_update,
+    episode_approve_exit,
+    episode_propose_exit,
+    episode_update,
+    user_create,
+)
 
 
 def signed_in(user) -> Client:
@@ -46,12 +52,18 @@ def test_an_exit_criterion_threshold_reads_in_its_indicator_unit_with_labels(wor
 
 
 def test_dates_and_choices_read_as_a_person_writes_them(world):
+    # The exit goes through four eyes (bob proposes, alice approves); the route is an ordinary edit.
     episode = world["own_episode"]
+    episode = episode_propose_exit(
+        actor=world["bob"], episode=episode, exit_date=date(2024, 3, 31), expected_version=episode.version
+    )
+    episode = episode_approve_exit(
+        actor=world["alice"], episode=episode, expected_version=episode.version, reason="Exit criteria met"
+    )
     episode_update(
         actor=world["alice"],
         episode=episode,
         expected_version=episode.version,
-        exited=date(2024, 3, 31),
         route="re_entry",
         reason="Exit criteria met",
     )
