@@ -53,6 +53,9 @@ class EpisodeRecord:
     entered: date
     exited: date | None
     route: str = "direct"
+    # The exit happened but is not recorded (the 2013 Keogh entries): counted as an entry, never as
+    # open, and left out of every analysis that needs the exit (spells, ITS, time in regime…).
+    exit_unknown: bool = False
 
 
 @dataclass
@@ -137,7 +140,7 @@ def spells_by_organisation(episodes: list[EpisodeRecord]) -> dict[int, list[Spel
     """Each organisation's regime spells (SMQ, QSM, CP, NOF4 episodes joined where they follow on)."""
     grouped: dict[int, list[tuple[str, date, date | None]]] = defaultdict(list)
     for episode in episodes:
-        if episode.regime in SPELL_REGIMES:
+        if episode.regime in SPELL_REGIMES and not episode.exit_unknown:
             grouped[episode.organisation_id].append((episode.regime, episode.entered, episode.exited))
     return {org: build_spells(items) for org, items in grouped.items()}
 
@@ -375,7 +378,11 @@ def compute_early_warning(
         return payload
     cutoff = pd.Timestamp(data_end) - pd.DateOffset(months=RECENT_ALERT_MONTHS)
     recent = alerts[pd.to_datetime(alerts["period"]) > cutoff]
-    in_regime = {e.organisation_id for e in episodes if e.exited is None or e.exited >= data_end}
+    in_regime = {
+        e.organisation_id
+        for e in episodes
+        if (e.exited is None and not e.exit_unknown) or (e.exited is not None and e.exited >= data_end)
+    }
     recent = recent[~recent["organisation_id"].isin(in_regime)]
     if recent.empty:
         return payload
@@ -401,8 +408,12 @@ def compute_time_in_regime(episodes: list[EpisodeRecord], targets: dict[str, int
         by_org[episode.organisation_id].append(episode)
     result = {"cutoff": cutoff.isoformat(), "ci_type": "log-log", "regimes": {}}
     for regime in ("SMQ", "CP", "NOF4"):
-        chosen = [e for e in episodes if e.regime == regime and e.entered <= cutoff]
+        entries = [e for e in episodes if e.regime == regime and e.entered <= cutoff]
+        # An episode whose exit is not recorded counts as an entry but has no time in the regime.
+        chosen = [e for e in entries if not e.exit_unknown]
         if not chosen:
+            if entries:
+                result["regimes"][regime] = {"n_entries": len(entries), "n_exit_unknown": len(entries), "n": 0}
             continue
         durations = np.array([_months(e.entered, min(e.exited or cutoff, cutoff)) for e in chosen])
         exited = np.array([e.exited is not None and e.exited <= cutoff for e in chosen])
@@ -421,6 +432,8 @@ def compute_time_in_regime(episodes: list[EpisodeRecord], targets: dict[str, int
             curve["ci_high"].append(_finite(high))
         entry = {
             "n": len(chosen),
+            "n_entries": len(entries),
+            "n_exit_unknown": len(entries) - len(chosen),
             "n_exited": int(exited.sum()),
             "mean_months_exited": float(durations[exited].mean()) if exited.any() else None,
             "min_months_exited": float(durations[exited].min()) if exited.any() else None,
@@ -489,7 +502,8 @@ def compute_categories(episodes: list[EpisodeRecord], ratings: dict[int, list[tu
     """Performance categories of report Table 3 for every organisation that was ever in SMQ or CP."""
     by_org: dict[int, list[tuple[str, date, date | None]]] = defaultdict(list)
     for e in episodes:
-        if e.regime in ("SMQ", "CP"):
+        # The categories need each stay's length and exit: an episode without a recorded exit is left out.
+        if e.regime in ("SMQ", "CP") and not e.exit_unknown:
             by_org[e.organisation_id].append((e.regime, e.entered, e.exited))
     per_org = {}
     counts: dict[str, int] = defaultdict(int)
@@ -502,15 +516,27 @@ def compute_categories(episodes: list[EpisodeRecord], ratings: dict[int, list[tu
 
 
 def compute_staff_survey(
-    survey: dict[str, pd.DataFrame], spells: dict[int, list[Spell]], theme_names: dict[str, str]
+    survey: dict[str, pd.DataFrame],
+    spells: dict[int, list[Spell]],
+    theme_names: dict[str, str],
+    groups: dict[tuple[int, int], str] | None = None,
 ) -> dict:
-    """Table 24: deviation from the national mean at entry against exit; Figure 6: bottom quartile at entry."""
+    """Table 24: deviation from the benchmarking-group mean at entry against exit; Figure 6: bottom quartile.
+
+    `groups` maps (organisation_id, survey year) to the organisation's benchmarking group; each
+    score deviates from the mean of its year and group. Organisations without a stored group
+    (synthetic years) form one group per year, so there the comparator is the national mean.
+    """
     themes = []
+    groups = groups or {}
     for code, frame in survey.items():
         if frame.empty:
             continue
         frame = frame.assign(year=pd.DatetimeIndex(frame["period"]).year)
-        mean = frame.groupby("year")["value"].transform("mean")
+        frame = frame.assign(
+            group=[groups.get((int(org), int(year)), "") for org, year in zip(frame["organisation_id"], frame["year"])]
+        )
+        mean = frame.groupby(["year", "group"])["value"].transform("mean")
         frame = frame.assign(deviation=frame["value"] - mean)
         q25 = frame.groupby("year")["value"].transform(lambda s: s.quantile(0.25))
         frame = frame.assign(bottom=frame["value"] <= q25)
@@ -530,7 +556,12 @@ def compute_staff_survey(
                     entry_dev.append(start.deviation)
                     exit_dev.append(end.deviation)
                     break
-        row = {"code": code, "name": theme_names.get(code, code), "n": len(entry_dev)}
+        row = {
+            "code": code,
+            "name": theme_names.get(code, code),
+            "n": len(entry_dev),
+            "comparator": "benchmarking group" if (frame["group"] != "").any() else "national",
+        }
         if len(entry_dev) >= 2:
             test = signed_rank(np.array(entry_dev), np.array(exit_dev))
             row.update(

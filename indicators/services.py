@@ -40,6 +40,7 @@ from .models import (
     NationalValue,
     PooledEffect,
     SpcSummary,
+    SurveyBenchmarkGroup,
     TrajectoryFit,
     ZScore,
 )
@@ -206,9 +207,11 @@ def _indicator_meta(indicator: Indicator) -> compute.IndicatorMeta:
 
 def _episodes() -> list[compute.EpisodeRecord]:
     return [
-        compute.EpisodeRecord(organisation_id=org, regime=code, entered=entered, exited=exited, route=route)
-        for org, code, entered, exited, route in RegimeEpisode.objects.values_list(
-            "organisation_id", "regime__code", "entered", "exited", "route"
+        compute.EpisodeRecord(
+            organisation_id=org, regime=code, entered=entered, exited=exited, route=route, exit_unknown=unknown
+        )
+        for org, code, entered, exited, route, unknown in RegimeEpisode.objects.values_list(
+            "organisation_id", "regime__code", "entered", "exited", "route", "exit_unknown"
         )
     ]
 
@@ -491,7 +494,10 @@ def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResult
 def _store_documents(run, episodes, spells, alerts, survey, n_charts, data_end, k, h, indicators) -> None:
     targets = dict(Regime.objects.values_list("code", "exit_target_months"))
     ratings: dict[int, list] = {}
-    for org, rated_on, rating in QualityRating.objects.values_list("organisation_id", "rated_on", "rating"):
+    # The clear-improver category asks for a later overall rating; key-question ratings are not it.
+    for org, rated_on, rating in QualityRating.objects.filter(question="overall").values_list(
+        "organisation_id", "rated_on", "rating"
+    ):
         ratings.setdefault(org, []).append((rated_on, rating))
     cutoff = timezone.localdate()
     documents = {
@@ -499,7 +505,13 @@ def _store_documents(run, episodes, spells, alerts, survey, n_charts, data_end, 
         "time_in_regime": compute.compute_time_in_regime(episodes, targets, cutoff),
         "performance_categories": compute.compute_categories(episodes, ratings, as_of=cutoff),
         "staff_survey": compute.compute_staff_survey(
-            survey, spells, {indicator.code: indicator.name for indicator in indicators}
+            survey,
+            spells,
+            {indicator.code: indicator.name for indicator in indicators},
+            {
+                (org, year): group
+                for org, year, group in SurveyBenchmarkGroup.objects.values_list("organisation_id", "year", "group")
+            },
         ),
     }
     AnalysisResult.objects.filter(key__in=documents).delete()

@@ -182,8 +182,12 @@ def episode_update(*, actor, episode: RegimeEpisode, expected_version: int, reas
         raise ValidationError({"reason": "Closing an episode needs a reason."})
     for name, value in changes.items():
         setattr(episode, name, value)
+    fields = list(changes)
+    if episode.exit_unknown and episode.exited:
+        episode.exit_unknown = False  # the missing exit date has been found and recorded
+        fields.append("exit_unknown")
     episode.full_clean()
-    return _save_versioned(episode, expected_version=expected_version, fields=list(changes), actor=actor, reason=reason)
+    return _save_versioned(episode, expected_version=expected_version, fields=fields, actor=actor, reason=reason)
 
 
 def episode_propose_exit(

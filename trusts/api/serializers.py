@@ -90,6 +90,7 @@ class EpisodeSerializer(VersionedWriteMixin, serializers.ModelSerializer):
             "regime",
             "entered",
             "exited",
+            "exit_unknown",
             "route",
             "reason",
             "notes",
@@ -101,7 +102,7 @@ class EpisodeSerializer(VersionedWriteMixin, serializers.ModelSerializer):
             "version",
             "change_reason",
         ]
-        read_only_fields = ["synthetic", "proposed_exit"]
+        read_only_fields = ["synthetic", "proposed_exit", "exit_unknown"]
 
 
 class EpisodeCreateSerializer(serializers.ModelSerializer):
