@@ -66,7 +66,7 @@ class _Episode:
 
 def import_episodes(text: str, context: ImportContext) -> None:
     header = text.lstrip("\ufeff").split("\n", 1)[0].lower()
-    entries_only = "provider_code" in header and "entered_date" in header
+    entries_only = "provider_code" in header and "org_code" not in header
     if entries_only:
         table = read_table(text, context.errors, required=ENTRIES_REQUIRED, optional=ENTRIES_OPTIONAL)
     else:
