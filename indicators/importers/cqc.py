@@ -38,11 +38,11 @@ _CQC_LOCATION_RE = re.compile(r"^1-\d{5,}$")
 
 def parse_rating(text: str) -> str:
     """A rating written as a word ("Requires improvement") or a score 0 (inadequate) – 3 (outstanding)."""
+    if text.strip() in {"0", "1", "2", "3"}:
+        return RATINGS[int(text)]
     value = "_".join(text.strip().lower().replace("-", " ").split())
     if value in RATINGS:
         return value
-    if value in {"0", "1", "2", "3"}:
-        return RATINGS[int(value)]
     raise ValueError("not a CQC rating (inadequate, requires improvement, good, outstanding, or a score 0–3)")
 
 
