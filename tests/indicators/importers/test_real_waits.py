@@ -140,3 +140,16 @@ def test_a_broken_copy_is_refused_and_nothing_is_written(catalogue, registers, w
     errors = [str(error) for error in refusal.value.errors]
     assert any(expected in error for error in errors), errors
     assert not Observation.objects.exists()
+
+
+def test_the_import_page_accepts_the_file_and_lists_the_providers_that_are_not_trusts(
+    catalogue, registers, alice, client, write_csv, monkeypatch
+):
+    monkeypatch.setattr("indicators.tasks.recompute_after_import", lambda **kwargs: None)
+    client.force_login(alice)
+    with write_csv(RTT_GOOD, name="rtt.csv").open("rb") as upload:
+        response = client.post("/imports/", {"file": upload, "format": ""}, follow=True)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "RTT incomplete pathways by provider" in html and "not NHS trusts, not loaded: 8KL73" in html
+    assert Observation.objects.filter(indicator__code="rtt_18wk").count() == 2
