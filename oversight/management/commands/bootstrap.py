@@ -34,7 +34,7 @@ BUNDLED = [
     (ImportFormat.CANCER, REAL / "rtt-cancer-2022-26" / "cwt_provider_monthly.csv"),
     (ImportFormat.STAFF_SURVEY, REAL / "staff-survey-2024" / "NSS24_detailed_spreadsheets_organisational_results.xlsx"),
     # The latest-publication list first: where it and the dated 2013–2019 ratings give one trust a
-    # different rating on the same date (21 ratings do), the dated trust-level record wins.
+    # different rating on the same date (20 ratings do), the dated trust-level record wins.
     (ImportFormat.CQC_RATINGS, REAL / "cqc" / "acute_ratings_latest_publication.csv"),
     (ImportFormat.CQC_RATINGS, REAL / "cqc" / "ratings_2013_2019_by_core_service.csv"),
     # The 2013 Keogh entries: real SMQ entries, exits not recorded. Before the synthetic companion,
