@@ -411,9 +411,9 @@ def compute_time_in_regime(episodes: list[EpisodeRecord], targets: dict[str, int
         entries = [e for e in episodes if e.regime == regime and e.entered <= cutoff]
         # An episode whose exit is not recorded counts as an entry but has no time in the regime.
         chosen = [e for e in entries if not e.exit_unknown]
+        if len(entries) > len(chosen):
+            result.setdefault("exit_unknown", {})[regime] = len(entries) - len(chosen)
         if not chosen:
-            if entries:
-                result["regimes"][regime] = {"n_entries": len(entries), "n_exit_unknown": len(entries), "n": 0}
             continue
         durations = np.array([_months(e.entered, min(e.exited or cutoff, cutoff)) for e in chosen])
         exited = np.array([e.exited is not None and e.exited <= cutoff for e in chosen])

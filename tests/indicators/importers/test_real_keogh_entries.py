@@ -69,8 +69,10 @@ def test_excluded_from_time_in_regime_and_the_spells_but_counted_as_entries():
         EpisodeRecord(organisation_id=2, regime="SMQ", entered=KEOGH_DAY, exited=None, exit_unknown=True),
         EpisodeRecord(organisation_id=3, regime="SMQ", entered=date(2014, 1, 1), exited=date(2015, 1, 1)),
     ]
-    result = compute_time_in_regime(episodes, {"SMQ": 24}, cutoff=date(2021, 6, 30))["regimes"]["SMQ"]
+    document = compute_time_in_regime(episodes, {"SMQ": 24}, cutoff=date(2021, 6, 30))
+    result = document["regimes"]["SMQ"]
     assert (result["n_entries"], result["n_exit_unknown"], result["n"], result["n_exited"]) == (3, 2, 1, 1)
+    assert document["exit_unknown"] == {"SMQ": 2}
     assert result["mean_months_exited"] == pytest.approx(365 / (365.25 / 12))
     assert set(spells_by_organisation(episodes)) == {3}  # no ITS window without an exit
     assert compute_categories(episodes, {}, as_of=date(2021, 6, 30))["n_organisations"] == 1
@@ -111,3 +113,15 @@ def test_a_broken_copy_is_refused_and_nothing_is_written(keogh_trusts, write_csv
     errors = [str(error) for error in refusal.value.errors]
     assert any(expected in error for error in errors), errors
     assert not RegimeEpisode.objects.exists()
+
+
+def test_with_only_unrecorded_exits_the_analytics_page_counts_them_and_still_serves(loaded, alice, client):
+    from indicators.services import results_recompute, stored_document
+
+    results_recompute()
+    document = stored_document("time_in_regime")
+    assert "SMQ" not in document["regimes"] and document["exit_unknown"] == {"SMQ": 11}
+    client.force_login(alice)
+    response = client.get("/analytics/")
+    assert response.status_code == 200
+    assert "11 SMQ entries with no recorded exit" in response.content.decode()

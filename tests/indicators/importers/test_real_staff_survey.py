@@ -151,3 +151,35 @@ def test_table_24_deviates_from_the_benchmarking_group_mean_by_hand():
     national = compute_staff_survey({"staff_survey_engagement": frame}, spells, {})["themes"][0]
     assert national["comparator"] == "national"
     assert national["mean_entry"] == pytest.approx((-2.5 + 1.5) / 2)
+
+
+def test_the_recompute_takes_the_stored_benchmarking_groups(catalogue, make_org, regimes):
+    from indicators.models import ImportBatch, Indicator
+    from indicators.services import results_recompute, stored_document
+    from trusts.models import RegimeEpisode
+
+    # The same four trusts and scores as the hand calculation above, through the database.
+    orgs = {number: make_org(f"RS{number}") for number in (1, 2, 3, 4)}
+    engagement = Indicator.objects.get(code="staff_survey_engagement")
+    batch = ImportBatch.objects.create(file_name="survey.xlsx", sha256="2" * 64, format="staff_survey")
+    values = {1: (5.0, 6.0), 2: (9.0, 9.0), 3: (7.0, 8.0), 4: (9.0, 9.0)}
+    for number, (entry, exit_) in values.items():
+        for year, value in ((2016, entry), (2018, exit_)):
+            Observation.objects.create(
+                organisation=orgs[number], indicator=engagement, period=date(year, 1, 1), value=value, batch=batch
+            )
+            SurveyBenchmarkGroup.objects.create(
+                organisation=orgs[number], year=year, group="A" if number in (1, 3) else "B"
+            )
+    RegimeEpisode.objects.create(
+        organisation=orgs[1], regime=regimes["SMQ"], entered=date(2016, 3, 1), exited=date(2018, 5, 1)
+    )
+    RegimeEpisode.objects.create(
+        organisation=orgs[2], regime=regimes["SMQ"], entered=date(2016, 6, 1), exited=date(2018, 9, 1)
+    )
+
+    results_recompute()
+
+    theme = next(t for t in stored_document("staff_survey")["themes"] if t["code"] == "staff_survey_engagement")
+    assert theme["comparator"] == "benchmarking group"
+    assert (theme["n"], theme["mean_entry"], theme["mean_exit"]) == (2, pytest.approx(-0.5), pytest.approx(-0.5))
