@@ -183,3 +183,15 @@ def test_the_recompute_takes_the_stored_benchmarking_groups(catalogue, make_org,
     theme = next(t for t in stored_document("staff_survey")["themes"] if t["code"] == "staff_survey_engagement")
     assert theme["comparator"] == "benchmarking group"
     assert (theme["n"], theme["mean_entry"], theme["mean_exit"]) == (2, pytest.approx(-0.5), pytest.approx(-0.5))
+
+
+def test_the_workbook_uploads_on_the_imports_page_and_its_format_is_detected(
+    catalogue, registers, alice, client, write_csv, monkeypatch
+):
+    monkeypatch.setattr("indicators.tasks.recompute_after_import", lambda **kwargs: None)
+    client.force_login(alice)
+    with write_csv(_workbook(), name="survey.xlsx").open("rb") as upload:
+        response = client.post("/imports/", {"file": upload, "format": ""}, follow=True)
+    assert response.status_code == 200
+    assert "NHS Staff Survey organisational workbook" in response.content.decode()
+    assert SurveyBenchmarkGroup.objects.count() == 2
