@@ -125,3 +125,14 @@ def test_with_only_unrecorded_exits_the_analytics_page_counts_them_and_still_ser
     response = client.get("/analytics/")
     assert response.status_code == 200
     assert "11 SMQ entries with no recorded exit" in response.content.decode()
+
+
+def test_the_api_open_filter_leaves_them_out_and_says_exit_unknown(loaded, alice, client, regimes):
+    rnl = Organisation.objects.get(ods_code="RNL")
+    RegimeEpisode.objects.create(organisation=rnl, regime=regimes["NOF4"], entered=date(2022, 1, 1))
+    client.force_login(alice)
+    open_rows = client.get("/api/v1/episodes/?open=true").json()["results"]
+    assert [(row["organisation"], row["regime"]) for row in open_rows] == [("RNL", "NOF4")]
+    closed = client.get("/api/v1/episodes/?open=false").json()
+    assert closed["count"] == 11
+    assert all(row["exit_unknown"] and not row["is_open"] for row in closed["results"])
