@@ -381,8 +381,15 @@ def spc_figure(
     return figure(data, layout)
 
 
+EXIT_UNKNOWN_MARK_DAYS = 60
+
+
 def timeline_figure(items: list[dict], *, today: date, title: str = "Timeline") -> dict:
-    """Horizontal bars per lane: items [{lane, label, start, end (None = ongoing), colour}]."""
+    """Horizontal bars per lane: items [{lane, label, start, end (None = ongoing), colour[, exit_unknown]}].
+
+    An item with `exit_unknown` (an entry whose exit is not recorded) is drawn as a short faded
+    mark at its start, labelled "exit not recorded", not as a bar running to today.
+    """
     lanes = []
     for item in items:
         if item["lane"] not in lanes:
@@ -390,8 +397,9 @@ def timeline_figure(items: list[dict], *, today: date, title: str = "Timeline") 
     data = []
     day_ms = 86_400_000
     for item in items:
+        unknown = item.get("exit_unknown") and not item["end"]
         end = item["end"] or today
-        duration = max((end - item["start"]).days, 1) * day_ms
+        duration = (EXIT_UNKNOWN_MARK_DAYS if unknown else max((end - item["start"]).days, 1)) * day_ms
         data.append(
             {
                 "type": "bar",
@@ -400,12 +408,12 @@ def timeline_figure(items: list[dict], *, today: date, title: str = "Timeline") 
                 "y": [item["lane"]],
                 "x": [duration],
                 "base": [item["start"].isoformat()],
-                "marker": {"color": item.get("colour", NHS_BLUE)},
+                "marker": {"color": item.get("colour", NHS_BLUE), "opacity": 0.45 if unknown else 1},
                 "text": [item["label"]],
                 "textposition": "inside",
                 "insidetextanchor": "start",
                 "hovertemplate": f"{item['label']}: {item['start']:%d %b %Y} – "
-                + (f"{item['end']:%d %b %Y}" if item["end"] else "ongoing")
+                + (f"{item['end']:%d %b %Y}" if item["end"] else "exit not recorded" if unknown else "ongoing")
                 + "<extra></extra>",
                 "showlegend": False,
             }

@@ -80,6 +80,9 @@ class EpisodeRecord:
     exited: date | None
     route: str = "direct"
     family: str = ""  # the Regime row's family; blank: the seeded family of the code, if any
+    # The exit happened but is not recorded (the 2013 Keogh entries): counted as an entry, never as
+    # open, and left out of every analysis that needs the exit (spells, ITS, time in regime…).
+    exit_unknown: bool = False
 
     @property
     def regime_family(self) -> str:
@@ -301,7 +304,8 @@ def spells_by_organisation(episodes: list[EpisodeRecord]) -> dict[int, list[Spel
     family_of: dict[str, str] = {}
     for episode in episodes:
         family = episode.regime_family
-        if family not in FAMILIES:
+        # An episode whose exit is not recorded (Keogh 2013) counts as an entry but makes no spell.
+        if family not in FAMILIES or episode.exit_unknown:
             continue
         family_of[episode.regime] = family
         stream = STREAM_OF_FAMILY.get(family, f"{family}:{episode.regime}")
@@ -562,7 +566,11 @@ def compute_early_warning(
         return payload
     cutoff = pd.Timestamp(data_end) - pd.DateOffset(months=RECENT_ALERT_MONTHS)
     recent = alerts[pd.to_datetime(alerts["period"]) > cutoff]
-    in_regime = {e.organisation_id for e in episodes if e.exited is None or e.exited >= data_end}
+    in_regime = {
+        e.organisation_id
+        for e in episodes
+        if (e.exited is None and not e.exit_unknown) or (e.exited is not None and e.exited >= data_end)
+    }
     recent = recent[~recent["organisation_id"].isin(in_regime)]
     if recent.empty:
         return payload
@@ -672,11 +680,17 @@ def compute_time_in_regime(episodes: list[EpisodeRecord], targets: dict[str, int
     special measures), CP (watch list), NOF4 (recovery support), SMF (finance), IMP (improvement).
     """
     result = {"cutoff": cutoff.isoformat(), "ci_type": "log-log", "regimes": {}}
-    escalations = find_escalations(episodes)
+    # An episode whose exit is not recorded counts as an entry but has no time in the regime.
+    known_exit = [e for e in episodes if not e.exit_unknown]
+    escalations = find_escalations(known_exit)
     escalated_cp = {(e.organisation_id, e.cp_entered): e for e in escalations}
     for family in (QUALITY, WATCH_LIST, RECOVERY, FINANCE, IMPROVEMENT):
         group = GROUP_OF_FAMILY[family]
-        all_stays = _stays(episodes, family)
+        entries = [e for e in episodes if e.regime_family == family and e.entered <= cutoff]
+        n_exit_unknown = sum(1 for e in entries if e.exit_unknown)
+        if n_exit_unknown:
+            result.setdefault("exit_unknown", {})[group] = n_exit_unknown
+        all_stays = _stays(known_exit, family)
         chosen = [stay for stay in all_stays if stay.entered <= cutoff]
         if not chosen:
             continue
@@ -701,6 +715,8 @@ def compute_time_in_regime(episodes: list[EpisodeRecord], targets: dict[str, int
             "family": family,
             "codes": codes,
             "n": len(chosen),
+            "n_entries": len(entries),
+            "n_exit_unknown": n_exit_unknown,
             "n_exited": int(exited.sum()),
             "mean_months_exited": float(durations[exited].mean()) if exited.any() else None,
             "min_months_exited": float(durations[exited].min()) if exited.any() else None,
@@ -785,7 +801,8 @@ def compute_categories(episodes: list[EpisodeRecord], ratings: dict[int, list[tu
     as_code = {QUALITY: "SMQ", WATCH_LIST: "CP"}
     by_org: dict[int, list[tuple]] = defaultdict(list)
     for e in episodes:
-        if e.regime_family in as_code:
+        # The categories need each stay's length and exit: an episode without a recorded exit is left out.
+        if e.regime_family in as_code and not e.exit_unknown:
             by_org[e.organisation_id].append((as_code[e.regime_family], e.entered, e.exited, e.route))
     escalations: dict[int, list[Escalation]] = defaultdict(list)
     for escalation in find_escalations(episodes):
@@ -811,15 +828,27 @@ def compute_categories(episodes: list[EpisodeRecord], ratings: dict[int, list[tu
 
 
 def compute_staff_survey(
-    survey: dict[str, pd.DataFrame], spells: dict[int, list[Spell]], theme_names: dict[str, str]
+    survey: dict[str, pd.DataFrame],
+    spells: dict[int, list[Spell]],
+    theme_names: dict[str, str],
+    groups: dict[tuple[int, int], str] | None = None,
 ) -> dict:
-    """Table 24: deviation from the national mean at entry against exit; Figure 6: bottom quartile at entry."""
+    """Table 24: deviation from the benchmarking-group mean at entry against exit; Figure 6: bottom quartile.
+
+    `groups` maps (organisation_id, survey year) to the organisation's benchmarking group; each
+    score deviates from the mean of its year and group. Organisations without a stored group
+    (synthetic years) form one group per year, so there the comparator is the national mean.
+    """
     themes = []
+    groups = groups or {}
     for code, frame in survey.items():
         if frame.empty:
             continue
         frame = frame.assign(year=pd.DatetimeIndex(frame["period"]).year)
-        mean = frame.groupby("year")["value"].transform("mean")
+        frame = frame.assign(
+            group=[groups.get((int(org), int(year)), "") for org, year in zip(frame["organisation_id"], frame["year"])]
+        )
+        mean = frame.groupby(["year", "group"])["value"].transform("mean")
         frame = frame.assign(deviation=frame["value"] - mean)
         q25 = frame.groupby("year")["value"].transform(lambda s: s.quantile(0.25))
         frame = frame.assign(bottom=frame["value"] <= q25)
@@ -843,7 +872,12 @@ def compute_staff_survey(
                     entry_dev.append(start.deviation)
                     exit_dev.append(end.deviation)
                     break
-        row = {"code": code, "name": theme_names.get(code, code), "n": len(entry_dev)}
+        row = {
+            "code": code,
+            "name": theme_names.get(code, code),
+            "n": len(entry_dev),
+            "comparator": "benchmarking group" if (frame["group"] != "").any() else "national",
+        }
         if len(entry_dev) >= 2:
             test = signed_rank(np.array(entry_dev), np.array(exit_dev))
             row.update(

@@ -31,6 +31,11 @@ class ImportFormat(models.TextChoices):
     AE_MONTHLY = "ae_monthly", "NHS England monthly A&E CSV"
     AE_ATTENDANCES = "ae_attendances", "A&E attendances 2016–2019 (NHS-R)"
     NOF_SEGMENTS = "nof_segments", "NHS Oversight Framework 2025/26 segments (league table)"
+    SHMI = "shmi", "SHMI trust-level CSV (NHS Digital / HSCIC)"
+    RTT = "rtt", "RTT incomplete pathways by provider"
+    CANCER = "cancer", "Cancer waiting times by provider"
+    STAFF_SURVEY = "staff_survey", "NHS Staff Survey organisational workbook (xlsx)"
+    CQC_RATINGS = "cqc_ratings", "CQC ratings (dated)"
     SYNTHETIC = "synthetic", "Synthetic demo data"
 
 
@@ -65,3 +70,8 @@ class RegimeGroup(models.TextChoices):
 
 
 ED_4HR = "ed_4hr"
+SHMI = "shmi"
+RTT_18WK = "rtt_18wk"
+RTT_52WK = "rtt_52wk"
+CANCER_62D = "cancer_62d"
+CANCER_FDS28 = "cancer_fds28"

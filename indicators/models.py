@@ -28,12 +28,27 @@ class Indicator(models.Model):
     source = models.CharField(max_length=200, blank=True)
     pre_window_months = models.PositiveSmallIntegerField(default=18)
     synthetic = models.BooleanField(default=False, help_text="True when every value held is synthetic demo data.")
+    analysis_cadence = models.CharField(
+        max_length=10, choices=Cadence.choices, blank=True, help_text="The cadence analysed; blank: the cadence."
+    )
+    target = models.FloatField(null=True, blank=True, help_text="The national standard, e.g. 0.05 for ED breaches.")
+    applies_to = models.JSONField(
+        default=list, blank=True, help_text="Organisation kinds the indicator applies to; empty: every kind."
+    )
 
     class Meta:
         ordering = ["code"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def effective_analysis_cadence(self) -> str:
+        return self.analysis_cadence or self.cadence
+
+    def applies_to_kind(self, kind: str) -> bool:
+        """True when the indicator applies to organisations of `kind` (every kind when applies_to is empty)."""
+        return not self.applies_to or kind in self.applies_to
 
 
 class ImportBatch(models.Model):
@@ -54,6 +69,9 @@ class ImportBatch(models.Model):
     rows_skipped = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     unverified_codes = models.JSONField(default=list, blank=True)
+    excluded_codes = models.JSONField(
+        default=list, blank=True, help_text="Providers in the file that are not NHS trusts, counted and not loaded."
+    )
     synthetic = models.BooleanField(default=False)
 
     class Meta:
@@ -88,6 +106,22 @@ class Observation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id}/{self.indicator_id}/{self.period.isoformat()}"
+
+
+class SurveyBenchmarkGroup(models.Model):
+    """The NHS Staff Survey benchmarking group of an organisation in one survey year (its comparator)."""
+
+    organisation = models.ForeignKey("trusts.Organisation", on_delete=models.CASCADE, related_name="survey_groups")
+    year = models.PositiveSmallIntegerField()
+    group = models.CharField(max_length=200)
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["year", "group", "organisation"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "year"], name="survey_benchmark_group_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.year}: {self.group}"
 
 
 class ComputationRun(models.Model):

@@ -43,6 +43,7 @@ from .models import (
     NationalValue,
     PooledEffect,
     SpcSummary,
+    SurveyBenchmarkGroup,
     TrajectoryFit,
     ZScore,
 )
@@ -222,10 +223,16 @@ def _episodes() -> list[compute.EpisodeRecord]:
     """Every episode with its regime's family (the taxonomy row), so analyses read meaning, not codes."""
     return [
         compute.EpisodeRecord(
-            organisation_id=org, regime=code, entered=entered, exited=exited, route=route, family=family
+            organisation_id=org,
+            regime=code,
+            entered=entered,
+            exited=exited,
+            route=route,
+            family=family,
+            exit_unknown=unknown,
         )
-        for org, code, entered, exited, route, family in RegimeEpisode.objects.values_list(
-            "organisation_id", "regime__code", "entered", "exited", "route", "regime__family"
+        for org, code, entered, exited, route, family, unknown in RegimeEpisode.objects.values_list(
+            "organisation_id", "regime__code", "entered", "exited", "route", "regime__family", "exit_unknown"
         )
     ]
 
@@ -581,10 +588,17 @@ def _store_documents(
 ) -> None:
     targets = dict(Regime.objects.values_list("code", "exit_target_months"))
     ratings: dict[int, list] = {}
-    for org, rated_on, rating in QualityRating.objects.values_list("organisation_id", "rated_on", "rating"):
+    # The clear-improver category asks for a later overall rating; key-question ratings are not it.
+    for org, rated_on, rating in QualityRating.objects.filter(question="overall").values_list(
+        "organisation_id", "rated_on", "rating"
+    ):
         ratings.setdefault(org, []).append((rated_on, rating))
     cutoff = timezone.localdate()
     theme_names = {indicator.code: indicator.name for indicator in indicators}
+    benchmark_groups = {
+        (org, year): group
+        for org, year, group in SurveyBenchmarkGroup.objects.values_list("organisation_id", "year", "group")
+    }
     # What a caller without confidential access is shown is computed as if the confidential episodes did
     # not exist (oversight.permissions); the slipping list is that one for everyone, so it never differs
     # from the alerts (which depend on indicator data only) by a confidential regime.
@@ -595,8 +609,8 @@ def _store_documents(
         "time_in_regime": compute.compute_time_in_regime(episodes, targets, cutoff),
         "performance_categories": compute.compute_categories(episodes, ratings, as_of=cutoff),
         "performance_categories_public": compute.compute_categories(public_episodes, ratings, as_of=cutoff),
-        "staff_survey": compute.compute_staff_survey(survey, spells, theme_names),
-        "staff_survey_public": compute.compute_staff_survey(survey, public_spells, theme_names),
+        "staff_survey": compute.compute_staff_survey(survey, spells, theme_names, benchmark_groups),
+        "staff_survey_public": compute.compute_staff_survey(survey, public_spells, theme_names, benchmark_groups),
     }
     AnalysisResult.objects.filter(key__in=documents).delete()
     AnalysisResult.objects.bulk_create(

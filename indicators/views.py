@@ -482,7 +482,7 @@ UPLOAD_FORMATS = [(value, label) for value, label in ImportFormat.choices if val
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="File (CSV)")
+    file = forms.FileField(label="File (CSV, or the staff survey xlsx)")
     format = forms.ChoiceField(
         choices=[("", "Detect from the file's header")] + UPLOAD_FORMATS, required=False, label="Format"
     )

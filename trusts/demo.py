@@ -642,6 +642,7 @@ class DemoSummary:
     segments: int = 0
     ratings: int = 0
     observations: int = 0
+    real_indicators: set[str] = field(default_factory=set)  # left to the real files, none generated
     removed: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
@@ -658,6 +659,8 @@ class DemoSummary:
             f" over {self.indicators} indicators; {self.removed} previous synthetic rows removed;"
             f" {self.seconds:.1f} s",
         ]
+        if self.real_indicators:
+            lines.append(f"  real data only (none generated): {', '.join(sorted(self.real_indicators))}")
         lines += [f"  warning: {warning}" for warning in self.warnings]
         return "\n".join(lines)
 
@@ -752,6 +755,9 @@ def _indicators_ensure() -> dict[str, Indicator]:
         for row in csv.DictReader(handle):
             code = row.pop("code")
             row["pre_window_months"] = int(row.get("pre_window_months") or 18)
+            row["analysis_cadence"] = row.get("analysis_cadence") or row["cadence"]
+            row["target"] = float(row["target"]) if row.get("target") else None
+            row["applies_to"] = sorted(kind for kind in (row.get("applies_to") or "").split(";") if kind)
             Indicator.objects.update_or_create(code=code, defaults=row)
     return {indicator.code: indicator for indicator in Indicator.objects.all()}
 
@@ -825,6 +831,11 @@ def _plans_assign(rng: np.random.Generator, orgs: list[Organisation], end: date,
     )
     histories = plan_regime_history(rng)
     plans = [TrustPlan(episodes) for episodes in histories]
+    # The 2013 Keogh entries are real (data/real/special-measures/keogh_2013.csv): once loaded, the
+    # synthetic histories that began with a Keogh entry are not invented for other trusts. What
+    # followed a real entry (its exit, any re-entry) is not known, so nothing is made up for it.
+    if RegimeEpisode.objects.filter(synthetic=False, regime__code=SMQ, entered=KEOGH_ENTRY).exists():
+        plans = [plan for plan in plans if not plan.episodes[0].keogh]
     ordinary = [index for index, plan in enumerate(plans) if not plan.episodes[0].keogh]
     special = rng.permutation(ordinary)[: AMBULANCE_TRUSTS + MENTAL_HEALTH_TRUSTS]
     for number, index in enumerate(special):
@@ -1475,11 +1486,33 @@ def _observations_create(rng, orgs, episodes, indicators, seed: int, start: date
         )
         .values_list("organisation_id", "indicator_id", "period")
     )
+    # An indicator with any real value is left to the real files: no synthetic value is mixed in.
+    with_real = {indicator_id for _, indicator_id, _ in real_keys} | set(
+        Observation.objects.exclude(batch__synthetic=True)
+        .filter(indicator__code__in=[*SERIES, "shmi", *STAFF_SURVEY_MEANS, "financial_stability"])
+        .values_list("indicator_id", flat=True)
+        .distinct()
+    )
     rows: list[tuple] = []
 
+    def applies(code) -> np.ndarray:
+        """trusts: True where the indicator applies to the trust's kind (an unclassified stand-in counts as acute)."""
+        indicator = indicators[code]
+        return np.array(
+            [
+                indicator.applies_to_kind(OrganisationKind.ACUTE if org.kind == OrganisationKind.OTHER else org.kind)
+                for org in trusts
+            ],
+            dtype=bool,
+        )
+
     def emit(code, periods, mask, numerators=None, denominators=None, values=None, lowers=None, uppers=None):
-        """Queue one row per (trust, period) where the trust existed and no real value is held."""
+        """One row per (trust, period) where the trust existed, the indicator applies and no real value is held."""
         indicator_id = indicators[code].pk
+        if indicator_id in with_real:
+            summary.real_indicators.add(code)
+            return
+        mask = mask & applies(code)[:, None]
         days = [month_start(int(period)) for period in periods]
         stored = [connection.ops.adapt_datefield_value(day) for day in days]
         trust_index, period_index = np.nonzero(mask)

@@ -84,7 +84,9 @@ class OrganisationFilterSet(django_filters.FilterSet):
 
     def filter_regime(self, queryset, name, value):
         # Exists, not a join: a trust with two open episodes must still be one row.
-        open_in_regime = RegimeEpisode.objects.filter(organisation=OuterRef("pk"), regime=value, exited__isnull=True)
+        open_in_regime = RegimeEpisode.objects.filter(
+            organisation=OuterRef("pk"), regime=value, exited__isnull=True, exit_unknown=False
+        )
         return queryset.filter(Exists(open_in_regime))
 
 
@@ -101,7 +103,7 @@ class EpisodeFilterSet(django_filters.FilterSet):
         queryset=regimes_for, field_name="regime", to_field_name="code", empty_label="Any regime"
     )
     route = django_filters.ChoiceFilter(choices=EpisodeRoute.choices, empty_label="Any route", method="filter_route")
-    open = django_filters.BooleanFilter(field_name="exited", lookup_expr="isnull", label="Still open")
+    open = django_filters.BooleanFilter(method="filter_open", label="Still open")
     entered_after = django_filters.DateFilter(field_name="entered", lookup_expr="gte", label="Entered on or after")
     entered_before = django_filters.DateFilter(field_name="entered", lookup_expr="lte", label="Entered on or before")
     organisation = django_filters.CharFilter(
@@ -116,3 +118,10 @@ class EpisodeFilterSet(django_filters.FilterSet):
     def filter_route(self, queryset, name, value):
         # The route as the user reads it (oversight.permissions.redact_episode), so a filter tells nothing more.
         return queryset.filter(episode_route_q(getattr(self.request, "user", None), value))
+
+    def filter_open(self, queryset, name, value):
+        # Open means no exit yet; an episode whose exit is not recorded (Keogh 2013) is not open.
+        if value is None:
+            return queryset
+        is_open = Q(exited__isnull=True, exit_unknown=False)
+        return queryset.filter(is_open) if value else queryset.exclude(is_open)

@@ -150,6 +150,10 @@ class RegimeEpisode(VersionedModel):
     regime = models.ForeignKey(Regime, on_delete=models.PROTECT, related_name="episodes")
     entered = models.DateField()
     exited = models.DateField(null=True, blank=True)
+    exit_unknown = models.BooleanField(
+        default=False,
+        help_text="The exit happened but its date is not recorded (e.g. the 2013 Keogh entries): not ongoing.",
+    )
     route = models.CharField(max_length=24, choices=EpisodeRoute.choices, default=EpisodeRoute.DIRECT, blank=True)
     reason = models.TextField(blank=True)
     notes = models.TextField(blank=True)
@@ -174,15 +178,17 @@ class RegimeEpisode(VersionedModel):
         indexes = [models.Index(fields=["regime", "entered"])]
 
     def __str__(self) -> str:
-        end = self.exited.isoformat() if self.exited else "ongoing"
+        end = self.exited.isoformat() if self.exited else "exit not recorded" if self.exit_unknown else "ongoing"
         return f"{self.organisation.ods_code} {self.regime.code} {self.entered.isoformat()}–{end}"
 
     @property
     def is_open(self) -> bool:
-        return self.exited is None
+        return self.exited is None and not self.exit_unknown
 
-    def months_in(self, today: date | None = None) -> int:
-        """Whole months from entry to exit (or to today for an open episode)."""
+    def months_in(self, today: date | None = None) -> int | None:
+        """Whole months from entry to exit (or to today for an open episode); None when the exit is unknown."""
+        if self.exit_unknown and self.exited is None:
+            return None
         end = self.exited or today or date.today()
         return (end.year - self.entered.year) * 12 + end.month - self.entered.month
 
@@ -203,7 +209,14 @@ class RegimeEpisode(VersionedModel):
                 organisation_id=self.organisation_id, regime_id=self.regime_id
             ).exclude(pk=self.pk)
             end = self.exited or date.max
-            overlapping = overlapping.filter(Q(exited__isnull=True) | Q(exited__gt=self.entered), entered__lt=end)
+            # An episode whose exit is not recorded ended at some time before the next entry to the
+            # same regime: it clashes only with an episode that was already running when it began.
+            overlapping = overlapping.filter(
+                Q(exited__isnull=True, exit_unknown=False)
+                | Q(exited__gt=self.entered)
+                | Q(exited__isnull=True, exit_unknown=True, entered__gte=self.entered),
+                entered__lt=end,
+            )
             clash = overlapping.first()
             if clash:
                 errors["entered"] = f"This overlaps the existing {clash.regime.code} episode {clash}."
@@ -466,10 +479,28 @@ class EpisodeNote(models.Model):
 
 
 class QualityRating(models.Model):
-    """A CQC overall rating of an organisation on a date (used for the 'clear improver' category)."""
+    """A CQC rating of an organisation on a date, overall or for one key question (well-led…).
+
+    The overall ratings give the 'clear improver' category its "later rated good or outstanding".
+    """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="ratings")
     rated_on = models.DateField()
+    question = models.CharField(
+        max_length=12,
+        default="overall",
+        choices=[
+            ("overall", "Overall"),
+            ("safe", "Safe"),
+            ("effective", "Effective"),
+            ("caring", "Caring"),
+            ("responsive", "Responsive"),
+            ("well_led", "Well-led"),
+        ],
+    )
+    batch = models.ForeignKey(
+        "indicators.ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     rating = models.CharField(
         max_length=24,
         choices=[
@@ -483,9 +514,10 @@ class QualityRating(models.Model):
 
     class Meta:
         ordering = ["organisation", "rated_on"]
+        indexes = [models.Index(fields=["organisation", "question", "rated_on"])]
 
     def __str__(self) -> str:
-        return f"{self.organisation.ods_code} {self.rating} {self.rated_on.isoformat()}"
+        return f"{self.organisation.ods_code} {self.question} {self.rating} {self.rated_on.isoformat()}"
 
 
 class EntryProposal(VersionedModel):

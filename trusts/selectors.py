@@ -87,7 +87,7 @@ def director_name(user) -> str:
 
 def open_episodes(user):
     """Open regime episodes the user may see, with organisation and regime."""
-    episodes = RegimeEpisode.objects.filter(exited__isnull=True).select_related(
+    episodes = RegimeEpisode.objects.filter(exited__isnull=True, exit_unknown=False).select_related(
         "organisation", "organisation__parent_icb", "regime"
     )
     return visible_episodes(user, episodes).order_by("regime__code", "entered")
@@ -264,7 +264,8 @@ def organisation_list():
 def current_regimes(user, organisation_ids) -> dict[int, list[RegimeEpisode]]:
     """{organisation id: open episodes the user may see}; one query."""
     episodes = visible_episodes(
-        user, RegimeEpisode.objects.filter(organisation_id__in=organisation_ids, exited__isnull=True)
+        user,
+        RegimeEpisode.objects.filter(organisation_id__in=organisation_ids, exited__isnull=True, exit_unknown=False),
     ).select_related("regime")
     out: dict[int, list[RegimeEpisode]] = {}
     for episode in episodes.order_by("entered"):
@@ -339,7 +340,7 @@ def trust_profile(user, organisation: Organisation, *, details_visible: bool, to
     return TrustProfile(
         organisation=organisation,
         episodes=episodes,
-        open_episodes=[episode for episode in episodes if episode.exited is None],
+        open_episodes=[episode for episode in episodes if episode.is_open],
         segments=segments,
         current_segment=segments[-1] if segments else None,
         assignments=assignments,

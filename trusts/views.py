@@ -129,9 +129,10 @@ def _timeline(profile, today: date) -> dict:
         items.append(
             {
                 "lane": "Regimes",
-                "label": episode.regime.code,
+                "label": episode.regime.code + (" (exit not recorded)" if episode.exit_unknown else ""),
                 "start": episode.entered,
                 "end": episode.exited,
+                "exit_unknown": episode.exit_unknown,
                 "colour": {"SMQ": charts.NHS_RED, "CP": charts.NHS_ORANGE, "NOF4": charts.NHS_PURPLE}.get(
                     episode.regime.code, charts.NHS_DARK_GREY
                 ),
@@ -219,6 +220,7 @@ def _indicator_charts(user, organisation, selected, profile) -> dict:
     spells = [
         {"regime": episode.regime.code, "entered": episode.entered, "exited": episode.exited}
         for episode in profile.episodes
+        if not (episode.exit_unknown and episode.exited is None)  # no span to shade without the exit
     ]
     fits = [
         {

@@ -12,12 +12,16 @@ from pathlib import Path
 from ..constants import ImportFormat
 from .ae import import_ae_attendances, import_ae_monthly
 from .base import ImportContext, ImportRefused, ImportSummary, run_import
+from .cqc import import_cqc_ratings
 from .episodes import import_episodes
 from .indicators_catalogue import import_indicators
 from .observations import import_observations
 from .organisations import import_etr, import_organisations, import_successors, infer_kind, register_variant
 from .reading import ErrorList, RowError, canonical, csv_records, decode
 from .segments import import_nof_segments
+from .shmi import import_shmi
+from .staff_survey import import_staff_survey
+from .waits import import_cancer, import_rtt
 
 __all__ = [
     "IMPORTERS",
@@ -40,6 +44,11 @@ IMPORTERS = {
     ImportFormat.AE_MONTHLY: import_ae_monthly,
     ImportFormat.AE_ATTENDANCES: import_ae_attendances,
     ImportFormat.NOF_SEGMENTS: import_nof_segments,
+    ImportFormat.SHMI: import_shmi,
+    ImportFormat.RTT: import_rtt,
+    ImportFormat.CANCER: import_cancer,
+    ImportFormat.STAFF_SURVEY: import_staff_survey,
+    ImportFormat.CQC_RATINGS: import_cqc_ratings,
 }
 
 # Header columns that identify each format, most specific first.
@@ -48,7 +57,14 @@ _SIGNATURES = [
     (ImportFormat.AE_MONTHLY, {"period", "org code", "parent org"}),
     (ImportFormat.AE_ATTENDANCES, {"period", "org_code", "type", "attendances", "breaches"}),
     (ImportFormat.ODS_SUCCESSORS, {"predecessor_code", "successor_code", "effective"}),
+    (ImportFormat.SHMI, {"provider_code", "shmi_value", "od_ul"}),
+    (ImportFormat.SHMI, {"provider", "observed", "expected", "od_ul"}),
+    (ImportFormat.RTT, {"org_code", "level", "month", "pct18_within_target", "pct18_total"}),
+    (ImportFormat.CANCER, {"org_code", "level", "standard", "month", "within_target", "total"}),
+    (ImportFormat.CQC_RATINGS, {"org_code", "date", "population", "question", "rating_score"}),
+    (ImportFormat.CQC_RATINGS, {"trust_code", "cqc_overall", "cqc_latest_pub"}),
     (ImportFormat.EPISODES, {"org_code", "regime", "entered"}),
+    (ImportFormat.EPISODES, {"provider_code", "regime", "entered_date"}),
     (ImportFormat.OBSERVATIONS, {"org_code", "period", "indicator"}),
     (ImportFormat.INDICATORS, {"code", "name", "cadence"}),
     (ImportFormat.ORGANISATIONS, {"org_code", "name"}),
@@ -102,6 +118,8 @@ def detect_format(path_or_fileobj) -> str | None:
         upload.seek(position)  # the import that follows reads the file from its start anyway
         if isinstance(head, str):
             head = head.encode("utf-8")
+    if head.startswith(b"PK\x03\x04"):
+        return ImportFormat.STAFF_SURVEY.value  # an xlsx workbook: the only one the product reads
     text = decode(head)
     first = next(csv_records(text, ErrorList()), None)
     if first is None:

@@ -43,6 +43,9 @@ class ImportSummary:
     # codes in no register. The main counts above are of the file's own records.
     organisations_created: int = 0
     organisations_updated: int = 0
+    # Providers in the file that are not NHS trusts (independent sector, ICB rows, codes in no
+    # trust register): their rows are counted in `skipped` and not loaded. Code → why.
+    not_trusts: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         text = f"read {self.read}, created {self.created}, updated {self.updated}, skipped {self.skipped}"
@@ -52,6 +55,11 @@ class ImportSummary:
             count = len(self.unverified_codes)
             text += f"; {count} {'code' if count == 1 else 'codes'} in no register, held as unverified: " + ", ".join(
                 self.unverified_codes
+            )
+        if self.not_trusts:
+            count = len(self.not_trusts)
+            text += f"; {count} {'provider' if count == 1 else 'providers'} not NHS trusts, not loaded: " + ", ".join(
+                sorted(self.not_trusts)
             )
         return text
 
@@ -143,7 +151,7 @@ def run_import(
     )
     try:
         with transaction.atomic():
-            importer(decode(data), context)
+            importer(data if getattr(importer, "binary", False) else decode(data), context)
             context.refuse_if_errors()
     except _Refusal:
         _finish(context, BatchStatus.FAILED)
@@ -183,6 +191,7 @@ def _finish(context: ImportContext, status: str) -> None:
     batch.rows_skipped = summary.skipped
     batch.errors = context.errors.as_json()
     batch.unverified_codes = summary.unverified_codes if status == BatchStatus.SUCCEEDED else []
+    batch.excluded_codes = sorted(summary.not_trusts) if status == BatchStatus.SUCCEEDED else []
     batch.save()
 
 
@@ -315,6 +324,33 @@ def observations_upsert(context: ImportContext, rows: list[ObservationRow]) -> N
     Observation.objects.bulk_update(updating, [*OBSERVATION_VALUE_FIELDS, "batch"], batch_size=BULK_BATCH_SIZE)
     context.summary.created += len(creating)
     context.summary.updated += len(updating)
+
+
+class TrustRegister:
+    """Which codes of a national file are NHS trusts to load, and which are other providers.
+
+    An NHS trust here is an organisation held (from a register, or flagged unverified from an
+    earlier national file, such as a merged predecessor) that is not an ICB. Independent-sector
+    providers (8KL73…), ICB rows and codes in no register are not errors: their rows are counted
+    as skipped and their codes listed in the summary, and they never reach national values.
+    """
+
+    def __init__(self, context: ImportContext):
+        self.context = context
+        self.kinds = dict(Organisation.objects.values_list("ods_code", "kind"))
+
+    def accepts(self, code: str, *, name: str = "", level: str = "") -> bool:
+        reason = None
+        if level and level.lower() == "icb":
+            reason = "an ICB row"
+        elif code not in self.kinds:
+            reason = "in no trust register" + (f" ({name})" if name else "")
+        elif self.kinds[code] == "icb":
+            reason = "an integrated care board"
+        if reason is None:
+            return True
+        self.context.summary.not_trusts.setdefault(code, reason)
+        return False
 
 
 def catalogued_indicator(context: ImportContext, code: str) -> Indicator | None:

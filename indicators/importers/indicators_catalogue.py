@@ -1,14 +1,19 @@
-"""The indicator catalogue: `code,name,kind,cadence,polarity` plus optional `unit,description,pre_window_months`."""
+"""The indicator catalogue: `code,name,kind,cadence,polarity` plus optional `unit,description,pre_window_months`,
+`analysis_cadence` (blank: the cadence), `target` (the national standard, e.g. 0.05) and `applies_to`
+(the organisation kinds it applies to, separated by `;`; blank: every kind)."""
 
 import re
+
+from trusts.constants import OrganisationKind
 
 from ..constants import Cadence, IndicatorKind, Polarity
 from ..models import Indicator, Observation
 from .base import BULK_BATCH_SIZE, ImportContext, KeyRegister
-from .reading import choice_parser, read_table
+from .reading import choice_parser, parse_number, read_table
 
 REQUIRED = ["code", "name", "kind", "cadence", "polarity"]
-OPTIONAL = ["unit", "description", "pre_window_months"]
+OPTIONAL = ["unit", "description", "pre_window_months", "analysis_cadence", "target", "applies_to"]
+_CADENCE_ORDER = {Cadence.MONTHLY: 0, Cadence.QUARTERLY: 1, Cadence.ANNUAL: 2}
 _SLUG_RE = re.compile(r"^[a-z0-9_-]+$")
 MAX_PRE_WINDOW_MONTHS = 120
 
@@ -37,6 +42,20 @@ def _parse_months(text: str) -> int:
     return int(text)
 
 
+def _parse_kinds(text: str) -> list[str]:
+    """Organisation kinds separated by `;`, `,` or `|` (values or labels of OrganisationKind), as a sorted list."""
+    parse = choice_parser(OrganisationKind.choices)
+    kinds = set()
+    for part in re.split(r"[;,|]", text):
+        if part.strip():
+            kinds.add(parse(part))
+    return sorted(kinds)
+
+
+def _parse_target(text: str) -> float:
+    return parse_number(text)
+
+
 def import_indicators(text: str, context: ImportContext) -> None:
     table = read_table(text, context.errors, required=REQUIRED, optional=OPTIONAL)
     if table is None:
@@ -60,11 +79,21 @@ def import_indicators(text: str, context: ImportContext) -> None:
             "unit": cells.get("unit", _limit("unit"), required=False),
             "description": cells.get("description", required=False),
             "pre_window_months": cells.get("pre_window_months", _parse_months, required=False),
+            "analysis_cadence": cells.get("analysis_cadence", parsers["cadence"], required=False),
+            "target": cells.get("target", _parse_target, required=False),
+            "applies_to": cells.get("applies_to", _parse_kinds, required=False),
         }
+        cadence, analysis = fields["cadence"], fields["analysis_cadence"]
+        if cadence and analysis and _CADENCE_ORDER[Cadence(analysis)] < _CADENCE_ORDER[Cadence(cadence)]:
+            cells.error("analysis_cadence", f"cannot analyse a {cadence} indicator more often than it is reported")
+        if cadence and table.has("analysis_cadence") and analysis is None:
+            fields["analysis_cadence"] = cadence  # the column given but blank: the cadence itself
         if not cells.ok or not keys.claim(cells, (code,), "code"):
             continue
         indicator = stored.get(code)
         if indicator is None:
+            if fields["analysis_cadence"] is None:
+                fields["analysis_cadence"] = fields["cadence"]
             creating.append(
                 Indicator(code=code, **{name: value for name, value in fields.items() if value is not None})
             )
@@ -88,7 +117,19 @@ def import_indicators(text: str, context: ImportContext) -> None:
     context.refuse_if_errors()
     Indicator.objects.bulk_create(creating, batch_size=BULK_BATCH_SIZE)
     Indicator.objects.bulk_update(
-        updating, ["name", "kind", "cadence", "polarity", "unit", "description", "pre_window_months"]
+        updating,
+        [
+            "name",
+            "kind",
+            "cadence",
+            "polarity",
+            "unit",
+            "description",
+            "pre_window_months",
+            "analysis_cadence",
+            "target",
+            "applies_to",
+        ],
     )
     context.summary.created += len(creating)
     context.summary.updated += len(updating)

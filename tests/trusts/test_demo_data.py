@@ -240,7 +240,7 @@ class TestTheGeneratedSet:
         assert not QualityRating.objects.filter(synthetic=False).exists()
         flags = dict(Indicator.objects.values_list("code", "synthetic"))
         assert flags.pop(ED_4HR) is False
-        assert len(flags) == 20 and all(flags.values())
+        assert len(flags) == 30 and all(flags.values())
         assert not Observation.objects.filter(indicator__code=ED_4HR).exists()
 
     # --- indicator series ---------------------------------------------------------------------------

@@ -110,6 +110,7 @@ class EpisodeSerializer(VersionedWriteMixin, serializers.ModelSerializer):
             "regime",
             "entered",
             "exited",
+            "exit_unknown",
             "route",
             "reason",
             "notes",
@@ -122,7 +123,7 @@ class EpisodeSerializer(VersionedWriteMixin, serializers.ModelSerializer):
             "version",
             "change_reason",
         ]
-        read_only_fields = ["synthetic", "proposed_exit"]
+        read_only_fields = ["synthetic", "proposed_exit", "exit_unknown"]
 
     def _reader(self):
         request = self.context.get("request")

@@ -29,6 +29,19 @@ BUNDLED = [
     (ImportFormat.AE_ATTENDANCES, REAL / "ae_attendances.csv"),
     *[(ImportFormat.AE_MONTHLY, path) for path in sorted((REAL / "nhse-ae-monthly-2024-25").glob("msitae-*.csv"))],
     (ImportFormat.NOF_SEGMENTS, REAL / "nof-2025-26" / "trust_segments_2026-03.csv"),
+    # After the A&E files: they bring in the merged predecessors (RJF…) the 2013 files name.
+    *[(ImportFormat.SHMI, path) for path in sorted((REAL / "shmi" / "hscic-2011-2014").glob("shmi-*.csv"))],
+    (ImportFormat.SHMI, REAL / "shmi" / "SHMI_data_at_trust_level_Feb25-Jan26_csv.csv"),
+    (ImportFormat.RTT, REAL / "rtt-cancer-2022-26" / "rtt_incomplete_provider_monthly.csv"),
+    (ImportFormat.CANCER, REAL / "rtt-cancer-2022-26" / "cwt_provider_monthly.csv"),
+    (ImportFormat.STAFF_SURVEY, REAL / "staff-survey-2024" / "NSS24_detailed_spreadsheets_organisational_results.xlsx"),
+    # The latest-publication list first: where it and the dated 2013–2019 ratings give one trust a
+    # different rating on the same date (20 ratings do), the dated trust-level record wins.
+    (ImportFormat.CQC_RATINGS, REAL / "cqc" / "acute_ratings_latest_publication.csv"),
+    (ImportFormat.CQC_RATINGS, REAL / "cqc" / "ratings_2013_2019_by_core_service.csv"),
+    # The 2013 Keogh entries: real SMQ entries, exits not recorded. Before the synthetic companion,
+    # which then invents no Keogh-style entries of its own.
+    (ImportFormat.EPISODES, REAL / "special-measures" / "keogh_2013.csv"),
 ]
 DEMO_ACCOUNTS = [
     ("oversight", "oversight", "oversight-demo-pass"),
@@ -75,7 +88,9 @@ class Command(BaseCommand):
     def _demo_accounts(self):
         # The demo director looks after two trusts now in a regime, so their edit rights show.
         open_trusts = list(
-            Organisation.objects.filter(episodes__isnull=False, episodes__exited__isnull=True)
+            Organisation.objects.filter(
+                episodes__isnull=False, episodes__exited__isnull=True, episodes__exit_unknown=False
+            )
             .distinct()
             .order_by("ods_code")[:2]
         )

@@ -25,7 +25,7 @@ def test_it_prints_the_one_line_summary():
     out, err, failure = run("import_indicators", str(INDICATORS_CSV), "--quiet")
 
     assert failure is None
-    assert out == "read 21, created 21, updated 0, skipped 0\n"
+    assert out == "read 31, created 31, updated 0, skipped 0\n"
 
 
 def test_it_prints_every_error_and_fails(catalogue, write_csv):
