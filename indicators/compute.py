@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .stats import METHOD_VERSION
+from .stats import METHOD_VERSION, periods
 from .stats.categories import performance_categories
 from .stats.early_warning import expected_false_alarms_per_month, panel_cusum, slipping
 from .stats.its import fit_its
@@ -23,7 +23,7 @@ from .stats.spc import xmr_panel
 from .stats.spells import Spell, build_spells
 from .stats.staff_survey import binomial_test_vs, signed_rank
 from .stats.survival import aalen_johansen, exit_within_target, kaplan_meier
-from .stats.zscores import panel_proportion_z, panel_ratio_z, panel_score_z
+from .stats.zscores import panel_proportion_z, panel_ratio_z, panel_score_z, to_quarters
 
 QUANTITIES = ("pre_slope", "level_change", "slope_change_during", "slope_change_after")
 SPELL_REGIMES = ("SMQ", "QSM", "CP", "NOF4")
@@ -42,6 +42,15 @@ class IndicatorMeta:
     cadence: str
     polarity: str
     pre_window_months: int
+    # Missing periods a run of data may span before it counts as two runs (stats.periods).
+    gap_tolerance: int = periods.DEFAULT_GAP_TOLERANCE
+    analysis_cadence: str = ""  # blank: the cadence
+    target: float | None = None
+
+    @property
+    def its_cadence(self) -> str:
+        """The cadence of the ITS fits and pooled effects."""
+        return self.analysis_cadence or self.cadence
 
 
 @dataclass(frozen=True)
@@ -67,17 +76,9 @@ class IndicatorResults:
     alerts: pd.DataFrame | None = None
 
 
-def period_number(periods: pd.Series | pd.DatetimeIndex, cadence: str) -> np.ndarray:
-    """Integer position of each period on the indicator's calendar (months, quarters or years)."""
-    stamps = pd.DatetimeIndex(periods)
-    months = stamps.year.to_numpy() * 12 + stamps.month.to_numpy() - 1
-    return {"monthly": months, "quarterly": months // 3, "annual": months // 12}[cadence].astype(np.int64)
-
-
-def date_number(day: date, cadence: str) -> int:
-    """Position on the indicator's calendar of the period containing `day`."""
-    months = day.year * 12 + day.month - 1
-    return {"monthly": months, "quarterly": months // 3, "annual": months // 12}[cadence]
+# Kept as names of this module for callers; the calendar itself lives in stats.periods.
+period_number = periods.period_index
+date_number = periods.date_index
 
 
 def _higher_is_worse(meta: IndicatorMeta) -> bool:
@@ -156,35 +157,49 @@ def _coefficient_dict(fit) -> dict:
     return out
 
 
-def _period_label(number: int, cadence: str) -> str:
-    months = {"monthly": number, "quarterly": number * 3, "annual": number * 12}[cadence]
-    return f"{months // 12:04d}-{months % 12 + 1:02d}-01"
+_period_label = periods.index_label
 
 
-def compute_trajectories(zscores: pd.DataFrame, meta: IndicatorMeta, spells: dict[int, list[Spell]]) -> list[dict]:
-    """One interrupted-time-series fit per trust spell with enough data (methods §3)."""
-    if meta.cadence == "annual" or zscores.empty:
+def compute_trajectories(
+    zscores: pd.DataFrame, meta: IndicatorMeta, spells: dict[int, list[Spell]], cadence: str | None = None
+) -> list[dict]:
+    """One interrupted-time-series fit per trust spell with enough data (methods §3), at `cadence`.
+
+    `zscores` are at `cadence` (default the indicator's own; the analysis cadence when the
+    evaluation analysed it coarser, e.g. ED by quarter). A window never bridges a gap in the data:
+    the fit uses only the run (stats.periods) holding the last observed period before entry, so a
+    segment that would cross a gap stops at it, and a fit whose segment is then too short is not
+    made (methods §3, minimum data).
+    """
+    cadence = cadence or meta.cadence
+    if cadence == "annual" or zscores.empty:
         return []  # a handful of annual points cannot carry four coefficients
-    pre_periods = meta.pre_window_months // (3 if meta.cadence == "quarterly" else 1)
-    numbers = period_number(zscores["period"], meta.cadence)
-    by_org = {
-        org: (numbers[index], zscores["z_adj"].to_numpy()[index])
-        for org, index in zscores.groupby("organisation_id").indices.items()
-    }
+    pre_periods = meta.pre_window_months // periods.STEP_MONTHS[cadence]
+    finite = zscores[np.isfinite(zscores["z_adj"].to_numpy(dtype=float))]
+    numbers = period_number(finite["period"], cadence)
+    z_values = finite["z_adj"].to_numpy(dtype=float)
+    by_org = {}
+    for org, index in finite.groupby("organisation_id").indices.items():
+        order = index[np.argsort(numbers[index], kind="stable")]
+        by_org[org] = (numbers[order], z_values[order])
     fits = []
     for org, org_spells in spells.items():
         if org not in by_org:
             continue
-        idx, z = by_org[org]
+        org_idx, org_z = by_org[org]
         for spell in org_spells:
-            entry = date_number(spell.entered, meta.cadence)
+            entry = date_number(spell.entered, cadence)
             # t_x is the first period after exit: the period after the one containing the exit date.
-            exit_ = date_number(spell.exited, meta.cadence) + 1 if spell.exited else None
-            reentry = date_number(spell.re_entry_after, meta.cadence) if spell.re_entry_after else None
+            exit_ = date_number(spell.exited, cadence) + 1 if spell.exited else None
+            reentry = date_number(spell.re_entry_after, cadence) if spell.re_entry_after else None
             if exit_ is not None and exit_ <= entry:
                 exit_ = entry + 1
             if reentry is not None and exit_ is not None and reentry < exit_:
                 reentry = exit_
+            in_run = periods.run_containing(org_idx, entry - 1, meta.gap_tolerance)
+            if not in_run.any():
+                continue  # no data before entry: nothing to compare against
+            idx, z = org_idx[in_run], org_z[in_run]
             fit = fit_its(z, idx, entry, exit_, reentry, pre_periods=pre_periods)
             if fit is None:
                 continue
@@ -192,10 +207,10 @@ def compute_trajectories(zscores: pd.DataFrame, meta: IndicatorMeta, spells: dic
             if not coefficients:
                 continue
             observed = dict(zip(fit.t.astype(int).tolist(), fit.observed.tolist(), strict=False))
-            start = int(fit.window[0])
+            start, end = int(fit.window[0]), int(fit.window[-1])
             series = [
                 {
-                    "period": _period_label(int(number), meta.cadence),
+                    "period": _period_label(int(number), cadence),
                     "z_adj": _finite(observed.get(position + 1)),
                     "fitted": _finite(fitted),
                     "counterfactual": _finite(counterfactual),
@@ -218,7 +233,9 @@ def compute_trajectories(zscores: pd.DataFrame, meta: IndicatorMeta, spells: dic
                     "durbin_watson": _finite(fit.dw),
                     "coefficients": coefficients,
                     "series": series,
-                    "window_start": start,
+                    "window_start": periods.index_date(start, cadence),
+                    "window_end": periods.index_date(end, cadence),
+                    "cadence": cadence,
                 }
             )
     return fits
@@ -265,12 +282,34 @@ def _direction(meta: IndicatorMeta) -> str:
     return {"lower_is_better": "decrease", "higher_is_better": "increase"}.get(meta.polarity, "neutral")
 
 
+def _latest_runs(ordered: pd.DataFrame, meta: IndicatorMeta) -> tuple[np.ndarray, dict[int, bool]]:
+    """Rows (sorted by trust, period) in each trust's latest run, and whether earlier runs were dropped."""
+    if ordered.empty:
+        return np.zeros(0, dtype=bool), {}
+    orgs = ordered["organisation_id"].to_numpy()
+    index = period_number(ordered["period"], meta.cadence)
+    new_org = np.r_[True, orgs[1:] != orgs[:-1]]
+    new_run = new_org | np.r_[False, np.diff(index) > meta.gap_tolerance + 1]
+    run = np.cumsum(new_run)
+    ends = np.r_[np.flatnonzero(new_org)[1:], len(orgs)] - 1
+    last_run = np.repeat(run[ends], np.diff(np.r_[0, ends + 1]))
+    keep = run == last_run
+    first_run = np.repeat(run[np.flatnonzero(new_org)], np.diff(np.r_[0, ends + 1]))
+    dropped = {int(org): bool(flag) for org, flag in zip(orgs[ends], (last_run != first_run)[ends], strict=True)}
+    return keep, dropped
+
+
 def compute_spc(zscores: pd.DataFrame, meta: IndicatorMeta) -> list[dict]:
     """An XmR chart of each trust's latest values (methods §5), with its icons."""
     charts = []
     direction = _direction(meta)
-    target = SPC_TARGETS.get(meta.code)
-    ordered = zscores.sort_values(["organisation_id", "period"], kind="stable")
+    target = meta.target if meta.target is not None else SPC_TARGETS.get(meta.code)
+    ordered = zscores[np.isfinite(zscores["value"].to_numpy(dtype=float))]
+    ordered = ordered.sort_values(["organisation_id", "period"], kind="stable")
+    # Only each trust's latest run of consecutive periods is charted: limits drawn across a gap
+    # of years (A&E 2019–2024) would compare two different processes. `gap_before` says so.
+    keep, gap_before = _latest_runs(ordered, meta)
+    ordered = ordered[keep]
     orgs = ordered["organisation_id"].to_numpy()
     values = ordered["value"].to_numpy(dtype=float)
     # Format each distinct period once (a few dozen) rather than every row.
@@ -301,6 +340,8 @@ def compute_spc(zscores: pd.DataFrame, meta: IndicatorMeta) -> list[dict]:
         charts.append(
             {
                 "organisation_id": int(orgs[first]),
+                "gap_before": bool(gap_before.get(int(orgs[first]), False)),
+                "target": target,
                 "mean": _finite(panel.mean[chart]),
                 "upper": _finite(panel.upper[chart]),
                 "lower": _finite(panel.lower[chart]),
@@ -322,7 +363,15 @@ def compute_alerts(zscores: pd.DataFrame, meta: IndicatorMeta, k: float, h: floa
     """CUSUM signals on each trust's z_adj (methods §6); one row per signal."""
     if meta.cadence == "annual" or zscores.empty:
         return pd.DataFrame(columns=["organisation_id", "period", "statistic"])
-    frame = zscores.rename(columns={"organisation_id": "org"}).assign(indicator=meta.id)
+    frame = zscores.rename(columns={"organisation_id": "org"})
+    frame = frame[np.isfinite(frame["z_adj"].to_numpy(dtype=float))].sort_values(["org", "period"], kind="stable")
+    if frame.empty:
+        return pd.DataFrame(columns=["organisation_id", "period", "statistic"])
+    # The CUSUM restarts after a gap: each run of consecutive periods is its own series.
+    index = period_number(frame["period"], meta.cadence)
+    orgs = frame["org"].to_numpy()
+    new_run = np.r_[True, orgs[1:] != orgs[:-1]] | np.r_[False, np.diff(index) > meta.gap_tolerance + 1]
+    frame = frame.assign(indicator=np.cumsum(new_run))
     scored = panel_cusum(frame[["org", "indicator", "period", "z_adj"]], k=k, h=h)
     fired = scored[scored["signal"]]
     # The statistic is reset after a signal; report the crossing value, h + the excess that fired it.
@@ -335,17 +384,41 @@ def compute_alerts(zscores: pd.DataFrame, meta: IndicatorMeta, k: float, h: floa
     )
 
 
+def analysis_zscores(frame: pd.DataFrame, zscores: pd.DataFrame, meta: IndicatorMeta) -> tuple[pd.DataFrame, str]:
+    """z-scores at the indicator's analysis cadence, and that cadence (methods §1: quarterly analysis).
+
+    A monthly proportion analysed quarterly sums r and n over each calendar quarter, then scores
+    the quarters (never averaging monthly z). Only complete quarters (all three months reported)
+    are scored, so a quarter straddling the start or end of a gap is not a part-quarter. Other
+    kinds, or no coarser cadence, keep the displayed z-scores.
+    """
+    cadence = meta.its_cadence
+    if cadence == meta.cadence or meta.kind != "proportion" or meta.cadence != "monthly" or cadence != "quarterly":
+        return zscores, meta.cadence
+    monthly = frame.rename(columns={"organisation_id": "org"})
+    monthly = monthly[(monthly["denominator"] > 0) & monthly["numerator"].notna()]
+    quarters = to_quarters(monthly[["org", "period", "numerator", "denominator"]])
+    quarters = quarters[quarters["n_months"] == 3].drop(columns="n_months")
+    if quarters.empty:
+        return quarters.assign(z_adj=[]).rename(columns={"org": "organisation_id"}), cadence
+    quarters = quarters.assign(period=pd.to_datetime(quarters["period"])).rename(columns={"org": "organisation_id"})
+    _, quarterly = compute_zscores(quarters, meta)
+    return quarterly, cadence
+
+
 def compute_indicator(
     frame: pd.DataFrame, meta: IndicatorMeta, spells: dict[int, list[Spell]], k: float = 0.5, h: float = 4.389
 ) -> IndicatorResults:
     """Every per-indicator result: national values, z-scores, trajectories, pooled effects, SPC, alerts."""
     national, zscores = compute_zscores(frame, meta)
-    trajectories = compute_trajectories(zscores, meta, spells)
+    its_zscores, its_cadence = analysis_zscores(frame, zscores, meta)
+    trajectories = compute_trajectories(its_zscores, meta, spells, cadence=its_cadence)
+    pooled = [dict(row, cadence=its_cadence) for row in compute_pooled(trajectories)]
     return IndicatorResults(
         national=national,
         zscores=zscores,
         trajectories=trajectories,
-        pooled=compute_pooled(trajectories),
+        pooled=pooled,
         spc=compute_spc(zscores, meta),
         alerts=compute_alerts(zscores, meta, k, h),
     )

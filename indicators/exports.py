@@ -6,7 +6,7 @@ from typing import TextIO
 from .models import Indicator, PooledEffect, TrajectoryFit, ZScore
 
 ZSCORE_COLUMNS = ["org_code", "period", "numerator", "denominator", "national_value", "z", "z_adj", "tau2"]
-EFFECT_COLUMNS = ["quantity", "n", "estimate", "se", "ci_low", "ci_high", "tau2", "i2", "fixed_estimate"]
+EFFECT_COLUMNS = ["quantity", "n", "estimate", "se", "ci_low", "ci_high", "tau2", "i2", "fixed_estimate", "cadence"]
 TRAJECTORY_QUANTITIES = ["pre_slope", "level_change", "slope_change_during", "slope_change_after"]
 
 
@@ -69,7 +69,7 @@ def export_effects(indicator: Indicator, out: TextIO, regime_group: str = "SMQ+C
 
 
 def export_trajectories(indicator: Indicator, out: TextIO) -> int:
-    """Write one row per trust fit: spell, method, N, ρ, DW and each coefficient with SE and CI."""
+    """Write one row per trust fit: spell, method, N, ρ, DW, window, cadence and each coefficient with SE and CI."""
     writer = csv.writer(out, lineterminator="\n")
     header = [
         "org_code",
@@ -82,6 +82,9 @@ def export_trajectories(indicator: Indicator, out: TextIO) -> int:
         "n_change_points",
         "rho",
         "durbin_watson",
+        "window_start",
+        "window_end",
+        "cadence",
     ]
     for quantity in TRAJECTORY_QUANTITIES:
         header += [f"{quantity}", f"{quantity}_se", f"{quantity}_ci_low", f"{quantity}_ci_high"]
@@ -104,6 +107,9 @@ def export_trajectories(indicator: Indicator, out: TextIO) -> int:
             fit.n_change_points,
             _fmt(fit.rho),
             _fmt(fit.durbin_watson),
+            fit.window_start.isoformat() if fit.window_start else "",
+            fit.window_end.isoformat() if fit.window_end else "",
+            fit.cadence,
         ]
         for quantity in TRAJECTORY_QUANTITIES:
             coefficient = fit.coefficients.get(quantity) or {}

@@ -28,6 +28,18 @@ class Indicator(models.Model):
     source = models.CharField(max_length=200, blank=True)
     pre_window_months = models.PositiveSmallIntegerField(default=18)
     synthetic = models.BooleanField(default=False, help_text="True when every value held is synthetic demo data.")
+    analysis_cadence = models.CharField(
+        max_length=10,
+        choices=Cadence.choices,
+        blank=True,
+        help_text="Cadence of the ITS and pooled effects (sums of r and n per period); blank = the cadence.",
+    )
+    target = models.FloatField(null=True, blank=True, help_text="The standard the SPC assurance icon tests against.")
+    applies_to = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Comma-separated organisation kinds the indicator applies to; blank = all.",
+    )
 
     class Meta:
         ordering = ["code"]
@@ -195,6 +207,9 @@ class TrajectoryFit(ResultModel):
     durbin_watson = models.FloatField(null=True)
     coefficients = models.JSONField(help_text="{quantity: {estimate, se, ci_low, ci_high}}; missing rows absent.")
     series = models.JSONField(help_text="[{period, z_adj, fitted, counterfactual}] over the fitted window.")
+    window_start = models.DateField(null=True, help_text="The first period the fit used.")
+    window_end = models.DateField(null=True, help_text="The last period the fit used.")
+    cadence = models.CharField(max_length=10, blank=True, help_text="The periods the fit is on (analysis cadence).")
 
     class Meta:
         ordering = ["indicator", "organisation", "spell_entered"]
@@ -221,6 +236,7 @@ class PooledEffect(ResultModel):
     tau2 = models.FloatField(null=True)
     i2 = models.FloatField(null=True)
     fixed_estimate = models.FloatField(null=True)
+    cadence = models.CharField(max_length=10, blank=True, help_text="The periods the pooled fits are on.")
 
     class Meta:
         ordering = ["indicator", "regime_group", "quantity"]
@@ -240,9 +256,13 @@ class SpcSummary(ResultModel):
     upper = models.FloatField(null=True)
     lower = models.FloatField(null=True)
     trial_limits = models.BooleanField(default=False)
-    variation_icon = models.CharField(max_length=24, blank=True)
+    variation_icon = models.CharField(max_length=32, blank=True, help_text="The last charted point's type.")
     assurance = models.CharField(max_length=16, blank=True)
-    points = models.JSONField(help_text="[{period, value, rule, point_type}]")
+    target = models.FloatField(null=True, help_text="The indicator's target when the chart was drawn.")
+    gap_before = models.BooleanField(
+        default=False, help_text="True when earlier data, before a gap, are left out of the chart."
+    )
+    points = models.JSONField(help_text="[{period, value, rule, point_type}] of the latest run of data.")
 
     class Meta:
         ordering = ["indicator", "organisation"]

@@ -201,6 +201,8 @@ def _indicator_meta(indicator: Indicator) -> compute.IndicatorMeta:
         cadence=indicator.cadence,
         polarity=indicator.polarity,
         pre_window_months=indicator.pre_window_months,
+        analysis_cadence=indicator.analysis_cadence,
+        target=indicator.target,
     )
 
 
@@ -452,7 +454,7 @@ def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResult
         raw=raw,
     )
     if results.trajectories:
-        fits = pd.DataFrame(results.trajectories).drop(columns=["window_start"])
+        fits = pd.DataFrame(results.trajectories)
         _write_frame(
             TrajectoryFit,
             fits.assign(run_id=run.pk, indicator_id=indicator.pk),

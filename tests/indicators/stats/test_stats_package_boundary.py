@@ -8,7 +8,18 @@ from pathlib import Path
 from indicators.stats import METHOD_VERSION
 
 REPO = Path(__file__).resolve().parents[3]
-MODULES = ["zscores", "its", "spells", "pooling", "spc", "early_warning", "survival", "staff_survey", "categories"]
+MODULES = [
+    "zscores",
+    "its",
+    "spells",
+    "pooling",
+    "spc",
+    "early_warning",
+    "survival",
+    "staff_survey",
+    "categories",
+    "periods",
+]
 
 
 def test_it_imports_every_module_without_pulling_in_django():
