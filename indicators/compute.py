@@ -29,6 +29,8 @@ QUANTITIES = ("pre_slope", "level_change", "slope_change_during", "slope_change_
 SPELL_REGIMES = ("SMQ", "QSM", "CP", "NOF4")
 SPC_POINTS = 36  # an XmR chart of the latest three years, limits from those points (MDC practice)
 SPC_TARGETS = {"ed_4hr": 0.05}  # the constitutional standard: 95% seen within 4 hours
+# Ordinal scores: a rating of 1–4 has no mean or moving range an XmR chart could use (issue 10).
+ORDINAL_INDICATOR_CODES = frozenset({"financial_stability"})
 RECENT_ALERT_MONTHS = 12  # the slipping list looks at signals in the latest year of data
 
 
@@ -302,6 +304,8 @@ def _latest_runs(ordered: pd.DataFrame, meta: IndicatorMeta) -> tuple[np.ndarray
 def compute_spc(zscores: pd.DataFrame, meta: IndicatorMeta) -> list[dict]:
     """An XmR chart of each trust's latest values (methods §5), with its icons."""
     charts = []
+    if meta.cadence == "annual" or meta.code in ORDINAL_INDICATOR_CODES:
+        return charts  # a few annual points, or a 1–4 rating: no XmR (issue 10)
     direction = _direction(meta)
     target = meta.target if meta.target is not None else SPC_TARGETS.get(meta.code)
     ordered = zscores[np.isfinite(zscores["value"].to_numpy(dtype=float))]

@@ -33,4 +33,4 @@ def test_it_imports_every_module_without_pulling_in_django():
 
 
 def test_it_exposes_a_method_version_string():
-    assert METHOD_VERSION == "2026.11-1"
+    assert METHOD_VERSION == "2026.12-1"
