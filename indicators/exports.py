@@ -3,10 +3,11 @@
 import csv
 from typing import TextIO
 
-from .models import Indicator, PooledEffect, TrajectoryFit, ZScore
+from .models import Indicator, PooledEffect, SpcSummary, TrajectoryFit, ZScore
 
 ZSCORE_COLUMNS = ["org_code", "period", "numerator", "denominator", "national_value", "z", "z_adj", "tau2"]
 EFFECT_COLUMNS = ["quantity", "n", "estimate", "se", "ci_low", "ci_high", "tau2", "i2", "fixed_estimate", "cadence"]
+SPC_COLUMNS = ["org_code", "period", "value", "mean", "lpl", "upl", "point_type", "variation", "assurance"]
 TRAJECTORY_QUANTITIES = ["pre_slope", "level_change", "slope_change_during", "slope_change_after"]
 
 
@@ -115,5 +116,48 @@ def export_trajectories(indicator: Indicator, out: TextIO) -> int:
             coefficient = fit.coefficients.get(quantity) or {}
             row += [_fmt(coefficient.get(key)) for key in ("estimate", "se", "ci_low", "ci_high")]
         writer.writerow(row)
+        count += 1
+    return count
+
+
+def spc_point_rows(charts, period_from=None, period_to=None):
+    """One dict per charted point (SPC_COLUMNS, plus indicator) of SpcSummary rows, in the charts' order.
+
+    `variation` and `assurance` are the chart's icons, the same on each of a trust's rows; the
+    periods are ISO dates. `period_from`/`period_to` (dates) keep only points in that range.
+    """
+    low = period_from.isoformat() if period_from else None
+    high = period_to.isoformat() if period_to else None
+    for chart in charts:
+        for point in chart.points:
+            period = point["period"][:10]
+            if (low and period < low) or (high and period > high):
+                continue
+            yield {
+                "org_code": chart.organisation.ods_code,
+                "indicator": chart.indicator.code,
+                "period": period,
+                "value": point["value"],
+                "mean": chart.mean,
+                "lpl": chart.lower,
+                "upl": chart.upper,
+                "point_type": point["point_type"],
+                "variation": chart.variation_icon,
+                "assurance": chart.assurance,
+            }
+
+
+def export_spc(indicator: Indicator, out: TextIO) -> int:
+    """Write one row per charted SPC point: org_code,period,value,mean,lpl,upl,point_type,variation,assurance."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SPC_COLUMNS)
+    charts = (
+        SpcSummary.objects.filter(indicator=indicator)
+        .select_related("organisation", "indicator")
+        .order_by("organisation__ods_code")
+    )
+    count = 0
+    for row in spc_point_rows(charts):
+        writer.writerow([_fmt(row[column]) for column in SPC_COLUMNS])
         count += 1
     return count

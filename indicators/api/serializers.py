@@ -7,6 +7,7 @@ Long lists build their rows directly rather than through a Field object per cell
 from rest_framework import serializers
 
 from ..models import Alert, ComputationRun, Indicator, Observation, PooledEffect, TrajectoryFit, ZScore
+from ..stats.spc import POINT_TYPES
 
 
 def _iso(day):
@@ -176,3 +177,23 @@ class ComputationRunSerializer(serializers.ModelSerializer):
             "error",
             "triggered_by",
         ]
+
+
+class SpcPointSerializer(serializers.Serializer):
+    """One charted point of a trust's XmR chart with the chart's limits and icons (read only)."""
+
+    org_code = serializers.CharField()
+    indicator = serializers.CharField()
+    period = serializers.DateField()
+    value = serializers.FloatField(allow_null=True)
+    mean = serializers.FloatField(allow_null=True)
+    lpl = serializers.FloatField(allow_null=True, help_text="Lower process limit.")
+    upl = serializers.FloatField(allow_null=True, help_text="Upper process limit.")
+    point_type = serializers.ChoiceField(choices=POINT_TYPES)
+    variation = serializers.CharField(help_text="The chart's variation icon: the last point's point_type.")
+    assurance = serializers.CharField(
+        allow_blank=True, help_text="consistent_pass, consistent_fail, inconsistent or blank."
+    )
+
+    def to_representation(self, row):
+        return row
