@@ -1,5 +1,7 @@
 """The indicator catalogue, observed values with their provenance, and the stored results of each run."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 
@@ -120,6 +122,12 @@ class ComputationRun(models.Model):
 
     def __str__(self) -> str:
         return f"Run {self.pk} {self.get_status_display()} {self.started:%Y-%m-%d %H:%M}"
+
+    @property
+    def data_as_of(self) -> date | None:
+        """The latest period of the data the run computed from (not when it ran)."""
+        end = (self.counts or {}).get("data_end")
+        return date.fromisoformat(end) if end else None
 
 
 class ResultModel(models.Model):

@@ -404,10 +404,15 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     counts.update(totals)
     counts["phase_seconds"] = {name: round(value, 3) for name, value in phases.items()}
 
+    if data_end is not None:
+        counts["data_end"] = data_end.isoformat()
+    # Time in regime and the categories count to the data's cut-off, not to today (issue 10).
+    cutoff = settings.DATA_CUTOFF or data_end or timezone.localdate()
+    counts["data_cutoff"] = cutoff.isoformat()
     if indicator_codes is None:
         say("programme-level results: early warning, time in regime, categories, staff survey")
         alerts = pd.concat(all_alerts, ignore_index=True) if all_alerts else pd.DataFrame()
-        _store_documents(run, episodes, spells, alerts, survey, n_charts, data_end, k, h, indicators)
+        _store_documents(run, episodes, spells, alerts, survey, n_charts, data_end, cutoff, k, h, indicators)
     return counts
 
 
@@ -490,12 +495,11 @@ def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResult
         )
 
 
-def _store_documents(run, episodes, spells, alerts, survey, n_charts, data_end, k, h, indicators) -> None:
+def _store_documents(run, episodes, spells, alerts, survey, n_charts, data_end, cutoff, k, h, indicators) -> None:
     targets = dict(Regime.objects.values_list("code", "exit_target_months"))
     ratings: dict[int, list] = {}
     for org, rated_on, rating in QualityRating.objects.values_list("organisation_id", "rated_on", "rating"):
         ratings.setdefault(org, []).append((rated_on, rating))
-    cutoff = timezone.localdate()
     documents = {
         "early_warning": compute.compute_early_warning(alerts, episodes, n_charts, data_end, k, h),
         "time_in_regime": compute.compute_time_in_regime(episodes, targets, cutoff),
