@@ -28,6 +28,8 @@ class IndicatorSerializer(serializers.ModelSerializer):
             "description",
             "source",
             "pre_window_months",
+            "target",
+            "applies_to",
             "synthetic",
         ]
 
@@ -128,6 +130,9 @@ class TrajectorySerializer(serializers.ModelSerializer):
             "durbin_watson",
             "coefficients",
             "series",
+            "window_start",
+            "window_end",
+            "cadence",
             "run",
         ]
 
@@ -150,6 +155,7 @@ class PooledEffectSerializer(serializers.ModelSerializer):
             "tau2",
             "i2",
             "fixed_estimate",
+            "cadence",
             "run",
         ]
 
