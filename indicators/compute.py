@@ -29,6 +29,13 @@ QUANTITIES = ("pre_slope", "level_change", "slope_change_during", "slope_change_
 SPELL_REGIMES = ("SMQ", "QSM", "CP", "NOF4")
 SPC_POINTS = 36  # an XmR chart of the latest three years, limits from those points (MDC practice)
 SPC_TARGETS = {"ed_4hr": 0.05}  # the constitutional standard: 95% seen within 4 hours
+# Rolling-year indicators: each quarterly SHMI publication covers the latest 12 months, so
+# consecutive values share nine months of deaths. Fed to XmR, CUSUM or Prais–Winsten as if
+# independent they would look smoother and more autocorrelated than the process is, so those
+# use non-overlapping years only: every fourth publication, anchored on the latest (methods §2).
+# ITS on those annual points needs six years in each segment, which an 18-month pre-entry window
+# never holds, so SHMI gets no ITS fit rather than one with standard errors the overlap invalidates.
+ROLLING_YEAR_INDICATOR_CODES = frozenset({"shmi"})
 # Ordinal scores: a rating of 1–4 has no mean or moving range an XmR chart could use (issue 10).
 ORDINAL_INDICATOR_CODES = frozenset({"financial_stability"})
 RECENT_ALERT_MONTHS = 12  # the slipping list looks at signals in the latest year of data
@@ -174,8 +181,8 @@ def compute_trajectories(
     made (methods §3, minimum data).
     """
     cadence = cadence or meta.cadence
-    if cadence == "annual" or zscores.empty:
-        return []  # a handful of annual points cannot carry four coefficients
+    if meta.cadence == "annual" or zscores.empty:
+        return []  # annual series (staff survey): entry-versus-exit comparisons instead (issue 10)
     pre_periods = meta.pre_window_months // periods.STEP_MONTHS[cadence]
     finite = zscores[np.isfinite(zscores["z_adj"].to_numpy(dtype=float))]
     numbers = period_number(finite["period"], cadence)
@@ -284,12 +291,22 @@ def _direction(meta: IndicatorMeta) -> str:
     return {"lower_is_better": "decrease", "higher_is_better": "increase"}.get(meta.polarity, "neutral")
 
 
-def _latest_runs(ordered: pd.DataFrame, meta: IndicatorMeta) -> tuple[np.ndarray, dict[int, bool]]:
+def independent_points(zscores: pd.DataFrame, meta: IndicatorMeta) -> tuple[pd.DataFrame, str]:
+    """The rows whose values do not overlap, and their cadence: non-overlapping years of a rolling year."""
+    if meta.code not in ROLLING_YEAR_INDICATOR_CODES or zscores.empty or meta.cadence == "annual":
+        return zscores, meta.cadence
+    index = period_number(zscores["period"], meta.cadence)
+    # One anchor for every trust (the latest period of the indicator), so all charts use the same years.
+    keep = periods.non_overlapping_annual(index, meta.cadence, anchor=int(index.max()))
+    return zscores[keep], "annual"
+
+
+def _latest_runs(ordered: pd.DataFrame, meta: IndicatorMeta, cadence: str) -> tuple[np.ndarray, dict[int, bool]]:
     """Rows (sorted by trust, period) in each trust's latest run, and whether earlier runs were dropped."""
     if ordered.empty:
         return np.zeros(0, dtype=bool), {}
     orgs = ordered["organisation_id"].to_numpy()
-    index = period_number(ordered["period"], meta.cadence)
+    index = period_number(ordered["period"], cadence)
     new_org = np.r_[True, orgs[1:] != orgs[:-1]]
     new_run = new_org | np.r_[False, np.diff(index) > meta.gap_tolerance + 1]
     run = np.cumsum(new_run)
@@ -308,11 +325,12 @@ def compute_spc(zscores: pd.DataFrame, meta: IndicatorMeta) -> list[dict]:
         return charts  # a few annual points, or a 1–4 rating: no XmR (issue 10)
     direction = _direction(meta)
     target = meta.target if meta.target is not None else SPC_TARGETS.get(meta.code)
-    ordered = zscores[np.isfinite(zscores["value"].to_numpy(dtype=float))]
+    points, cadence = independent_points(zscores, meta)
+    ordered = points[np.isfinite(points["value"].to_numpy(dtype=float))]
     ordered = ordered.sort_values(["organisation_id", "period"], kind="stable")
     # Only each trust's latest run of consecutive periods is charted: limits drawn across a gap
     # of years (A&E 2019–2024) would compare two different processes. `gap_before` says so.
-    keep, gap_before = _latest_runs(ordered, meta)
+    keep, gap_before = _latest_runs(ordered, meta, cadence)
     ordered = ordered[keep]
     orgs = ordered["organisation_id"].to_numpy()
     values = ordered["value"].to_numpy(dtype=float)
@@ -367,12 +385,13 @@ def compute_alerts(zscores: pd.DataFrame, meta: IndicatorMeta, k: float, h: floa
     """CUSUM signals on each trust's z_adj (methods §6); one row per signal."""
     if meta.cadence == "annual" or zscores.empty:
         return pd.DataFrame(columns=["organisation_id", "period", "statistic"])
-    frame = zscores.rename(columns={"organisation_id": "org"})
+    points, cadence = independent_points(zscores, meta)
+    frame = points.rename(columns={"organisation_id": "org"})
     frame = frame[np.isfinite(frame["z_adj"].to_numpy(dtype=float))].sort_values(["org", "period"], kind="stable")
     if frame.empty:
         return pd.DataFrame(columns=["organisation_id", "period", "statistic"])
     # The CUSUM restarts after a gap: each run of consecutive periods is its own series.
-    index = period_number(frame["period"], meta.cadence)
+    index = period_number(frame["period"], cadence)
     orgs = frame["org"].to_numpy()
     new_run = np.r_[True, orgs[1:] != orgs[:-1]] | np.r_[False, np.diff(index) > meta.gap_tolerance + 1]
     frame = frame.assign(indicator=np.cumsum(new_run))
@@ -396,6 +415,8 @@ def analysis_zscores(frame: pd.DataFrame, zscores: pd.DataFrame, meta: Indicator
     are scored, so a quarter straddling the start or end of a gap is not a part-quarter. Other
     kinds, or no coarser cadence, keep the displayed z-scores.
     """
+    if meta.code in ROLLING_YEAR_INDICATOR_CODES:
+        return independent_points(zscores, meta)
     cadence = meta.its_cadence
     if cadence == meta.cadence or meta.kind != "proportion" or meta.cadence != "monthly" or cadence != "quarterly":
         return zscores, meta.cadence
