@@ -55,6 +55,7 @@ class IndicatorMeta:
     gap_tolerance: int = periods.DEFAULT_GAP_TOLERANCE
     analysis_cadence: str = ""  # blank: the cadence
     target: float | None = None
+    applies_to: tuple[str, ...] = ()  # organisation kinds; empty: every kind
 
     @property
     def its_cadence(self) -> str:
@@ -429,6 +430,18 @@ def analysis_zscores(frame: pd.DataFrame, zscores: pd.DataFrame, meta: Indicator
     quarters = quarters.assign(period=pd.to_datetime(quarters["period"])).rename(columns={"org": "organisation_id"})
     _, quarterly = compute_zscores(quarters, meta)
     return quarterly, cadence
+
+
+def applicable_observations(frame: pd.DataFrame, meta: IndicatorMeta, kinds: dict[int, str]) -> pd.DataFrame:
+    """The observations of organisations the indicator applies to (its kinds), so no other is scored.
+
+    Dropped before the z-scores, so an organisation the indicator does not apply to neither gets a
+    z-score, chart or alert nor moves the national value the others are compared with.
+    """
+    if not meta.applies_to:
+        return frame
+    org_kinds = frame["organisation_id"].map(kinds)
+    return frame[org_kinds.isin(meta.applies_to).to_numpy()]
 
 
 def compute_indicator(

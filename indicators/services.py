@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from trusts.models import QualityRating, Regime, RegimeEpisode
+from trusts.models import Organisation, QualityRating, Regime, RegimeEpisode
 
 from . import compute
 from .constants import IndicatorKind, RunStatus
@@ -203,6 +203,7 @@ def _indicator_meta(indicator: Indicator) -> compute.IndicatorMeta:
         pre_window_months=indicator.pre_window_months,
         analysis_cadence=indicator.analysis_cadence,
         target=indicator.target,
+        applies_to=tuple(kind.strip() for kind in indicator.applies_to.split(",") if kind.strip()),
     )
 
 
@@ -377,10 +378,14 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     n_charts = 0
     data_end = None
     work = []
+    kinds = dict(Organisation.objects.values_list("pk", "kind"))
     for indicator in indicators:
         frame = by_indicator.pop(indicator.pk, None)
+        meta = _indicator_meta(indicator)
+        if frame is not None:
+            frame = compute.applicable_observations(frame, meta, kinds)
         if frame is not None and not frame.empty:
-            work.append((indicator, _indicator_meta(indicator), frame))
+            work.append((indicator, meta, frame))
     with _computed(work, spells, k, h, settings.RECOMPUTE_PROCESSES) as computed, _ResultWriter(run) as writer:
         for indicator, meta, results, seconds in computed:
             say(f"{indicator.code}: {len(results.zscores)} observations")
