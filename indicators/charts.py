@@ -149,6 +149,10 @@ def _segments(series: list[dict], entered: date, exited: date | None, cadence: s
     return out
 
 
+# (fitted, counterfactual) dash styles, one pair per spell drawn on the same chart.
+FIT_DASHES = (("solid", "dash"), ("dashdot", "dot"), ("longdash", "longdashdot"))
+
+
 def zscore_figure(
     points: Iterable[tuple[date, float | None]],
     spells: Iterable[dict],
@@ -221,20 +225,22 @@ def zscore_figure(
                 fitted.append(None)  # a break: each ITS segment is its own line
             xs.append(point["period"])
             fitted.append(number(point["fitted"]))
-            # The counterfactual is the pre-entry trend carried on; draw it from the last pre-entry period.
+            # The counterfactual is the pre-entry trend carried over the spell only: from the last
+            # pre-entry period to the last in-regime period the fit used, never past exit (issue 10).
             following = segment[position + 1] if position + 1 < len(series) else segment[position]
-            if segment[position] > 0 or following > 0:
+            if segment[position] == 1 or (segment[position] == 0 and following == 1):
                 cf_x.append(point["period"])
                 cf_y.append(number(point["counterfactual"]))
-        suffix = f" ({fit['label']})" if len(fits) > 1 else ""
+        # One line style per spell, the spell named in the legend, so two spells are never confused.
+        dash = FIT_DASHES[index % len(FIT_DASHES)]
         data.append(
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": f"ITS fit{suffix}",
+                "name": f"ITS fit ({fit['label']})",
                 "x": xs,
                 "y": fitted,
-                "line": {"color": NHS_DARK_BLUE, "width": 2.5},
+                "line": {"color": NHS_DARK_BLUE, "width": 2.5, "dash": dash[0]},
                 "legendgroup": f"fit{index}",
                 "hovertemplate": "%{x|%b %Y}: fitted %{y:.2f}<extra></extra>",
             }
@@ -243,10 +249,10 @@ def zscore_figure(
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": f"Counterfactual: pre-entry trend{suffix}",
+                "name": f"Counterfactual: pre-entry trend ({fit['label']})",
                 "x": cf_x,
                 "y": cf_y,
-                "line": {"color": NHS_DARK_BLUE, "width": 1.5, "dash": "dash"},
+                "line": {"color": NHS_DARK_BLUE, "width": 1.5, "dash": dash[1]},
                 "legendgroup": f"fit{index}",
                 "hovertemplate": "%{x|%b %Y}: counterfactual %{y:.2f}<extra></extra>",
             }
