@@ -16,7 +16,12 @@ import pandas as pd
 
 from .stats import METHOD_VERSION, periods
 from .stats.categories import performance_categories
-from .stats.early_warning import expected_false_alarms_per_month, panel_cusum, slipping
+from .stats.early_warning import (
+    expected_false_alarms_per_month,
+    panel_cusum,
+    panel_self_baseline_ewma,
+    slipping,
+)
 from .stats.its import fit_its
 from .stats.pooling import dersimonian_laird
 from .stats.spc import xmr_panel
@@ -38,7 +43,15 @@ SPC_TARGETS = {"ed_4hr": 0.05}  # the constitutional standard: 95% seen within 4
 ROLLING_YEAR_INDICATOR_CODES = frozenset({"shmi"})
 # Ordinal scores: a rating of 1–4 has no mean or moving range an XmR chart could use (issue 10).
 ORDINAL_INDICATOR_CODES = frozenset({"financial_stability"})
-RECENT_ALERT_MONTHS = 12  # the slipping list looks at signals in the latest year of data
+RECENT_ALERT_MONTHS = 12
+EWMA_ARL0 = 500  # in-control average run length (periods) of the EWMA with λ = 0.2, L = 2.962
+ALERT_COLUMNS = [
+    "organisation_id",
+    "period",
+    "statistic",
+    "kind",
+    "threshold",
+]  # the slipping list looks at signals in the latest year of data
 
 
 @dataclass(frozen=True)
@@ -385,12 +398,12 @@ def compute_spc(zscores: pd.DataFrame, meta: IndicatorMeta) -> list[dict]:
 def compute_alerts(zscores: pd.DataFrame, meta: IndicatorMeta, k: float, h: float) -> pd.DataFrame:
     """CUSUM signals on each trust's z_adj (methods §6); one row per signal."""
     if meta.cadence == "annual" or zscores.empty:
-        return pd.DataFrame(columns=["organisation_id", "period", "statistic"])
+        return pd.DataFrame(columns=ALERT_COLUMNS)
     points, cadence = independent_points(zscores, meta)
     frame = points.rename(columns={"organisation_id": "org"})
     frame = frame[np.isfinite(frame["z_adj"].to_numpy(dtype=float))].sort_values(["org", "period"], kind="stable")
     if frame.empty:
-        return pd.DataFrame(columns=["organisation_id", "period", "statistic"])
+        return pd.DataFrame(columns=ALERT_COLUMNS)
     # The CUSUM restarts after a gap: each run of consecutive periods is its own series.
     index = period_number(frame["period"], cadence)
     orgs = frame["org"].to_numpy()
@@ -399,13 +412,31 @@ def compute_alerts(zscores: pd.DataFrame, meta: IndicatorMeta, k: float, h: floa
     scored = panel_cusum(frame[["org", "indicator", "period", "z_adj"]], k=k, h=h)
     fired = scored[scored["signal"]]
     # The statistic is reset after a signal; report the crossing value, h + the excess that fired it.
-    return pd.DataFrame(
+    level = pd.DataFrame(
         {
             "organisation_id": fired["org"].to_numpy(),
             "period": fired["period"].to_numpy(),
             "statistic": np.maximum(fired["cusum"].to_numpy(dtype=float), h),
+            "kind": "cusum",
+            "threshold": h,
         }
     )
+    # Slippage against the trust's own history (methods §6): z standardised on its trailing 24
+    # periods (σ = mean MR / 1.128), then a two-sided EWMA (λ = 0.2, L = 2.962, ARL₀ ≈ 500).
+    # Like the CUSUM it restarts after a gap (each run is its own series); only rises count, as
+    # positive z is worse.
+    own = panel_self_baseline_ewma(frame[["org", "indicator", "period", "z_adj"]])
+    own = own[own["signal"] & (own["ewma"] > 0)]
+    drift = pd.DataFrame(
+        {
+            "organisation_id": own["org"].to_numpy(),
+            "period": own["period"].to_numpy(),
+            "statistic": own["ewma"].to_numpy(dtype=float),
+            "kind": "ewma",
+            "threshold": own["limit"].to_numpy(dtype=float),
+        }
+    )
+    return pd.concat([level, drift], ignore_index=True) if len(drift) else level
 
 
 def analysis_zscores(frame: pd.DataFrame, zscores: pd.DataFrame, meta: IndicatorMeta) -> tuple[pd.DataFrame, str]:
@@ -470,14 +501,33 @@ def _months(start: date, end: date) -> float:
 
 
 def compute_early_warning(
-    alerts: pd.DataFrame, episodes: list[EpisodeRecord], n_charts: int, data_end: date | None, k: float, h: float
+    alerts: pd.DataFrame,
+    episodes: list[EpisodeRecord],
+    n_charts,
+    data_end: date | None,
+    k: float,
+    h: float,
+    spc_concerns: pd.DataFrame | None = None,
 ) -> dict:
-    """Trusts in no regime with two or more indicators signalling within six months, recently."""
+    """Trusts in no regime "slipping" recently (methods §6), with the expected false-alarm rate.
+
+    Slipping: two or more indicators signalling (level CUSUM or self-baseline EWMA) within six
+    months, or one signal in a month its SPC chart marks a concern (`spc_concerns`: org,
+    indicator, period). `n_charts` is {cadence: charts}; the false-alarm rate is per month, so a
+    quarterly chart (one point a quarter) adds a third of a monthly chart's rate.
+    """
+    counts = n_charts if isinstance(n_charts, dict) else {"monthly": n_charts}
+    total = sum(counts.values())
     payload = {
         "k": k,
         "h": h,
-        "n_charts": n_charts,
-        "expected_false_alarms_per_month": expected_false_alarms_per_month(n_charts, k=k, h=h) if n_charts else 0.0,
+        "n_charts": total,
+        "n_charts_by_cadence": counts,
+        "expected_false_alarms_per_month": expected_false_alarms_per_month(counts, k=k, h=h) if total else 0.0,
+        # The EWMA is calibrated to the same in-control ARL (≈ 500 periods), so it adds about as many.
+        "expected_false_alarms_per_month_ewma": (
+            sum(count / (EWMA_ARL0 * periods.STEP_MONTHS[cadence]) for cadence, count in counts.items())
+        ),
         "window_months": 6,
         "recent_months": RECENT_ALERT_MONTHS,
         "slipping": [],
@@ -491,7 +541,10 @@ def compute_early_warning(
     if recent.empty:
         return payload
     signals = recent.rename(columns={"organisation_id": "org", "indicator_id": "indicator"})
-    slipping_rows = slipping(signals[["org", "indicator", "period"]])
+    concerns = None
+    if spc_concerns is not None and not spc_concerns.empty:
+        concerns = spc_concerns.rename(columns={"organisation_id": "org", "indicator_id": "indicator"})
+    slipping_rows = slipping(signals[["org", "indicator", "period"]], spc_concerns=concerns)
     payload["slipping"] = [
         {
             "organisation_id": int(row.org),
@@ -499,10 +552,24 @@ def compute_early_warning(
             "last_period": pd.Timestamp(row.last_period).date().isoformat(),
             "indicator_ids": [int(i) for i in row.indicators],
             "n_indicators": int(row.n_indicators),
+            "with_spc_concern": bool(row.with_spc_concern),
         }
         for row in slipping_rows.itertuples()
     ]
     return payload
+
+
+def spc_concern_points(charts: list[dict], indicator_id: int) -> pd.DataFrame:
+    """(organisation_id, indicator_id, period) of every SPC point typed special_cause_concern."""
+    rows = [
+        (chart["organisation_id"], indicator_id, point["period"])
+        for chart in charts
+        for point in chart["points"]
+        if point["point_type"] == "special_cause_concern"
+    ]
+    frame = pd.DataFrame(rows, columns=["organisation_id", "indicator_id", "period"])
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame
 
 
 def compute_time_in_regime(episodes: list[EpisodeRecord], targets: dict[str, int | None], cutoff: date) -> dict:

@@ -374,8 +374,9 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     counts = {"observations": len(observations), "indicators": len(indicators)}
     totals = dict.fromkeys(("zscores", "national_values", "trajectories", "pooled_effects", "spc", "alerts"), 0)
     all_alerts = []
+    concerns = []
     survey: dict[str, pd.DataFrame] = {}
-    n_charts = 0
+    n_charts: dict[str, int] = {}
     data_end = None
     work = []
     kinds = dict(Organisation.objects.values_list("pk", "kind"))
@@ -398,8 +399,11 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
             totals["spc"] += len(results.spc)
             totals["alerts"] += len(results.alerts)
             if meta.cadence != "annual":
-                n_charts += results.zscores["organisation_id"].nunique()
+                # Charts by the cadence of their points (SHMI's independent points are annual).
+                chart_cadence = "annual" if meta.code in compute.ROLLING_YEAR_INDICATOR_CODES else meta.cadence
+                n_charts[chart_cadence] = n_charts.get(chart_cadence, 0) + results.zscores["organisation_id"].nunique()
                 all_alerts.append(results.alerts.assign(indicator_id=indicator.pk))
+                concerns.append(compute.spc_concern_points(results.spc, indicator.pk))
                 last = results.zscores["period"].max().date()
                 data_end = max(data_end, last) if data_end else last
             if indicator.kind == IndicatorKind.SCORE and indicator.code.startswith("staff_survey"):
@@ -417,7 +421,10 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     if indicator_codes is None:
         say("programme-level results: early warning, time in regime, categories, staff survey")
         alerts = pd.concat(all_alerts, ignore_index=True) if all_alerts else pd.DataFrame()
-        _store_documents(run, episodes, spells, alerts, survey, n_charts, data_end, cutoff, k, h, indicators)
+        spc_concerns = pd.concat(concerns, ignore_index=True) if concerns else None
+        _store_documents(
+            run, episodes, spells, alerts, survey, n_charts, data_end, cutoff, k, h, indicators, spc_concerns
+        )
     return counts
 
 
@@ -491,22 +498,26 @@ def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResult
                     "organisation_id": alerts["organisation_id"].to_numpy(dtype=int),
                     "indicator_id": indicator.pk,
                     "period": _dates(alerts["period"]),
-                    "kind": "cusum",
+                    "kind": alerts["kind"].to_numpy(),
                     "statistic": alerts["statistic"].to_numpy(dtype=float),
-                    "threshold": settings.EARLY_WARNING_CUSUM_H,
+                    "threshold": alerts["threshold"].to_numpy(dtype=float),
                 }
             ),
             raw=raw,
         )
 
 
-def _store_documents(run, episodes, spells, alerts, survey, n_charts, data_end, cutoff, k, h, indicators) -> None:
+def _store_documents(
+    run, episodes, spells, alerts, survey, n_charts, data_end, cutoff, k, h, indicators, spc_concerns=None
+) -> None:
     targets = dict(Regime.objects.values_list("code", "exit_target_months"))
     ratings: dict[int, list] = {}
     for org, rated_on, rating in QualityRating.objects.values_list("organisation_id", "rated_on", "rating"):
         ratings.setdefault(org, []).append((rated_on, rating))
     documents = {
-        "early_warning": compute.compute_early_warning(alerts, episodes, n_charts, data_end, k, h),
+        "early_warning": compute.compute_early_warning(
+            alerts, episodes, n_charts, data_end, k, h, spc_concerns=spc_concerns
+        ),
         "time_in_regime": compute.compute_time_in_regime(episodes, targets, cutoff),
         "performance_categories": compute.compute_categories(episodes, ratings, as_of=cutoff),
         "staff_survey": compute.compute_staff_survey(

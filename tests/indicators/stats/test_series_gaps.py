@@ -100,7 +100,7 @@ def test_the_cusum_restarts_after_a_gap():
     z[36:38] = [2.0, 2.0]  # S = 4.5, 6 if carried across the hole; 1.5, 3 after a restart
     frame = _zscores(np.full(49, 0.2), z, BEFORE + AFTER)
     alerts = compute.compute_alerts(frame, ED, k=0.5, h=4.389)
-    assert alerts.empty
+    assert alerts[alerts["kind"] == "cusum"].empty
     assert _cusum_by_hand(z[36:]) == [] and _cusum_by_hand(z[:36]) == []
     assert _cusum_by_hand(z) == [36]  # what a CUSUM carried across the hole would have said
 
@@ -148,3 +148,15 @@ def test_a_spell_entered_after_the_hole_with_too_short_a_pre_entry_run_has_no_fi
     frame = _zscores(np.full(len(z), 0.2), z, stamps)
     spell = Spell(entered=date(2024, 9, 1), exited=None, regimes=("CP",))  # 3 months of data before entry
     assert compute.compute_trajectories(frame, ED, {7: [spell]}) == []
+
+
+def test_the_self_baseline_ewma_restarts_after_a_gap():
+    # A steady series before the hole and a higher steady one after it: across the hole the EWMA
+    # would judge 2024 against 2016–19 and signal; restarted, the new run has no 18-period baseline yet.
+    rng = np.random.default_rng(5)
+    z = np.r_[0.1 * rng.normal(size=36), 3.0 + 0.1 * rng.normal(size=13)]
+    frame = _zscores(np.full(49, 0.2), z, BEFORE + AFTER)
+    alerts = compute.compute_alerts(frame, ED, k=100.0, h=1000.0)  # CUSUM out of the way
+    assert alerts[alerts["kind"] == "ewma"].empty
+    carried = _zscores(np.full(49, 0.2), z, _months(date(2016, 4, 1), 49))  # the same values, no hole
+    assert not compute.compute_alerts(carried, ED, k=100.0, h=1000.0).query("kind == 'ewma'").empty
