@@ -85,6 +85,7 @@ class EpisodeRecord:
     entered: date
     exited: date | None
     route: str = "direct"
+    synthetic: bool = False
 
 
 @dataclass
@@ -286,7 +287,13 @@ def compute_pooled(trajectories: list[dict]) -> list[dict]:
                 if quantity in fit["coefficients"]
             ]
             pooled = dersimonian_laird([p[0] for p in pairs], [p[1] for p in pairs]) if pairs else None
-            row = {"regime_group": group, "quantity": quantity, "n": len(pairs)}
+            row = {
+                "regime_group": group,
+                "quantity": quantity,
+                "n": len(pairs),
+                # Pooled from any synthetic fit: the pooled number is synthetic too.
+                "synthetic": any(fit.get("synthetic", False) for fit in fits if quantity in fit["coefficients"]),
+            }
             if pooled is not None:
                 row.update(
                     estimate=pooled.estimate,
@@ -476,21 +483,87 @@ def applicable_observations(frame: pd.DataFrame, meta: IndicatorMeta, kinds: dic
 
 
 def compute_indicator(
-    frame: pd.DataFrame, meta: IndicatorMeta, spells: dict[int, list[Spell]], k: float = 0.5, h: float = 4.389
+    frame: pd.DataFrame,
+    meta: IndicatorMeta,
+    spells: dict[int, list[Spell]],
+    k: float = 0.5,
+    h: float = 4.389,
+    synthetic_spells: frozenset = frozenset(),
 ) -> IndicatorResults:
-    """Every per-indicator result: national values, z-scores, trajectories, pooled effects, SPC, alerts."""
+    """Every per-indicator result: national values, z-scores, trajectories, pooled effects, SPC, alerts.
+
+    Provenance: when `frame` has a boolean `synthetic` column (the observation came from generated
+    demo data), each fit, pooled effect, chart and alert says whether any of its inputs was
+    synthetic; a fit around a synthetic episode (`synthetic_spells`: (organisation, spell entry)) is
+    synthetic whatever its observations.
+    """
     national, zscores = compute_zscores(frame, meta)
     its_zscores, its_cadence = analysis_zscores(frame, zscores, meta)
     trajectories = compute_trajectories(its_zscores, meta, spells, cadence=its_cadence)
+    spc = compute_spc(zscores, meta)
+    alerts = compute_alerts(zscores, meta, k, h)
+    _mark_synthetic(frame, meta, trajectories, spc, alerts, synthetic_spells)
     pooled = [dict(row, cadence=its_cadence) for row in compute_pooled(trajectories)]
     return IndicatorResults(
         national=national,
         zscores=zscores,
         trajectories=trajectories,
         pooled=pooled,
-        spc=compute_spc(zscores, meta),
-        alerts=compute_alerts(zscores, meta, k, h),
+        spc=spc,
+        alerts=alerts,
     )
+
+
+def spell_synthetic_keys(episodes: list[EpisodeRecord], spells: dict[int, list[Spell]]) -> frozenset:
+    """(organisation, spell entry) of every spell holding a synthetic episode."""
+    keys = set()
+    for episode in episodes:
+        if not episode.synthetic:
+            continue
+        for spell in spells.get(episode.organisation_id, []):
+            ends = spell.exited or date.max
+            if spell.entered <= episode.entered <= ends:
+                keys.add((episode.organisation_id, spell.entered))
+    return frozenset(keys)
+
+
+def _mark_synthetic(frame, meta, trajectories, spc, alerts, synthetic_spells) -> None:
+    """Set `synthetic` on each fit, chart and alert (in place) from its inputs' provenance."""
+    flags = frame["synthetic"].to_numpy(dtype=bool) if "synthetic" in frame.columns else np.zeros(len(frame), bool)
+    marked = frame.loc[flags, ["organisation_id", "period"]]
+    months_by_org: dict[int, np.ndarray] = {
+        int(org): np.sort(periods.month_index(group["period"])) for org, group in marked.groupby("organisation_id")
+    }
+
+    def any_between(org: int, first: int, last: int) -> bool:
+        months = months_by_org.get(int(org))
+        if months is None:
+            return False
+        at = int(np.searchsorted(months, first))
+        return at < len(months) and months[at] <= last
+
+    for fit in trajectories:
+        first = periods.month_index([fit["window_start"]])[0]
+        step = periods.STEP_MONTHS[fit["cadence"]]
+        last = periods.month_index([fit["window_end"]])[0] + step - 1  # to the end of the last period
+        fit["synthetic"] = (fit["organisation_id"], fit["spell_entered"]) in synthetic_spells or any_between(
+            fit["organisation_id"], first, last
+        )
+    step = 12 if meta.code in ROLLING_YEAR_INDICATOR_CODES else periods.STEP_MONTHS[meta.cadence]
+    for chart in spc:
+        if chart["points"]:
+            first = periods.month_index([chart["points"][0]["period"]])[0] - (step - 1 if step == 12 else 0)
+            last = periods.month_index([chart["points"][-1]["period"]])[0]
+            chart["synthetic"] = any_between(chart["organisation_id"], first, last)
+        else:
+            chart["synthetic"] = False
+    if len(alerts):
+        months = periods.month_index(alerts["period"])
+        alerts["synthetic"] = [
+            any_between(org, month, month) for org, month in zip(alerts["organisation_id"], months, strict=True)
+        ]
+    else:
+        alerts["synthetic"] = pd.Series(dtype=bool)
 
 
 # --- whole-programme results --------------------------------------------------------------------

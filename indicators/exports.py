@@ -144,6 +144,7 @@ def spc_point_rows(charts, period_from=None, period_to=None):
                 "point_type": point["point_type"],
                 "variation": chart.variation_icon,
                 "assurance": chart.assurance,
+                "synthetic": chart.synthetic,
             }
 
 

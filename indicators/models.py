@@ -218,6 +218,9 @@ class TrajectoryFit(ResultModel):
     window_start = models.DateField(null=True, help_text="The first period the fit used.")
     window_end = models.DateField(null=True, help_text="The last period the fit used.")
     cadence = models.CharField(max_length=10, blank=True, help_text="The periods the fit is on (analysis cadence).")
+    synthetic = models.BooleanField(
+        default=False, help_text="Any input synthetic: an observation in the window or an episode of the spell."
+    )
 
     class Meta:
         ordering = ["indicator", "organisation", "spell_entered"]
@@ -245,6 +248,7 @@ class PooledEffect(ResultModel):
     i2 = models.FloatField(null=True)
     fixed_estimate = models.FloatField(null=True)
     cadence = models.CharField(max_length=10, blank=True, help_text="The periods the pooled fits are on.")
+    synthetic = models.BooleanField(default=False, help_text="Any pooled fit synthetic.")
 
     class Meta:
         ordering = ["indicator", "regime_group", "quantity"]
@@ -271,6 +275,7 @@ class SpcSummary(ResultModel):
         default=False, help_text="True when earlier data, before a gap, are left out of the chart."
     )
     points = models.JSONField(help_text="[{period, value, rule, point_type}] of the latest run of data.")
+    synthetic = models.BooleanField(default=False, help_text="Any charted value synthetic.")
 
     class Meta:
         ordering = ["indicator", "organisation"]
@@ -288,6 +293,7 @@ class Alert(ResultModel):
     kind = models.CharField(max_length=20, default="cusum")
     statistic = models.FloatField()
     threshold = models.FloatField()
+    synthetic = models.BooleanField(default=False, help_text="The signalling period's value was synthetic.")
 
     class Meta:
         ordering = ["-period", "organisation"]

@@ -36,6 +36,7 @@ from .models import (
     Alert,
     AnalysisResult,
     ComputationRun,
+    ImportBatch,
     Indicator,
     NationalValue,
     PooledEffect,
@@ -209,9 +210,11 @@ def _indicator_meta(indicator: Indicator) -> compute.IndicatorMeta:
 
 def _episodes() -> list[compute.EpisodeRecord]:
     return [
-        compute.EpisodeRecord(organisation_id=org, regime=code, entered=entered, exited=exited, route=route)
-        for org, code, entered, exited, route in RegimeEpisode.objects.values_list(
-            "organisation_id", "regime__code", "entered", "exited", "route"
+        compute.EpisodeRecord(
+            organisation_id=org, regime=code, entered=entered, exited=exited, route=route, synthetic=synthetic
+        )
+        for org, code, entered, exited, route, synthetic in RegimeEpisode.objects.values_list(
+            "organisation_id", "regime__code", "entered", "exited", "route", "synthetic"
         )
     ]
 
@@ -323,14 +326,14 @@ class _ResultWriter:
         return False
 
 
-def _timed_compute(frame, meta, spells, k, h):
+def _timed_compute(frame, meta, spells, k, h, synthetic_spells=frozenset()):
     clock = time.perf_counter()
-    results = compute.compute_indicator(frame, meta, spells, k=k, h=h)
+    results = compute.compute_indicator(frame, meta, spells, k=k, h=h, synthetic_spells=synthetic_spells)
     return results, time.perf_counter() - clock
 
 
 @contextlib.contextmanager
-def _computed(work, spells, k, h, processes: int):
+def _computed(work, spells, k, h, processes: int, synthetic_spells=frozenset()):
     """Yield (indicator, meta, results, seconds) in order, computed here or in forked worker processes.
 
     The statistics are pure (indicators.compute imports no Django), so with processes > 1 each
@@ -339,11 +342,14 @@ def _computed(work, spells, k, h, processes: int):
     A daemonic process (a Celery prefork worker) may not have children: it computes in-process.
     """
     if processes <= 1 or len(work) < 2 or multiprocessing.current_process().daemon:
-        yield ((indicator, meta, *_timed_compute(frame, meta, spells, k, h)) for indicator, meta, frame in work)
+        yield (
+            (indicator, meta, *_timed_compute(frame, meta, spells, k, h, synthetic_spells))
+            for indicator, meta, frame in work
+        )
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        futures = [pool.submit(_timed_compute, frame, meta, spells, k, h) for _, meta, frame in work]
+        futures = [pool.submit(_timed_compute, frame, meta, spells, k, h, synthetic_spells) for _, meta, frame in work]
         yield ((indicator, meta, *future.result()) for (indicator, meta, _), future in zip(work, futures, strict=True))
 
 
@@ -360,6 +366,9 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     say(f"reading observations of {len(indicators)} indicators")
     clock = time.perf_counter()
     observations = observations_frame(ids)
+    # Provenance: an observation loaded by a synthetic (demo) batch makes what it feeds synthetic.
+    synthetic_batches = list(ImportBatch.objects.filter(synthetic=True).values_list("pk", flat=True))
+    observations["synthetic"] = observations["batch_id"].isin(synthetic_batches).to_numpy(dtype=bool)
     phases = {"read": time.perf_counter() - clock, "compute": 0.0, "write": 0.0}
     episodes = _episodes()
     spells = compute.spells_by_organisation(episodes)
@@ -385,9 +394,15 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
         meta = _indicator_meta(indicator)
         if frame is not None:
             frame = compute.applicable_observations(frame, meta, kinds)
+            if indicator.synthetic:
+                frame = frame.assign(synthetic=True)
         if frame is not None and not frame.empty:
             work.append((indicator, meta, frame))
-    with _computed(work, spells, k, h, settings.RECOMPUTE_PROCESSES) as computed, _ResultWriter(run) as writer:
+    synthetic_spells = compute.spell_synthetic_keys(episodes, spells)
+    with (
+        _computed(work, spells, k, h, settings.RECOMPUTE_PROCESSES, synthetic_spells) as computed,
+        _ResultWriter(run) as writer,
+    ):
         for indicator, meta, results, seconds in computed:
             say(f"{indicator.code}: {len(results.zscores)} observations")
             phases["compute"] += seconds
@@ -501,6 +516,7 @@ def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResult
                     "kind": alerts["kind"].to_numpy(),
                     "statistic": alerts["statistic"].to_numpy(dtype=float),
                     "threshold": alerts["threshold"].to_numpy(dtype=float),
+                    "synthetic": alerts["synthetic"].to_numpy(dtype=bool),
                 }
             ),
             raw=raw,

@@ -133,6 +133,7 @@ class TrajectorySerializer(serializers.ModelSerializer):
             "window_start",
             "window_end",
             "cadence",
+            "synthetic",
             "run",
         ]
 
@@ -156,6 +157,7 @@ class PooledEffectSerializer(serializers.ModelSerializer):
             "i2",
             "fixed_estimate",
             "cadence",
+            "synthetic",
             "run",
         ]
 
@@ -166,7 +168,7 @@ class AlertSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Alert
-        fields = ["id", "organisation", "indicator", "period", "kind", "statistic", "threshold", "run"]
+        fields = ["id", "organisation", "indicator", "period", "kind", "statistic", "threshold", "synthetic", "run"]
 
 
 class ComputationRunSerializer(serializers.ModelSerializer):
@@ -200,6 +202,8 @@ class SpcPointSerializer(serializers.Serializer):
     assurance = serializers.CharField(
         allow_blank=True, help_text="consistent_pass, consistent_fail, inconsistent or blank."
     )
+
+    synthetic = serializers.BooleanField(help_text="Any charted value of the chart was synthetic.")
 
     def to_representation(self, row):
         return row

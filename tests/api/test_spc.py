@@ -34,7 +34,7 @@ def test_it_lists_every_charted_point_with_its_charts_limits_and_icons(client, t
     rows = _rows(client, tokens, "&indicator=dtoc")
     stored = {chart.organisation.ods_code: chart for chart in SpcSummary.objects.select_related("organisation")}
     assert len(rows) == sum(len(chart.points) for chart in stored.values()) == 6 * 36
-    assert set(rows[0]) == set(SPC_COLUMNS) | {"indicator"}
+    assert set(rows[0]) == set(SPC_COLUMNS) | {"indicator", "synthetic"}
     for row in rows:
         chart = stored[row["org_code"]]
         assert (row["mean"], row["lpl"], row["upl"]) == (chart.mean, chart.lower, chart.upper)
