@@ -149,6 +149,10 @@ def _segments(series: list[dict], entered: date, exited: date | None, cadence: s
     return out
 
 
+# (fitted, counterfactual) dash styles, one pair per spell drawn on the same chart.
+FIT_DASHES = (("solid", "dash"), ("dashdot", "dot"), ("longdash", "longdashdot"))
+
+
 def zscore_figure(
     points: Iterable[tuple[date, float | None]],
     spells: Iterable[dict],
@@ -221,20 +225,22 @@ def zscore_figure(
                 fitted.append(None)  # a break: each ITS segment is its own line
             xs.append(point["period"])
             fitted.append(number(point["fitted"]))
-            # The counterfactual is the pre-entry trend carried on; draw it from the last pre-entry period.
+            # The counterfactual is the pre-entry trend carried over the spell only: from the last
+            # pre-entry period to the last in-regime period the fit used, never past exit (issue 10).
             following = segment[position + 1] if position + 1 < len(series) else segment[position]
-            if segment[position] > 0 or following > 0:
+            if segment[position] == 1 or (segment[position] == 0 and following == 1):
                 cf_x.append(point["period"])
                 cf_y.append(number(point["counterfactual"]))
-        suffix = f" ({fit['label']})" if len(fits) > 1 else ""
+        # One line style per spell, the spell named in the legend, so two spells are never confused.
+        dash = FIT_DASHES[index % len(FIT_DASHES)]
         data.append(
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": f"ITS fit{suffix}",
+                "name": f"ITS fit ({fit['label']})",
                 "x": xs,
                 "y": fitted,
-                "line": {"color": NHS_DARK_BLUE, "width": 2.5},
+                "line": {"color": NHS_DARK_BLUE, "width": 2.5, "dash": dash[0]},
                 "legendgroup": f"fit{index}",
                 "hovertemplate": "%{x|%b %Y}: fitted %{y:.2f}<extra></extra>",
             }
@@ -243,10 +249,10 @@ def zscore_figure(
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": f"Counterfactual: pre-entry trend{suffix}",
+                "name": f"Counterfactual: pre-entry trend ({fit['label']})",
                 "x": cf_x,
                 "y": cf_y,
-                "line": {"color": NHS_DARK_BLUE, "width": 1.5, "dash": "dash"},
+                "line": {"color": NHS_DARK_BLUE, "width": 1.5, "dash": dash[1]},
                 "legendgroup": f"fit{index}",
                 "hovertemplate": "%{x|%b %Y}: counterfactual %{y:.2f}<extra></extra>",
             }
@@ -306,24 +312,57 @@ def value_figure(
     return figure(data, layout)
 
 
+# Making Data Count colours: blue improvement, orange concern, purple neutral special cause, grey
+# common cause. Keys are the point types of indicators.stats.spc (NHSRplotthedots' vocabulary).
 SPC_POINT_STYLE = {
-    "improvement": ("Improvement", NHS_BLUE),
-    "concern": ("Concern", NHS_ORANGE),
-    "neutral": ("Special cause (neutral)", NHS_PURPLE),
+    "special_cause_improvement": ("Special cause: improvement", NHS_BLUE),
+    "special_cause_concern": ("Special cause: concern", NHS_ORANGE),
+    "special_cause_neutral_high": ("Special cause: neither better nor worse (high)", NHS_PURPLE),
+    "special_cause_neutral_low": ("Special cause: neither better nor worse (low)", NHS_PURPLE),
 }
 SPC_ICON_TEXT = {
     "common_cause": "common cause variation",
-    "improvement_high": "special cause improvement (high)",
-    "improvement_low": "special cause improvement (low)",
-    "concern_high": "special cause concern (high)",
-    "concern_low": "special cause concern (low)",
-    "neutral_high": "special cause, neither better nor worse (high)",
-    "neutral_low": "special cause, neither better nor worse (low)",
+    "special_cause_improvement": "special cause improvement",
+    "special_cause_concern": "special cause concern",
+    "special_cause_neutral_high": "special cause, neither better nor worse (high)",
+    "special_cause_neutral_low": "special cause, neither better nor worse (low)",
+}
+ASSURANCE_TEXT = {
+    "consistent_pass": "will consistently meet the target",
+    "consistent_fail": "will consistently miss the target",
+    "inconsistent": "will hit and miss the target at random",
 }
 
 
 def spc_icon_text(icon: str) -> str:
     return SPC_ICON_TEXT.get(icon, icon.replace("_", " ") if icon else "no chart")
+
+
+def spc_icons(variation: str, assurance: str, polarity: str) -> dict:
+    """The MDC icon pair as letters and CSS classes: variation (H/L arrowless badge) and assurance (P/F/?)."""
+    # Which way the special cause went: improvement is high when higher is better, and so on.
+    higher_is_better = polarity == "higher_is_better"
+    high = {
+        "special_cause_improvement": higher_is_better,
+        "special_cause_concern": not higher_is_better,
+        "special_cause_neutral_high": True,
+        "special_cause_neutral_low": False,
+    }.get(variation)
+    kind = {
+        "special_cause_improvement": "improvement",
+        "special_cause_concern": "concern",
+        "special_cause_neutral_high": "neutral",
+        "special_cause_neutral_low": "neutral",
+        "common_cause": "common",
+    }.get(variation, "none")
+    return {
+        "variation_class": f"spc-{kind}",
+        "variation_letter": "" if high is None else ("H" if high else "L"),
+        "variation_text": spc_icon_text(variation),
+        "assurance_class": f"assurance-{assurance}" if assurance else "",
+        "assurance_letter": {"consistent_pass": "P", "consistent_fail": "F", "inconsistent": "?"}.get(assurance, ""),
+        "assurance_text": ASSURANCE_TEXT.get(assurance, ""),
+    }
 
 
 def spc_figure(
@@ -336,9 +375,11 @@ def spc_figure(
     trial: bool,
     kind: str,
     cadence: str = "monthly",
+    target=None,
+    gap_before: bool = False,
     title: str = "SPC (XmR) chart",
 ) -> dict:
-    """An XmR chart: values, mean, process limits, special-cause points coloured by type."""
+    """An XmR chart: values, mean, process limits, target, special-cause points coloured by MDC type."""
     periods = [point["period"] for point in points]
     first, last = (periods[0], periods[-1]) if periods else (None, None)
     line = with_gaps([(point["period"], number(point["value"])) for point in points], gap_days(cadence))
@@ -362,6 +403,8 @@ def spc_figure(
             dash="dash",
         ),
     ]
+    if target is not None:
+        data.append(_horizontal("Target", first, last, [number(target)], color=NHS_DARK_BLUE, dash="dot", width=2))
     for point_type, (label, colour) in SPC_POINT_STYLE.items():
         chosen = [point for point in points if point.get("point_type") == point_type]
         if chosen:
@@ -377,7 +420,8 @@ def spc_figure(
                     "hovertemplate": "%{x|%b %Y}: %{y} (%{text})<extra></extra>",
                 }
             )
-    layout = _layout(f"{title}: {spc_icon_text(icon)}", yaxis=_value_axis(kind), xaxis={"type": "date"})
+    note = " (latest unbroken run of data only)" if gap_before else ""
+    layout = _layout(f"{title}{note}: {spc_icon_text(icon)}", yaxis=_value_axis(kind), xaxis={"type": "date"})
     return figure(data, layout)
 
 
@@ -476,10 +520,13 @@ def funnel_figure(
     the period's overdispersion τ² (solid) and without it (dotted). A click on a point opens its URL.
     """
     usable = [row for row in rows if row["x"] and row["x"] > 0 and row["y"] is not None]
+    # z_adj is oriented so that positive = worse: colour by side as Making Data Count does, blue
+    # for better than national, orange/red for worse; red never marks better (issue 10).
     groups = [
-        ("Within 95% limits", lambda z: z is None or abs(z) <= Z95, NHS_BLUE),
-        ("Beyond 95% limits", lambda z: z is not None and Z95 < abs(z) <= Z998, NHS_ORANGE),
-        ("Beyond 99.8% limits", lambda z: z is not None and abs(z) > Z998, NHS_RED),
+        ("Within 95% limits", lambda z: z is None or abs(z) <= Z95, NHS_GREY),
+        ("Better: beyond 95% limits", lambda z: z is not None and z < -Z95, NHS_BLUE),
+        ("Worse: beyond 95% limits", lambda z: z is not None and Z95 < z <= Z998, NHS_ORANGE),
+        ("Worse: beyond 99.8% limits", lambda z: z is not None and z > Z998, NHS_RED),
     ]
     value_format = ".2%" if kind == "proportion" else ".3f"
     data = []

@@ -14,16 +14,21 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .stats import METHOD_VERSION
+from .stats import METHOD_VERSION, periods
 from .stats.categories import performance_categories
-from .stats.early_warning import expected_false_alarms_per_month, panel_cusum, slipping
+from .stats.early_warning import (
+    expected_false_alarms_per_month,
+    panel_cusum,
+    panel_self_baseline_ewma,
+    slipping,
+)
 from .stats.its import fit_its
 from .stats.pooling import dersimonian_laird
 from .stats.spc import xmr_panel
 from .stats.spells import Spell, build_spells, follows_on
 from .stats.staff_survey import binomial_test_vs, signed_rank
 from .stats.survival import aalen_johansen, exit_within_target, kaplan_meier
-from .stats.zscores import Z95, panel_proportion_z, panel_ratio_z, panel_score_z
+from .stats.zscores import Z95, panel_proportion_z, panel_ratio_z, panel_score_z, to_quarters
 
 QUANTITIES = ("pre_slope", "level_change", "slope_change_during", "slope_change_after")
 
@@ -55,7 +60,24 @@ ROUTE_NOT_RECORDED = ""
 ESCALATION_GUESS_DAYS = 31  # without a recorded route, an SMQ entry this close to a CP exit is an escalation
 SPC_POINTS = 36  # an XmR chart of the latest three years, limits from those points (MDC practice)
 SPC_TARGETS = {"ed_4hr": 0.05}  # the constitutional standard: 95% seen within 4 hours
-RECENT_ALERT_MONTHS = 12  # the slipping list looks at signals in the latest year of data
+# Rolling-year indicators: each quarterly SHMI publication covers the latest 12 months, so
+# consecutive values share nine months of deaths. Fed to XmR, CUSUM or Prais–Winsten as if
+# independent they would look smoother and more autocorrelated than the process is, so those
+# use non-overlapping years only: every fourth publication, anchored on the latest (methods §2).
+# ITS on those annual points needs six years in each segment, which an 18-month pre-entry window
+# never holds, so SHMI gets no ITS fit rather than one with standard errors the overlap invalidates.
+ROLLING_YEAR_INDICATOR_CODES = frozenset({"shmi"})
+# Ordinal scores: a rating of 1–4 has no mean or moving range an XmR chart could use (issue 10).
+ORDINAL_INDICATOR_CODES = frozenset({"financial_stability"})
+RECENT_ALERT_MONTHS = 12
+EWMA_ARL0 = 500  # in-control average run length (periods) of the EWMA with λ = 0.2, L = 2.962
+ALERT_COLUMNS = [
+    "organisation_id",
+    "period",
+    "statistic",
+    "kind",
+    "threshold",
+]  # the slipping list looks at signals in the latest year of data
 
 
 @dataclass(frozen=True)
@@ -68,6 +90,16 @@ class IndicatorMeta:
     cadence: str
     polarity: str
     pre_window_months: int
+    # Missing periods a run of data may span before it counts as two runs (stats.periods).
+    gap_tolerance: int = periods.DEFAULT_GAP_TOLERANCE
+    analysis_cadence: str = ""  # blank: the cadence
+    target: float | None = None
+    applies_to: tuple[str, ...] = ()  # organisation kinds; empty: every kind
+
+    @property
+    def its_cadence(self) -> str:
+        """The cadence of the ITS fits and pooled effects."""
+        return self.analysis_cadence or self.cadence
 
 
 @dataclass(frozen=True)
@@ -83,6 +115,7 @@ class EpisodeRecord:
     # The exit happened but is not recorded (the 2013 Keogh entries): counted as an entry, never as
     # open, and left out of every analysis that needs the exit (spells, ITS, time in regime…).
     exit_unknown: bool = False
+    synthetic: bool = False
 
     @property
     def regime_family(self) -> str:
@@ -113,17 +146,9 @@ class IndicatorResults:
     problems: list[dict] = field(default_factory=list)
 
 
-def period_number(periods: pd.Series | pd.DatetimeIndex, cadence: str) -> np.ndarray:
-    """Integer position of each period on the indicator's calendar (months, quarters or years)."""
-    stamps = pd.DatetimeIndex(periods)
-    months = stamps.year.to_numpy() * 12 + stamps.month.to_numpy() - 1
-    return {"monthly": months, "quarterly": months // 3, "annual": months // 12}[cadence].astype(np.int64)
-
-
-def date_number(day: date, cadence: str) -> int:
-    """Position on the indicator's calendar of the period containing `day`."""
-    months = day.year * 12 + day.month - 1
-    return {"monthly": months, "quarterly": months // 3, "annual": months // 12}[cadence]
+# Kept as names of this module for callers; the calendar itself lives in stats.periods.
+period_number = periods.period_index
+date_number = periods.date_index
 
 
 def _higher_is_worse(meta: IndicatorMeta) -> bool:
@@ -177,6 +202,10 @@ def merge_lineages(frame: pd.DataFrame, final_of: dict[int, int]) -> pd.DataFram
     combined["value"] = combined["value"].where(~has_counts | combined["value"].isna(), ratio)
     combined["lower"] = np.nan
     combined["upper"] = np.nan
+    # Any other column (the batch, the synthetic flag): the largest, so a combined row is synthetic
+    # when any of its parts was.
+    for column in frame.columns.difference([*keys, "numerator", "denominator", "value", "lower", "upper"]):
+        combined[column] = grouped[column].max()
     combined = combined.reset_index()[frame.columns]
     return pd.concat([frame[~shared], combined], ignore_index=True)
 
@@ -341,35 +370,49 @@ def _coefficient_dict(fit) -> dict:
     return out
 
 
-def _period_label(number: int, cadence: str) -> str:
-    months = {"monthly": number, "quarterly": number * 3, "annual": number * 12}[cadence]
-    return f"{months // 12:04d}-{months % 12 + 1:02d}-01"
+_period_label = periods.index_label
 
 
-def compute_trajectories(zscores: pd.DataFrame, meta: IndicatorMeta, spells: dict[int, list[Spell]]) -> list[dict]:
-    """One interrupted-time-series fit per trust spell with enough data (methods §3)."""
+def compute_trajectories(
+    zscores: pd.DataFrame, meta: IndicatorMeta, spells: dict[int, list[Spell]], cadence: str | None = None
+) -> list[dict]:
+    """One interrupted-time-series fit per trust spell with enough data (methods §3), at `cadence`.
+
+    `zscores` are at `cadence` (default the indicator's own; the analysis cadence when the
+    evaluation analysed it coarser, e.g. ED by quarter). A window never bridges a gap in the data:
+    the fit uses only the run (stats.periods) holding the last observed period before entry, so a
+    segment that would cross a gap stops at it, and a fit whose segment is then too short is not
+    made (methods §3, minimum data).
+    """
+    cadence = cadence or meta.cadence
     if meta.cadence == "annual" or zscores.empty:
-        return []  # a handful of annual points cannot carry four coefficients
-    pre_periods = meta.pre_window_months // (3 if meta.cadence == "quarterly" else 1)
-    numbers = period_number(zscores["period"], meta.cadence)
-    by_org = {
-        org: (numbers[index], zscores["z_adj"].to_numpy()[index])
-        for org, index in zscores.groupby("organisation_id").indices.items()
-    }
+        return []  # annual series (staff survey): entry-versus-exit comparisons instead (issue 10)
+    pre_periods = meta.pre_window_months // periods.STEP_MONTHS[cadence]
+    finite = zscores[np.isfinite(zscores["z_adj"].to_numpy(dtype=float))]
+    numbers = period_number(finite["period"], cadence)
+    z_values = finite["z_adj"].to_numpy(dtype=float)
+    by_org = {}
+    for org, index in finite.groupby("organisation_id").indices.items():
+        order = index[np.argsort(numbers[index], kind="stable")]
+        by_org[org] = (numbers[order], z_values[order])
     fits = []
     for org, org_spells in spells.items():
         if org not in by_org:
             continue
-        idx, z = by_org[org]
+        org_idx, org_z = by_org[org]
         for spell in org_spells:
-            entry = date_number(spell.entered, meta.cadence)
+            entry = date_number(spell.entered, cadence)
             # t_x is the first period after exit: the period after the one containing the exit date.
-            exit_ = date_number(spell.exited, meta.cadence) + 1 if spell.exited else None
-            reentry = date_number(spell.re_entry_after, meta.cadence) if spell.re_entry_after else None
+            exit_ = date_number(spell.exited, cadence) + 1 if spell.exited else None
+            reentry = date_number(spell.re_entry_after, cadence) if spell.re_entry_after else None
             if exit_ is not None and exit_ <= entry:
                 exit_ = entry + 1
             if reentry is not None and exit_ is not None and reentry < exit_:
                 reentry = exit_
+            in_run = periods.run_containing(org_idx, entry - 1, meta.gap_tolerance)
+            if not in_run.any():
+                continue  # no data before entry: nothing to compare against
+            idx, z = org_idx[in_run], org_z[in_run]
             fit = fit_its(z, idx, entry, exit_, reentry, pre_periods=pre_periods)
             if fit is None:
                 continue
@@ -377,10 +420,10 @@ def compute_trajectories(zscores: pd.DataFrame, meta: IndicatorMeta, spells: dic
             if not coefficients:
                 continue
             observed = dict(zip(fit.t.astype(int).tolist(), fit.observed.tolist(), strict=False))
-            start = int(fit.window[0])
+            start, end = int(fit.window[0]), int(fit.window[-1])
             series = [
                 {
-                    "period": _period_label(int(number), meta.cadence),
+                    "period": _period_label(int(number), cadence),
                     "z_adj": _finite(observed.get(position + 1)),
                     "fitted": _finite(fitted),
                     "counterfactual": _finite(counterfactual),
@@ -403,7 +446,9 @@ def compute_trajectories(zscores: pd.DataFrame, meta: IndicatorMeta, spells: dic
                     "durbin_watson": _finite(fit.dw),
                     "coefficients": coefficients,
                     "series": series,
-                    "window_start": start,
+                    "window_start": periods.index_date(start, cadence),
+                    "window_end": periods.index_date(end, cadence),
+                    "cadence": cadence,
                 }
             )
     return fits
@@ -435,7 +480,13 @@ def compute_pooled(trajectories: list[dict]) -> list[dict]:
                 if quantity in fit["coefficients"]
             ]
             pooled = dersimonian_laird([p[0] for p in pairs], [p[1] for p in pairs]) if pairs else None
-            row = {"regime_group": group, "quantity": quantity, "n": len(pairs)}
+            row = {
+                "regime_group": group,
+                "quantity": quantity,
+                "n": len(pairs),
+                # Pooled from any synthetic fit: the pooled number is synthetic too.
+                "synthetic": any(fit.get("synthetic", False) for fit in fits if quantity in fit["coefficients"]),
+            }
             if pooled is not None:
                 row.update(
                     estimate=pooled.estimate,
@@ -454,12 +505,47 @@ def _direction(meta: IndicatorMeta) -> str:
     return {"lower_is_better": "decrease", "higher_is_better": "increase"}.get(meta.polarity, "neutral")
 
 
+def independent_points(zscores: pd.DataFrame, meta: IndicatorMeta) -> tuple[pd.DataFrame, str]:
+    """The rows whose values do not overlap, and their cadence: non-overlapping years of a rolling year."""
+    if meta.code not in ROLLING_YEAR_INDICATOR_CODES or zscores.empty or meta.cadence == "annual":
+        return zscores, meta.cadence
+    index = period_number(zscores["period"], meta.cadence)
+    # One anchor for every trust (the latest period of the indicator), so all charts use the same years.
+    keep = periods.non_overlapping_annual(index, meta.cadence, anchor=int(index.max()))
+    return zscores[keep], "annual"
+
+
+def _latest_runs(ordered: pd.DataFrame, meta: IndicatorMeta, cadence: str) -> tuple[np.ndarray, dict[int, bool]]:
+    """Rows (sorted by trust, period) in each trust's latest run, and whether earlier runs were dropped."""
+    if ordered.empty:
+        return np.zeros(0, dtype=bool), {}
+    orgs = ordered["organisation_id"].to_numpy()
+    index = period_number(ordered["period"], cadence)
+    new_org = np.r_[True, orgs[1:] != orgs[:-1]]
+    new_run = new_org | np.r_[False, np.diff(index) > meta.gap_tolerance + 1]
+    run = np.cumsum(new_run)
+    ends = np.r_[np.flatnonzero(new_org)[1:], len(orgs)] - 1
+    last_run = np.repeat(run[ends], np.diff(np.r_[0, ends + 1]))
+    keep = run == last_run
+    first_run = np.repeat(run[np.flatnonzero(new_org)], np.diff(np.r_[0, ends + 1]))
+    dropped = {int(org): bool(flag) for org, flag in zip(orgs[ends], (last_run != first_run)[ends], strict=True)}
+    return keep, dropped
+
+
 def compute_spc(zscores: pd.DataFrame, meta: IndicatorMeta) -> list[dict]:
     """An XmR chart of each trust's latest values (methods §5), with its icons."""
     charts = []
+    if meta.cadence == "annual" or meta.code in ORDINAL_INDICATOR_CODES:
+        return charts  # a few annual points, or a 1–4 rating: no XmR (issue 10)
     direction = _direction(meta)
-    target = SPC_TARGETS.get(meta.code)
-    ordered = zscores.sort_values(["organisation_id", "period"], kind="stable")
+    target = meta.target if meta.target is not None else SPC_TARGETS.get(meta.code)
+    points, cadence = independent_points(zscores, meta)
+    ordered = points[np.isfinite(points["value"].to_numpy(dtype=float))]
+    ordered = ordered.sort_values(["organisation_id", "period"], kind="stable")
+    # Only each trust's latest run of consecutive periods is charted: limits drawn across a gap
+    # of years (A&E 2019–2024) would compare two different processes. `gap_before` says so.
+    keep, gap_before = _latest_runs(ordered, meta, cadence)
+    ordered = ordered[keep]
     orgs = ordered["organisation_id"].to_numpy()
     values = ordered["value"].to_numpy(dtype=float)
     # Format each distinct period once (a few dozen) rather than every row.
@@ -490,6 +576,8 @@ def compute_spc(zscores: pd.DataFrame, meta: IndicatorMeta) -> list[dict]:
         charts.append(
             {
                 "organisation_id": int(orgs[first]),
+                "gap_before": bool(gap_before.get(int(orgs[first]), False)),
+                "target": target,
                 "mean": _finite(panel.mean[chart]),
                 "upper": _finite(panel.upper[chart]),
                 "lower": _finite(panel.lower[chart]),
@@ -510,36 +598,167 @@ def compute_spc(zscores: pd.DataFrame, meta: IndicatorMeta) -> list[dict]:
 def compute_alerts(zscores: pd.DataFrame, meta: IndicatorMeta, k: float, h: float) -> pd.DataFrame:
     """CUSUM signals on each trust's z_adj (methods §6); one row per signal."""
     if meta.cadence == "annual" or zscores.empty:
-        return pd.DataFrame(columns=["organisation_id", "period", "statistic"])
-    frame = zscores.rename(columns={"organisation_id": "org"}).assign(indicator=meta.id)
+        return pd.DataFrame(columns=ALERT_COLUMNS)
+    points, cadence = independent_points(zscores, meta)
+    frame = points.rename(columns={"organisation_id": "org"})
+    frame = frame[np.isfinite(frame["z_adj"].to_numpy(dtype=float))].sort_values(["org", "period"], kind="stable")
+    if frame.empty:
+        return pd.DataFrame(columns=ALERT_COLUMNS)
+    # The CUSUM restarts after a gap: each run of consecutive periods is its own series.
+    index = period_number(frame["period"], cadence)
+    orgs = frame["org"].to_numpy()
+    new_run = np.r_[True, orgs[1:] != orgs[:-1]] | np.r_[False, np.diff(index) > meta.gap_tolerance + 1]
+    frame = frame.assign(indicator=np.cumsum(new_run))
     scored = panel_cusum(frame[["org", "indicator", "period", "z_adj"]], k=k, h=h)
     fired = scored[scored["signal"]]
     # The statistic is reset after a signal; report the crossing value, h + the excess that fired it.
-    return pd.DataFrame(
+    level = pd.DataFrame(
         {
             "organisation_id": fired["org"].to_numpy(),
             "period": fired["period"].to_numpy(),
             "statistic": np.maximum(fired["cusum"].to_numpy(dtype=float), h),
+            "kind": "cusum",
+            "threshold": h,
         }
     )
+    # Slippage against the trust's own history (methods §6): z standardised on its trailing 24
+    # periods (σ = mean MR / 1.128), then a two-sided EWMA (λ = 0.2, L = 2.962, ARL₀ ≈ 500).
+    # Like the CUSUM it restarts after a gap (each run is its own series); only rises count, as
+    # positive z is worse.
+    own = panel_self_baseline_ewma(frame[["org", "indicator", "period", "z_adj"]])
+    own = own[own["signal"] & (own["ewma"] > 0)]
+    drift = pd.DataFrame(
+        {
+            "organisation_id": own["org"].to_numpy(),
+            "period": own["period"].to_numpy(),
+            "statistic": own["ewma"].to_numpy(dtype=float),
+            "kind": "ewma",
+            "threshold": own["limit"].to_numpy(dtype=float),
+        }
+    )
+    return pd.concat([level, drift], ignore_index=True) if len(drift) else level
+
+
+def analysis_zscores(frame: pd.DataFrame, zscores: pd.DataFrame, meta: IndicatorMeta) -> tuple[pd.DataFrame, str]:
+    """z-scores at the indicator's analysis cadence, and that cadence (methods §1: quarterly analysis).
+
+    A monthly proportion analysed quarterly sums r and n over each calendar quarter, then scores
+    the quarters (never averaging monthly z). Only complete quarters (all three months reported)
+    are scored, so a quarter straddling the start or end of a gap is not a part-quarter. Other
+    kinds, or no coarser cadence, keep the displayed z-scores.
+    """
+    if meta.code in ROLLING_YEAR_INDICATOR_CODES:
+        return independent_points(zscores, meta)
+    cadence = meta.its_cadence
+    if cadence == meta.cadence or meta.kind != "proportion" or meta.cadence != "monthly" or cadence != "quarterly":
+        return zscores, meta.cadence
+    monthly = frame.rename(columns={"organisation_id": "org"})
+    monthly = monthly[(monthly["denominator"] > 0) & monthly["numerator"].notna()]
+    quarters = to_quarters(monthly[["org", "period", "numerator", "denominator"]])
+    quarters = quarters[quarters["n_months"] == 3].drop(columns="n_months")
+    if quarters.empty:
+        return quarters.assign(z_adj=[]).rename(columns={"org": "organisation_id"}), cadence
+    quarters = quarters.assign(period=pd.to_datetime(quarters["period"])).rename(columns={"org": "organisation_id"})
+    _, quarterly = compute_zscores(quarters, meta)
+    return quarterly, cadence
+
+
+def applicable_observations(frame: pd.DataFrame, meta: IndicatorMeta, kinds: dict[int, str]) -> pd.DataFrame:
+    """The observations of organisations the indicator applies to (its kinds), so no other is scored.
+
+    Dropped before the z-scores, so an organisation the indicator does not apply to neither gets a
+    z-score, chart or alert nor moves the national value the others are compared with.
+    """
+    if not meta.applies_to:
+        return frame
+    org_kinds = frame["organisation_id"].map(kinds)
+    return frame[org_kinds.isin(meta.applies_to).to_numpy()]
 
 
 def compute_indicator(
-    frame: pd.DataFrame, meta: IndicatorMeta, spells: dict[int, list[Spell]], k: float = 0.5, h: float = 4.389
+    frame: pd.DataFrame,
+    meta: IndicatorMeta,
+    spells: dict[int, list[Spell]],
+    k: float = 0.5,
+    h: float = 4.389,
+    synthetic_spells: frozenset = frozenset(),
 ) -> IndicatorResults:
-    """Every per-indicator result: national values, z-scores, trajectories, pooled effects, SPC, alerts."""
+    """Every per-indicator result: national values, z-scores, trajectories, pooled effects, SPC, alerts.
+
+    Provenance: when `frame` has a boolean `synthetic` column (the observation came from generated
+    demo data), each fit, pooled effect, chart and alert says whether any of its inputs was
+    synthetic; a fit around a synthetic episode (`synthetic_spells`: (organisation, spell entry)) is
+    synthetic whatever its observations.
+    """
     frame, problems = screen_rows(frame, meta)
     national, zscores = compute_zscores(frame, meta)
-    trajectories = compute_trajectories(zscores, meta, spells)
+    its_zscores, its_cadence = analysis_zscores(frame, zscores, meta)
+    trajectories = compute_trajectories(its_zscores, meta, spells, cadence=its_cadence)
+    spc = compute_spc(zscores, meta)
+    alerts = compute_alerts(zscores, meta, k, h)
+    _mark_synthetic(frame, meta, trajectories, spc, alerts, synthetic_spells)
+    pooled = [dict(row, cadence=its_cadence) for row in compute_pooled(trajectories)]
     return IndicatorResults(
         national=national,
         zscores=zscores,
         trajectories=trajectories,
-        pooled=compute_pooled(trajectories),
-        spc=compute_spc(zscores, meta),
-        alerts=compute_alerts(zscores, meta, k, h),
+        pooled=pooled,
+        spc=spc,
+        alerts=alerts,
         problems=problems,
     )
+
+
+def spell_synthetic_keys(episodes: list[EpisodeRecord], spells: dict[int, list[Spell]]) -> frozenset:
+    """(organisation, spell entry) of every spell holding a synthetic episode."""
+    keys = set()
+    for episode in episodes:
+        if not episode.synthetic:
+            continue
+        for spell in spells.get(episode.organisation_id, []):
+            ends = spell.exited or date.max
+            if spell.entered <= episode.entered <= ends:
+                keys.add((episode.organisation_id, spell.entered))
+    return frozenset(keys)
+
+
+def _mark_synthetic(frame, meta, trajectories, spc, alerts, synthetic_spells) -> None:
+    """Set `synthetic` on each fit, chart and alert (in place) from its inputs' provenance."""
+    flags = frame["synthetic"].to_numpy(dtype=bool) if "synthetic" in frame.columns else np.zeros(len(frame), bool)
+    marked = frame.loc[flags, ["organisation_id", "period"]]
+    months_by_org: dict[int, np.ndarray] = {
+        int(org): np.sort(periods.month_index(group["period"])) for org, group in marked.groupby("organisation_id")
+    }
+
+    def any_between(org: int, first: int, last: int) -> bool:
+        months = months_by_org.get(int(org))
+        if months is None:
+            return False
+        at = int(np.searchsorted(months, first))
+        return at < len(months) and months[at] <= last
+
+    for fit in trajectories:
+        first = periods.month_index([fit["window_start"]])[0]
+        step = periods.STEP_MONTHS[fit["cadence"]]
+        last = periods.month_index([fit["window_end"]])[0] + step - 1  # to the end of the last period
+        fit["synthetic"] = (fit["organisation_id"], fit["spell_entered"]) in synthetic_spells or any_between(
+            fit["organisation_id"], first, last
+        )
+    step = 12 if meta.code in ROLLING_YEAR_INDICATOR_CODES else periods.STEP_MONTHS[meta.cadence]
+    for chart in spc:
+        if chart["points"]:
+            first = periods.month_index([chart["points"][0]["period"]])[0] - (step - 1 if step == 12 else 0)
+            last = periods.month_index([chart["points"][-1]["period"]])[0]
+            chart["synthetic"] = any_between(chart["organisation_id"], first, last)
+        else:
+            chart["synthetic"] = False
+    if len(alerts):
+        months = periods.month_index(alerts["period"])
+        alerts["synthetic"] = [
+            any_between(org, month, month) for org, month in zip(alerts["organisation_id"], months, strict=True)
+        ]
+    else:
+        alerts["synthetic"] = pd.Series(dtype=bool)
 
 
 # --- whole-programme results --------------------------------------------------------------------
@@ -550,14 +769,33 @@ def _months(start: date, end: date) -> float:
 
 
 def compute_early_warning(
-    alerts: pd.DataFrame, episodes: list[EpisodeRecord], n_charts: int, data_end: date | None, k: float, h: float
+    alerts: pd.DataFrame,
+    episodes: list[EpisodeRecord],
+    n_charts,
+    data_end: date | None,
+    k: float,
+    h: float,
+    spc_concerns: pd.DataFrame | None = None,
 ) -> dict:
-    """Trusts in no regime with two or more indicators signalling within six months, recently."""
+    """Trusts in no regime "slipping" recently (methods §6), with the expected false-alarm rate.
+
+    Slipping: two or more indicators signalling (level CUSUM or self-baseline EWMA) within six
+    months, or one signal in a month its SPC chart marks a concern (`spc_concerns`: org,
+    indicator, period). `n_charts` is {cadence: charts}; the false-alarm rate is per month, so a
+    quarterly chart (one point a quarter) adds a third of a monthly chart's rate.
+    """
+    counts = n_charts if isinstance(n_charts, dict) else {"monthly": n_charts}
+    total = sum(counts.values())
     payload = {
         "k": k,
         "h": h,
-        "n_charts": n_charts,
-        "expected_false_alarms_per_month": expected_false_alarms_per_month(n_charts, k=k, h=h) if n_charts else 0.0,
+        "n_charts": total,
+        "n_charts_by_cadence": counts,
+        "expected_false_alarms_per_month": expected_false_alarms_per_month(counts, k=k, h=h) if total else 0.0,
+        # The EWMA is calibrated to the same in-control ARL (≈ 500 periods), so it adds about as many.
+        "expected_false_alarms_per_month_ewma": (
+            sum(count / (EWMA_ARL0 * periods.STEP_MONTHS[cadence]) for cadence, count in counts.items())
+        ),
         "window_months": 6,
         "recent_months": RECENT_ALERT_MONTHS,
         "slipping": [],
@@ -575,7 +813,10 @@ def compute_early_warning(
     if recent.empty:
         return payload
     signals = recent.rename(columns={"organisation_id": "org", "indicator_id": "indicator"})
-    slipping_rows = slipping(signals[["org", "indicator", "period"]])
+    concerns = None
+    if spc_concerns is not None and not spc_concerns.empty:
+        concerns = spc_concerns.rename(columns={"organisation_id": "org", "indicator_id": "indicator"})
+    slipping_rows = slipping(signals[["org", "indicator", "period"]], spc_concerns=concerns)
     payload["slipping"] = [
         {
             "organisation_id": int(row.org),
@@ -583,10 +824,24 @@ def compute_early_warning(
             "last_period": pd.Timestamp(row.last_period).date().isoformat(),
             "indicator_ids": [int(i) for i in row.indicators],
             "n_indicators": int(row.n_indicators),
+            "with_spc_concern": bool(row.with_spc_concern),
         }
         for row in slipping_rows.itertuples()
     ]
     return payload
+
+
+def spc_concern_points(charts: list[dict], indicator_id: int) -> pd.DataFrame:
+    """(organisation_id, indicator_id, period) of every SPC point typed special_cause_concern."""
+    rows = [
+        (chart["organisation_id"], indicator_id, point["period"])
+        for chart in charts
+        for point in chart["points"]
+        if point["point_type"] == "special_cause_concern"
+    ]
+    frame = pd.DataFrame(rows, columns=["organisation_id", "indicator_id", "period"])
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,11 @@ from typing import TextIO
 
 from oversight import exports
 
-from .models import Indicator, PooledEffect, TrajectoryFit, ZScore
+from .models import Indicator, PooledEffect, SpcSummary, TrajectoryFit, ZScore
 
 ZSCORE_COLUMNS = ["org_code", "period", "numerator", "denominator", "national_value", "z", "z_adj", "tau2"]
-EFFECT_COLUMNS = ["quantity", "n", "estimate", "se", "ci_low", "ci_high", "tau2", "i2", "fixed_estimate"]
+EFFECT_COLUMNS = ["quantity", "n", "estimate", "se", "ci_low", "ci_high", "tau2", "i2", "fixed_estimate", "cadence"]
+SPC_COLUMNS = ["org_code", "period", "value", "mean", "lpl", "upl", "point_type", "variation", "assurance"]
 TRAJECTORY_QUANTITIES = ["pre_slope", "level_change", "slope_change_during", "slope_change_after"]
 
 
@@ -76,7 +77,7 @@ def export_effects(indicator: Indicator, out: TextIO, regime_group: str = "SMQ+C
 
 
 def export_trajectories(indicator: Indicator, out: TextIO) -> int:
-    """Write one row per trust fit: spell, method, N, ρ, DW and each coefficient with SE and CI."""
+    """Write one row per trust fit: spell, method, N, ρ, DW, window, cadence and each coefficient with SE and CI."""
     writer = exports.writer(out, lineterminator="\n")
     header = [
         "org_code",
@@ -89,6 +90,9 @@ def export_trajectories(indicator: Indicator, out: TextIO) -> int:
         "n_change_points",
         "rho",
         "durbin_watson",
+        "window_start",
+        "window_end",
+        "cadence",
     ]
     for quantity in TRAJECTORY_QUANTITIES:
         header += [f"{quantity}", f"{quantity}_se", f"{quantity}_ci_low", f"{quantity}_ci_high"]
@@ -111,10 +115,57 @@ def export_trajectories(indicator: Indicator, out: TextIO) -> int:
             fit.n_change_points,
             _fmt(fit.rho),
             _fmt(fit.durbin_watson),
+            fit.window_start.isoformat() if fit.window_start else "",
+            fit.window_end.isoformat() if fit.window_end else "",
+            fit.cadence,
         ]
         for quantity in TRAJECTORY_QUANTITIES:
             coefficient = fit.coefficients.get(quantity) or {}
             row += [_fmt(coefficient.get(key)) for key in ("estimate", "se", "ci_low", "ci_high")]
         writer.writerow(row)
+        count += 1
+    return count
+
+
+def spc_point_rows(charts, period_from=None, period_to=None):
+    """One dict per charted point (SPC_COLUMNS, plus indicator) of SpcSummary rows, in the charts' order.
+
+    `variation` and `assurance` are the chart's icons, the same on each of a trust's rows; the
+    periods are ISO dates. `period_from`/`period_to` (dates) keep only points in that range.
+    """
+    low = period_from.isoformat() if period_from else None
+    high = period_to.isoformat() if period_to else None
+    for chart in charts:
+        for point in chart.points:
+            period = point["period"][:10]
+            if (low and period < low) or (high and period > high):
+                continue
+            yield {
+                "org_code": chart.organisation.ods_code,
+                "indicator": chart.indicator.code,
+                "period": period,
+                "value": point["value"],
+                "mean": chart.mean,
+                "lpl": chart.lower,
+                "upl": chart.upper,
+                "point_type": point["point_type"],
+                "variation": chart.variation_icon,
+                "assurance": chart.assurance,
+                "synthetic": chart.synthetic,
+            }
+
+
+def export_spc(indicator: Indicator, out: TextIO) -> int:
+    """Write one row per charted SPC point: org_code,period,value,mean,lpl,upl,point_type,variation,assurance."""
+    writer = exports.writer(out, lineterminator="\n")
+    writer.writerow(SPC_COLUMNS)
+    charts = (
+        SpcSummary.objects.filter(indicator=indicator)
+        .select_related("organisation", "indicator")
+        .order_by("organisation__ods_code")
+    )
+    count = 0
+    for row in spc_point_rows(charts):
+        writer.writerow([_fmt(row[column]) for column in SPC_COLUMNS])
         count += 1
     return count

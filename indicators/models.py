@@ -1,5 +1,7 @@
 """The indicator catalogue, observed values with their provenance, and the stored results of each run."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 
@@ -149,6 +151,12 @@ class ComputationRun(models.Model):
     def __str__(self) -> str:
         return f"Run {self.pk} {self.get_status_display()} {self.started:%Y-%m-%d %H:%M}"
 
+    @property
+    def data_as_of(self) -> date | None:
+        """The latest period of the data the run computed from (not when it ran)."""
+        end = (self.counts or {}).get("data_end")
+        return date.fromisoformat(end) if end else None
+
 
 class ResultModel(models.Model):
     """Every stored result names the run that made it (and so its method version).
@@ -242,6 +250,12 @@ class TrajectoryFit(ResultModel):
     confidential = models.BooleanField(
         default=False, help_text="The spell includes an episode of a confidential regime (stamped at recompute)."
     )
+    window_start = models.DateField(null=True, help_text="The first period the fit used.")
+    window_end = models.DateField(null=True, help_text="The last period the fit used.")
+    cadence = models.CharField(max_length=10, blank=True, help_text="The periods the fit is on (analysis cadence).")
+    synthetic = models.BooleanField(
+        default=False, help_text="Any input synthetic: an observation in the window or an episode of the spell."
+    )
 
     class Meta:
         ordering = ["indicator", "organisation", "spell_entered"]
@@ -273,6 +287,8 @@ class PooledEffect(ResultModel):
         help_text="Pooled over a fit of a confidential regime's episode (stamped at recompute). A group that is "
         "not confidential by definition (SMQ) also has a row pooled over the non-confidential fits only.",
     )
+    cadence = models.CharField(max_length=10, blank=True, help_text="The periods the pooled fits are on.")
+    synthetic = models.BooleanField(default=False, help_text="Any pooled fit synthetic.")
 
     class Meta:
         ordering = ["indicator", "regime_group", "quantity", "confidential"]
@@ -294,9 +310,14 @@ class SpcSummary(ResultModel):
     upper = models.FloatField(null=True)
     lower = models.FloatField(null=True)
     trial_limits = models.BooleanField(default=False)
-    variation_icon = models.CharField(max_length=24, blank=True)
+    variation_icon = models.CharField(max_length=32, blank=True, help_text="The last charted point's type.")
     assurance = models.CharField(max_length=16, blank=True)
-    points = models.JSONField(help_text="[{period, value, rule, point_type}]")
+    target = models.FloatField(null=True, help_text="The indicator's target when the chart was drawn.")
+    gap_before = models.BooleanField(
+        default=False, help_text="True when earlier data, before a gap, are left out of the chart."
+    )
+    points = models.JSONField(help_text="[{period, value, rule, point_type}] of the latest run of data.")
+    synthetic = models.BooleanField(default=False, help_text="Any charted value synthetic.")
 
     class Meta:
         ordering = ["indicator", "organisation"]
@@ -314,6 +335,7 @@ class Alert(ResultModel):
     kind = models.CharField(max_length=20, default="cusum")
     statistic = models.FloatField()
     threshold = models.FloatField()
+    synthetic = models.BooleanField(default=False, help_text="The signalling period's value was synthetic.")
 
     class Meta:
         ordering = ["-period", "organisation"]

@@ -11,10 +11,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Max, Min, OuterRef, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 
 from oversight.permissions import visible_to
 
+from .compute import ORDINAL_INDICATOR_CODES
 from .constants import Cadence, IndicatorKind, Polarity
 from .models import (
     Alert,
@@ -87,23 +88,31 @@ def its_direction(coefficients: dict) -> str | None:
     return None
 
 
+# Annual series (staff survey themes) and ordinal scores (financial stability 1–4) have no SPC,
+# CUSUM or trend that means what the light assumes, so they cast no vote in it (issue 10).
+_NON_VOTING = Q(indicator__code__in=sorted(ORDINAL_INDICATOR_CODES)) | Q(indicator__cadence=Cadence.ANNUAL)
+SPC_IMPROVEMENT, SPC_CONCERN = "special_cause_improvement", "special_cause_concern"
+
+
 def board_signals(user, organisation_ids: list[int]) -> tuple[dict[int, TrustSignals], date | None]:
     """SPC icons, ITS directions of the open spell and recent alerts per trust; four queries in all."""
     signals: dict[int, TrustSignals] = defaultdict(TrustSignals)
     for org, icon, count in (
         SpcSummary.objects.filter(organisation_id__in=organisation_ids)
+        .exclude(_NON_VOTING)
         .values_list("organisation_id", "variation_icon")
         .annotate(count=Count("id"))
         .order_by()
     ):
-        if icon.startswith("improvement"):
+        if icon == SPC_IMPROVEMENT:
             signals[org].spc_improvement += count
-        elif icon.startswith("concern"):
+        elif icon == SPC_CONCERN:
             signals[org].spc_concern += count
     # Neutral indicators (staffing shares) have no better direction, so they cast no vote.
     for org, coefficients in (
         visible_to(user, TrajectoryFit.objects.filter(organisation_id__in=organisation_ids, spell_exited__isnull=True))
         .exclude(indicator__polarity=Polarity.NEUTRAL)
+        .exclude(_NON_VOTING)
         .values_list("organisation_id", "coefficients")
     ):
         direction = its_direction(coefficients)
@@ -114,9 +123,8 @@ def board_signals(user, organisation_ids: list[int]) -> tuple[dict[int, TrustSig
     end = data_end()
     if end is not None:
         since = add_months(end, -(BOARD_ALERT_MONTHS - 1))
-        for org, code in Alert.objects.filter(organisation_id__in=organisation_ids, period__gte=since).values_list(
-            "organisation_id", "indicator__code"
-        ):
+        alerts = Alert.objects.filter(organisation_id__in=organisation_ids, period__gte=since).exclude(_NON_VOTING)
+        for org, code in alerts.values_list("organisation_id", "indicator__code"):
             signals[org].alerts += 1
             signals[org].alert_indicators.add(code)
     return signals, end

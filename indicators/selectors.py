@@ -17,6 +17,7 @@ OBSERVATION_COLUMNS = [
     "value",
     "lower",
     "upper",
+    "batch_id",
 ]
 
 

@@ -39,6 +39,7 @@ from .models import (
     Alert,
     AnalysisResult,
     ComputationRun,
+    ImportBatch,
     Indicator,
     NationalValue,
     PooledEffect,
@@ -216,6 +217,9 @@ def _indicator_meta(indicator: Indicator) -> compute.IndicatorMeta:
         cadence=indicator.cadence,
         polarity=indicator.polarity,
         pre_window_months=indicator.pre_window_months,
+        analysis_cadence=indicator.analysis_cadence,
+        target=indicator.target,
+        applies_to=tuple(indicator.applies_to or ()),
     )
 
 
@@ -230,9 +234,17 @@ def _episodes() -> list[compute.EpisodeRecord]:
             route=route,
             family=family,
             exit_unknown=unknown,
+            synthetic=synthetic,
         )
-        for org, code, entered, exited, route, family, unknown in RegimeEpisode.objects.values_list(
-            "organisation_id", "regime__code", "entered", "exited", "route", "regime__family", "exit_unknown"
+        for org, code, entered, exited, route, family, unknown, synthetic in RegimeEpisode.objects.values_list(
+            "organisation_id",
+            "regime__code",
+            "entered",
+            "exited",
+            "route",
+            "regime__family",
+            "exit_unknown",
+            "synthetic",
         )
     ]
 
@@ -364,14 +376,14 @@ class _ResultWriter:
         return False
 
 
-def _timed_compute(frame, meta, spells, k, h):
+def _timed_compute(frame, meta, spells, k, h, synthetic_spells=frozenset()):
     clock = time.perf_counter()
-    results = compute.compute_indicator(frame, meta, spells, k=k, h=h)
+    results = compute.compute_indicator(frame, meta, spells, k=k, h=h, synthetic_spells=synthetic_spells)
     return results, time.perf_counter() - clock
 
 
 @contextlib.contextmanager
-def _computed(work, spells, k, h, processes: int):
+def _computed(work, spells, k, h, processes: int, synthetic_spells=frozenset()):
     """Yield (indicator, meta, results, seconds) in order, computed here or in forked worker processes.
 
     The statistics are pure (indicators.compute imports no Django), so with processes > 1 each
@@ -380,11 +392,14 @@ def _computed(work, spells, k, h, processes: int):
     A daemonic process (a Celery prefork worker) may not have children: it computes in-process.
     """
     if processes <= 1 or len(work) < 2 or multiprocessing.current_process().daemon:
-        yield ((indicator, meta, *_timed_compute(frame, meta, spells, k, h)) for indicator, meta, frame in work)
+        yield (
+            (indicator, meta, *_timed_compute(frame, meta, spells, k, h, synthetic_spells))
+            for indicator, meta, frame in work
+        )
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        futures = [pool.submit(_timed_compute, frame, meta, spells, k, h) for _, meta, frame in work]
+        futures = [pool.submit(_timed_compute, frame, meta, spells, k, h, synthetic_spells) for _, meta, frame in work]
         yield ((indicator, meta, *future.result()) for (indicator, meta, _), future in zip(work, futures, strict=True))
 
 
@@ -400,7 +415,11 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
 
     say(f"reading observations of {len(indicators)} indicators")
     clock = time.perf_counter()
-    observations, loading = _analysed_observations(observations_frame(ids))
+    observations = observations_frame(ids)
+    # Provenance: an observation loaded by a synthetic (demo) batch makes what it feeds synthetic.
+    synthetic_batches = list(ImportBatch.objects.filter(synthetic=True).values_list("pk", flat=True))
+    observations["synthetic"] = observations["batch_id"].isin(synthetic_batches).to_numpy(dtype=bool)
+    observations, loading = _analysed_observations(observations)
     phases = {"read": time.perf_counter() - clock, "compute": 0.0, "write": 0.0}
     episodes = _episodes()
     spells = compute.spells_by_organisation(episodes)
@@ -418,15 +437,26 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     totals = dict.fromkeys(("zscores", "national_values", "trajectories", "pooled_effects", "spc", "alerts"), 0)
     public = dict.fromkeys(("trajectories", "pooled_effects"), 0)  # rows a caller without confidential access sees
     all_alerts = []
+    concerns = []
     survey: dict[str, pd.DataFrame] = {}
-    n_charts = 0
+    n_charts: dict[str, int] = {}
     data_end = None
     work = []
+    kinds = dict(Organisation.objects.values_list("pk", "kind"))
     for indicator in indicators:
         frame = by_indicator.pop(indicator.pk, None)
+        meta = _indicator_meta(indicator)
+        if frame is not None:
+            frame = compute.applicable_observations(frame, meta, kinds)
+            if indicator.synthetic:
+                frame = frame.assign(synthetic=True)
         if frame is not None and not frame.empty:
-            work.append((indicator, _indicator_meta(indicator), frame))
-    with _computed(work, spells, k, h, settings.RECOMPUTE_PROCESSES) as computed, _ResultWriter(run) as writer:
+            work.append((indicator, meta, frame))
+    synthetic_spells = compute.spell_synthetic_keys(episodes, spells)
+    with (
+        _computed(work, spells, k, h, settings.RECOMPUTE_PROCESSES, synthetic_spells) as computed,
+        _ResultWriter(run) as writer,
+    ):
         for indicator, meta, results, seconds in computed:
             say(f"{indicator.code}: {len(results.zscores)} observations")
             phases["compute"] += seconds
@@ -442,8 +472,11 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
             totals["spc"] += len(results.spc)
             totals["alerts"] += len(results.alerts)
             if meta.cadence != "annual":
-                n_charts += results.zscores["organisation_id"].nunique()
+                # Charts by the cadence of their points (SHMI's independent points are annual).
+                chart_cadence = "annual" if meta.code in compute.ROLLING_YEAR_INDICATOR_CODES else meta.cadence
+                n_charts[chart_cadence] = n_charts.get(chart_cadence, 0) + results.zscores["organisation_id"].nunique()
                 all_alerts.append(results.alerts.assign(indicator_id=indicator.pk))
+                concerns.append(compute.spc_concern_points(results.spc, indicator.pk))
                 last = results.zscores["period"].max().date()
                 data_end = max(data_end, last) if data_end else last
             if indicator.kind == IndicatorKind.SCORE and indicator.code.startswith("staff_survey"):
@@ -456,11 +489,29 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     run.problems = _named_problems(problems[: compute.MAX_PROBLEMS_LISTED])
     counts["phase_seconds"] = {name: round(value, 3) for name, value in phases.items()}
 
+    if data_end is not None:
+        counts["data_end"] = data_end.isoformat()
+    # Time in regime and the categories count to the data's cut-off, not to today (issue 10).
+    cutoff = settings.DATA_CUTOFF or data_end or timezone.localdate()
+    counts["data_cutoff"] = cutoff.isoformat()
     if indicator_codes is None:
         say("programme-level results: early warning, time in regime, categories, staff survey")
         alerts = pd.concat(all_alerts, ignore_index=True) if all_alerts else pd.DataFrame()
+        spc_concerns = pd.concat(concerns, ignore_index=True) if concerns else None
         _store_documents(
-            run, episodes, spells, alerts, survey, n_charts, data_end, k, h, indicators, confidential_codes
+            run,
+            episodes,
+            spells,
+            alerts,
+            survey,
+            n_charts,
+            data_end,
+            cutoff,
+            k,
+            h,
+            indicators,
+            confidential_codes,
+            spc_concerns,
         )
     return counts
 
@@ -518,7 +569,7 @@ def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResult
         raw=raw,
     )
     if results.trajectories:
-        fits = pd.DataFrame(results.trajectories).drop(columns=["window_start"])
+        fits = pd.DataFrame(results.trajectories)
         _write_frame(
             TrajectoryFit,
             fits.assign(run_id=run.pk, indicator_id=indicator.pk),
@@ -545,9 +596,10 @@ def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResult
                     "organisation_id": alerts["organisation_id"].to_numpy(dtype=int),
                     "indicator_id": indicator.pk,
                     "period": _dates(alerts["period"]),
-                    "kind": "cusum",
+                    "kind": alerts["kind"].to_numpy(),
                     "statistic": alerts["statistic"].to_numpy(dtype=float),
-                    "threshold": settings.EARLY_WARNING_CUSUM_H,
+                    "threshold": alerts["threshold"].to_numpy(dtype=float),
+                    "synthetic": alerts["synthetic"].to_numpy(dtype=bool),
                 }
             ),
             raw=raw,
@@ -584,7 +636,19 @@ def _stamp_confidential(results: compute.IndicatorResults, confidential_codes: f
 
 
 def _store_documents(
-    run, episodes, spells, alerts, survey, n_charts, data_end, k, h, indicators, confidential_codes=frozenset()
+    run,
+    episodes,
+    spells,
+    alerts,
+    survey,
+    n_charts,
+    data_end,
+    cutoff,
+    k,
+    h,
+    indicators,
+    confidential_codes=frozenset(),
+    spc_concerns=None,
 ) -> None:
     targets = dict(Regime.objects.values_list("code", "exit_target_months"))
     ratings: dict[int, list] = {}
@@ -593,7 +657,6 @@ def _store_documents(
         "organisation_id", "rated_on", "rating"
     ):
         ratings.setdefault(org, []).append((rated_on, rating))
-    cutoff = timezone.localdate()
     theme_names = {indicator.code: indicator.name for indicator in indicators}
     benchmark_groups = {
         (org, year): group
@@ -605,7 +668,9 @@ def _store_documents(
     public_episodes = [episode for episode in episodes if episode.regime not in confidential_codes]
     public_spells = compute.spells_by_organisation(public_episodes) if confidential_codes else spells
     documents = {
-        "early_warning": compute.compute_early_warning(alerts, public_episodes, n_charts, data_end, k, h),
+        "early_warning": compute.compute_early_warning(
+            alerts, public_episodes, n_charts, data_end, k, h, spc_concerns=spc_concerns
+        ),
         "time_in_regime": compute.compute_time_in_regime(episodes, targets, cutoff),
         "performance_categories": compute.compute_categories(episodes, ratings, as_of=cutoff),
         "performance_categories_public": compute.compute_categories(public_episodes, ratings, as_of=cutoff),

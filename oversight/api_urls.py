@@ -29,6 +29,7 @@ router.register("observations", indicator_views.ObservationViewSet, basename="ob
 router.register("zscores", indicator_views.ZScoreViewSet, basename="zscore")
 router.register("trajectories", indicator_views.TrajectoryViewSet, basename="trajectory")
 router.register("pooled-effects", indicator_views.PooledEffectViewSet, basename="pooled-effect")
+router.register("spc", indicator_views.SpcPointViewSet, basename="spc")
 router.register("alerts", indicator_views.AlertViewSet, basename="alert")
 router.register("runs", indicator_views.ComputationRunViewSet, basename="run")
 

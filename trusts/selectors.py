@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db.models import Prefetch, Q
 
 from oversight.permissions import redact_episode, visible_episodes, visible_segments
@@ -110,6 +111,7 @@ class BoardRow:
     alerts: int
     alert_indicators: list[str]
     light: str
+    cutoff: date | None = None  # the data's cut-off months_in counts to
 
     @property
     def organisation(self) -> Organisation:
@@ -170,17 +172,19 @@ def board_rows(user, *, episodes=None, today: date | None = None, sort: str = ""
     """
     from indicators.page_selectors import board_signals  # indicators reads trusts; import here, not at load
 
-    today = today or date.today()
     episodes = [redact_episode(user, episode) for episode in (open_episodes(user) if episodes is None else episodes)]
     organisation_ids = sorted({episode.organisation_id for episode in episodes})
-    directors = current_directors(organisation_ids, today)
+    directors = current_directors(organisation_ids, today or date.today())
     segments = latest_published_segments(organisation_ids)
-    signals, _ = board_signals(user, organisation_ids)
+    signals, data_end = board_signals(user, organisation_ids)
+    # Months in regime count to the data's cut-off (the setting, else the latest period of data),
+    # not to today: signals from data ending in June cannot say how a trust did since (issue 10).
+    cutoff = today or settings.DATA_CUTOFF or data_end or date.today()
     rows = []
     for episode in episodes:
         target = episode.regime.exit_target_months
         horizon = target or PLANNING_HORIZON_MONTHS
-        months_in = episode.months_in(today)
+        months_in = max(0, episode.months_in(cutoff))
         trust = signals.get(episode.organisation_id)
         improving = trust.improving if trust else 0
         concerns = trust.concerns if trust else 0
@@ -199,6 +203,7 @@ def board_rows(user, *, episodes=None, today: date | None = None, sort: str = ""
                 alerts=trust.alerts if trust else 0,
                 alert_indicators=sorted(trust.alert_indicators) if trust else [],
                 light=exit_likelihood(months_in, horizon, improving, concerns),
+                cutoff=cutoff,
             )
         )
     key = sort.lstrip("-")

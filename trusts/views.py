@@ -285,10 +285,13 @@ def _indicator_charts(user, organisation, selected, profile) -> dict:
             trial=spc.trial_limits,
             kind=indicator.kind,
             cadence=indicator.cadence,
+            target=spc.target,
+            gap_before=spc.gap_before,
         )
         special = sum(1 for point in spc.points if point.get("point_type") != "common_cause")
+        run_note = " of the latest unbroken run (earlier data end at a gap)" if spc.gap_before else ""
         context["spc_summary"] = (
-            f"XmR chart of the latest {len(spc.points)} values: {charts.spc_icon_text(spc.variation_icon)}; "
+            f"XmR chart of the latest {len(spc.points)} values{run_note}: {charts.spc_icon_text(spc.variation_icon)}; "
             f"{special} special-cause points; mean {_value_text(spc.mean, indicator.kind)}, process limits "
             f"{_value_text(spc.lower, indicator.kind)} to {_value_text(spc.upper, indicator.kind)}"
             + (" (trial limits, fewer than 13 points)" if spc.trial_limits else "")
@@ -343,6 +346,7 @@ def trust_detail(request, ods_code: str):
     for summary in summaries:
         summary.value_text = _value_text(summary.latest_value, summary.indicator.kind)
         summary.spc_text = charts.spc_icon_text(summary.spc_icon) if summary.spc_icon else "–"
+        summary.spc_icons = charts.spc_icons(summary.spc_icon, summary.spc_assurance, summary.indicator.polarity)
     by_code = {summary.indicator.code: summary for summary in summaries}
     chosen = request.GET.get("indicator") or (ED_4HR if ED_4HR in by_code else next(iter(by_code), None))
     selected = by_code.get(chosen)

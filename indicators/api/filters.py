@@ -6,7 +6,7 @@ from trusts.api.filters import StaticFilterSet
 from trusts.models import Organisation
 
 from ..constants import Cadence, EffectQuantity, IndicatorKind, RegimeGroup, RunStatus
-from ..models import Alert, ComputationRun, Indicator, Observation, PooledEffect, TrajectoryFit, ZScore
+from ..models import Alert, ComputationRun, Indicator, Observation, PooledEffect, SpcSummary, TrajectoryFit, ZScore
 
 
 class IndicatorFilterSet(StaticFilterSet):
@@ -79,6 +79,23 @@ class PooledEffectFilterSet(StaticFilterSet):
     class Meta:
         model = PooledEffect
         fields = ["indicator", "regime_group", "quantity"]
+
+
+class SpcFilterSet(StaticFilterSet):
+    """Charts by trust, indicator and region; period_from/period_to choose the points (the view applies them)."""
+
+    organisation = django_filters.CharFilter(field_name="organisation__ods_code", lookup_expr="iexact")
+    indicator = django_filters.CharFilter(field_name="indicator__code")
+    region = django_filters.CharFilter(field_name="organisation__region")
+    period_from = django_filters.DateFilter(method="filter_nothing")
+    period_to = django_filters.DateFilter(method="filter_nothing")
+
+    class Meta:
+        model = SpcSummary
+        fields = ["organisation", "indicator", "region", "period_from", "period_to"]
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # points are inside each chart's JSON: the view filters them
 
 
 class RunFilterSet(StaticFilterSet):

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from oversight import permissions
 
 from ..models import Alert, ComputationRun, Indicator, Observation, PooledEffect, TrajectoryFit, ZScore
+from ..stats.spc import POINT_TYPES
 
 
 def _iso(day):
@@ -29,6 +30,8 @@ class IndicatorSerializer(serializers.ModelSerializer):
             "description",
             "source",
             "pre_window_months",
+            "target",
+            "applies_to",
             "synthetic",
         ]
 
@@ -134,6 +137,10 @@ class TrajectorySerializer(serializers.ModelSerializer):
             "coefficients",
             "series",
             "confidential",
+            "window_start",
+            "window_end",
+            "cadence",
+            "synthetic",
             "run",
         ]
 
@@ -157,6 +164,8 @@ class PooledEffectSerializer(serializers.ModelSerializer):
             "i2",
             "fixed_estimate",
             "confidential",
+            "cadence",
+            "synthetic",
             "run",
         ]
 
@@ -167,7 +176,7 @@ class AlertSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Alert
-        fields = ["id", "organisation", "indicator", "period", "kind", "statistic", "threshold", "run"]
+        fields = ["id", "organisation", "indicator", "period", "kind", "statistic", "threshold", "synthetic", "run"]
 
 
 class ComputationRunSerializer(serializers.ModelSerializer):
@@ -193,3 +202,25 @@ class ComputationRunSerializer(serializers.ModelSerializer):
     def get_counts(self, run) -> dict:
         request = self.context.get("request")
         return permissions.visible_run_counts(getattr(request, "user", None), run.counts)
+
+
+class SpcPointSerializer(serializers.Serializer):
+    """One charted point of a trust's XmR chart with the chart's limits and icons (read only)."""
+
+    org_code = serializers.CharField()
+    indicator = serializers.CharField()
+    period = serializers.DateField()
+    value = serializers.FloatField(allow_null=True)
+    mean = serializers.FloatField(allow_null=True)
+    lpl = serializers.FloatField(allow_null=True, help_text="Lower process limit.")
+    upl = serializers.FloatField(allow_null=True, help_text="Upper process limit.")
+    point_type = serializers.ChoiceField(choices=POINT_TYPES)
+    variation = serializers.CharField(help_text="The chart's variation icon: the last point's point_type.")
+    assurance = serializers.CharField(
+        allow_blank=True, help_text="consistent_pass, consistent_fail, inconsistent or blank."
+    )
+
+    synthetic = serializers.BooleanField(help_text="Any charted value of the chart was synthetic.")
+
+    def to_representation(self, row):
+        return row

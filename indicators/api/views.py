@@ -1,11 +1,14 @@
 """API views for the indicator catalogue, observations and the stored results (all read only)."""
 
 from django.db.models import Exists, OuterRef
+from rest_framework import mixins
+from rest_framework.response import Response
 
 from oversight.api.fastlist import FastListMixin
-from oversight.api.views import ReadOnlyViewSet
+from oversight.api.views import GenericViewSet, ReadOnlyViewSet
 
-from ..models import Alert, ComputationRun, Indicator, Observation, PooledEffect, TrajectoryFit, ZScore
+from .. import exports
+from ..models import Alert, ComputationRun, Indicator, Observation, PooledEffect, SpcSummary, TrajectoryFit, ZScore
 from . import filters, serializers
 
 
@@ -112,6 +115,35 @@ class PooledEffectViewSet(ReadOnlyViewSet):
     serializer_class = serializers.PooledEffectSerializer
     filterset_class = filters.PooledEffectFilterSet
     ordering_fields = ["indicator__code", "regime_group", "quantity"]
+
+
+class SpcPointViewSet(mixins.ListModelMixin, GenericViewSet):
+    """Every charted SPC point, one row per trust and period, with its chart's limits and MDC icons.
+
+    The same rows as `manage.py export_spc`; filter by organisation, indicator, region and
+    period_from/period_to.
+    """
+
+    queryset = SpcSummary.objects.select_related("organisation", "indicator").order_by(
+        "indicator__code", "organisation__ods_code"
+    )
+    serializer_class = serializers.SpcPointSerializer
+    filterset_class = filters.SpcFilterSet
+    ordering_fields = []
+
+    def list(self, request, *args, **kwargs):
+        charts = self.filter_queryset(self.get_queryset())
+        bounds = self.filterset_class(request.query_params, queryset=charts)
+        bounds.is_valid()  # invalid dates were refused by filter_queryset already (400)
+        points = list(
+            exports.spc_point_rows(
+                charts,
+                period_from=bounds.form.cleaned_data.get("period_from"),
+                period_to=bounds.form.cleaned_data.get("period_to"),
+            )
+        )
+        page = self.paginate_queryset(points)
+        return self.get_paginated_response(page) if page is not None else Response(points)
 
 
 class AlertViewSet(ReadOnlyViewSet):

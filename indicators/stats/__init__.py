@@ -6,4 +6,4 @@ so the statistics can be run and checked without a database. The contract is
 """
 
 # Bump whenever a formula, default or rule changes what a stored number would be.
-METHOD_VERSION = "2026.11-1"
+METHOD_VERSION = "2026.12-1"

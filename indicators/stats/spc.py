@@ -1,4 +1,25 @@
-"""NHS "Making Data Count" XmR charts with the four special-cause rules (methods §5)."""
+"""NHS "Making Data Count" XmR charts exactly as NHSRplotthedots 0.2.2 draws them (methods §5).
+
+Limits: mean of the chart's (baseline) points; mean moving range, screened (ranges ≥ 3.267 ×
+the mean range dropped, then the mean retaken); process limits mean ± 2.66·mean(MR), the 2σ
+lines at two thirds of that. Rules, in precedence order (a point shows the first that flags it):
+1. beyond a process limit;
+2. trend: `run_length` (7) points each strictly above (below) the one before (a tie breaks it);
+3. two of three: a window of three consecutive points all on one side of the mean, at least two
+   of them between the 2σ line and the limit on that side; only those between-the-lines points
+   are flagged (a point beyond the limit neither counts nor is flagged here);
+4. shift: `run_length` points on one side of the mean (a point on the mean breaks it).
+A flagged point is high or low: by its side of the mean for rules 1, 3 and 4, by the trend's
+direction for rule 2 (a point in a trend takes the direction of the step after it, the last one
+of the step before it, as NHSRplotthedots does). Its type is `special_cause_improvement` or
+`special_cause_concern` by the improvement direction, `special_cause_neutral_high/low` when no
+direction is better, else `common_cause`. The variation icon is the last point's type; the
+assurance (`consistent_pass`, `consistent_fail`, `inconsistent`) compares the target with the
+limits, None without a target or for a neutral direction.
+
+One deliberate difference: a constant series (mean moving range 0) is not screened, so its
+limits equal its mean; NHSRplotthedots screens every range out and returns NaN limits.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +27,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# XmR constants: 2.66 = 3/d2 (d2 = 1.128 for n = 2); 1.7733 = two thirds of that (the 2σ band);
+# XmR constants: 2.66 = 3/d2 (d2 = 1.128 for n = 2); the 2σ lines are two thirds of that (1.7733…);
 # 3.267 = D4, the upper limit of the moving-range chart used to screen out freak ranges.
 LIMIT_FACTOR = 2.66
-NEAR_FACTOR = 1.7733
+NEAR_FACTOR = 2 * (LIMIT_FACTOR / 3)
 MR_SCREEN_FACTOR = 3.267
 MIN_POINTS_FOR_FIRM_LIMITS = 13
 
 BEYOND_LIMIT, TREND, TWO_OF_THREE, SHIFT = "beyond_limit", "trend", "two_of_three", "shift"
 DIRECTIONS = ("increase", "decrease", "neutral")
+COMMON_CAUSE = "common_cause"
+IMPROVEMENT, CONCERN = "special_cause_improvement", "special_cause_concern"
+NEUTRAL_HIGH, NEUTRAL_LOW = "special_cause_neutral_high", "special_cause_neutral_low"
+POINT_TYPES = (COMMON_CAUSE, IMPROVEMENT, CONCERN, NEUTRAL_HIGH, NEUTRAL_LOW)
+CONSISTENT_PASS, CONSISTENT_FAIL, INCONSISTENT = "consistent_pass", "consistent_fail", "inconsistent"
 
 
 @dataclass(frozen=True)
@@ -37,38 +63,68 @@ class SpcResult:
     assurance: str | None
 
 
-def _long_runs(flags: np.ndarray, length: int) -> np.ndarray:
-    """True where `flags` is True inside a run of at least `length` consecutive Trues."""
-    flags = np.asarray(flags, dtype=bool)
-    if len(flags) == 0:
-        return flags
-    # Label each run, then measure it.
-    starts = np.concatenate(([True], flags[1:] != flags[:-1]))
-    run_id = np.cumsum(starts) - 1
-    run_len = np.bincount(run_id)
-    return flags & (run_len[run_id] >= length)
+def _assurance(target: float | None, direction: str, lower: float, upper: float) -> str | None:
+    if target is None or direction == "neutral":
+        return None
+    increasing = direction == "increase"
+    if target > upper:
+        return CONSISTENT_FAIL if increasing else CONSISTENT_PASS
+    if target < lower:
+        return CONSISTENT_PASS if increasing else CONSISTENT_FAIL
+    return INCONSISTENT
 
 
-def _trend_points(x: np.ndarray, run_length: int, rising: bool) -> np.ndarray:
-    """Points inside `run_length` consecutive strictly rising (or falling) points; a tie breaks it."""
-    steps = np.diff(x) > 0 if rising else np.diff(x) < 0
-    in_run = _long_runs(steps, run_length - 1)
-    points = np.zeros(len(x), dtype=bool)
-    points[:-1] |= in_run
-    points[1:] |= in_run
-    return points
+def _point_type(side: str, direction: str) -> str:
+    if not side:
+        return COMMON_CAUSE
+    if direction == "neutral":
+        return NEUTRAL_HIGH if side == "high" else NEUTRAL_LOW
+    return IMPROVEMENT if (side == "high") == (direction == "increase") else CONCERN
 
 
-def _two_of_three(outside: np.ndarray) -> np.ndarray:
-    """Points beyond the 2σ line that sit in some window of three with at least two such points."""
-    n = len(outside)
-    flagged = np.zeros(n, dtype=bool)
-    if n < 3:
-        return flagged
-    counts = outside[:-2].astype(int) + outside[1:-1] + outside[2:]
-    for offset in range(3):
-        flagged[offset : n - 2 + offset] |= counts >= 2
-    return flagged & outside
+def _rules(x: list[float], mean: float, upper: float, lower: float, upper_near: float, lower_near: float, run: int):
+    """Rule and side of each point, point by point as NHSRplotthedots' ptd_special_cause_type does."""
+    n = len(x)
+    sign = [(value > mean) - (value < mean) for value in x]
+    outside = [value > upper or value < lower for value in x]
+    close = [not outside[i] and (x[i] < lower_near or x[i] > upper_near) for i in range(n)]
+    steps = [(x[i] > x[i - 1]) - (x[i] < x[i - 1]) for i in range(1, n)]
+
+    in_trend = [False] * n
+    for end in range(run - 1, n):  # `run` points ending at `end`, each step of one nonzero sign
+        window = steps[end - run + 1 : end]
+        if window[0] != 0 and all(step == window[0] for step in window):
+            for i in range(end - run + 1, end + 1):
+                in_trend[i] = True
+    in_shift = [False] * n
+    for end in range(run - 1, n):
+        window = sign[end - run + 1 : end + 1]
+        if window[0] != 0 and all(value == window[0] for value in window):
+            for i in range(end - run + 1, end + 1):
+                in_shift[i] = True
+    in_two_of_three = [False] * n
+    for first in range(n - 2):
+        window = range(first, first + 3)
+        if sum(close[i] for i in window) >= 2 and abs(sum(sign[i] for i in window)) == 3:
+            for i in window:
+                in_two_of_three[i] = in_two_of_three[i] or close[i]
+
+    rule, side = [""] * n, [""] * n
+    for i in range(n):
+        if outside[i]:
+            rule[i], direction = BEYOND_LIMIT, 1 if sign[i] == 1 else -1
+        elif in_trend[i]:
+            # The step after the point when the next point is in the trend too, else the step before.
+            step = steps[i] if i + 1 < n and in_trend[i + 1] else (steps[i - 1] if i else 0)
+            rule[i], direction = TREND, 1 if step == 1 else -1
+        elif in_two_of_three[i]:
+            rule[i], direction = TWO_OF_THREE, 1 if sign[i] > 0 else -1
+        elif in_shift[i]:
+            rule[i], direction = SHIFT, 1 if sign[i] > 0 else -1
+        else:
+            continue
+        side[i] = "high" if direction == 1 else "low"
+    return rule, side
 
 
 def xmr(
@@ -81,13 +137,8 @@ def xmr(
 ) -> SpcResult:
     """XmR limits (data units) from the first `baseline` points and the MDC rules applied to every point."""
     # Missing values are skipped: limits and runs use the observed points in order, and the
-    # missing positions get empty codes. Rules, in precedence order (a point shows the first that
-    # flags it): beyond a limit; a trend of `run_length` strictly rising/falling points; two of
-    # three consecutive points beyond the same 2σ line (as in the Western Electric rule a point
-    # beyond 3σ counts towards the two, but only points beyond 2σ are flagged, and a point beyond
-    # 3σ shows as beyond_limit by precedence); a shift of `run_length` points on one side of the
-    # mean (a point on the mean breaks it). Assurance compares the target with the limits; it is
-    # None without a target or when the direction is neutral (no side is the passing side).
+    # missing positions get empty codes. This is the readable reference; `xmr_panel` does the same
+    # arithmetic for thousands of series at once and is tested against it.
     if improvement_direction not in DIRECTIONS:
         raise ValueError(f"improvement_direction must be one of {DIRECTIONS}")
     if run_length < 2:
@@ -109,48 +160,14 @@ def xmr(
     upper, lower = mean + LIMIT_FACTOR * mean_mr, mean - LIMIT_FACTOR * mean_mr
     upper_near, lower_near = mean + NEAR_FACTOR * mean_mr, mean - NEAR_FACTOR * mean_mr
 
-    n = len(x)
-    rule = np.full(n, "", dtype=object)
-    side = np.full(n, "", dtype=object)
-    # Lowest precedence first so higher rules overwrite.
-    checks = [
-        (SHIFT, _long_runs(x > mean, run_length), _long_runs(x < mean, run_length)),
-        (TWO_OF_THREE, _two_of_three(x > upper_near), _two_of_three(x < lower_near)),
-        (TREND, _trend_points(x, run_length, rising=True), _trend_points(x, run_length, rising=False)),
-        (BEYOND_LIMIT, x > upper, x < lower),
-    ]
-    for code, high, low in checks:
-        rule[high], side[high] = code, "high"
-        rule[low], side[low] = code, "low"
+    rule, side = _rules(x.tolist(), mean, upper, lower, upper_near, lower_near, run_length)
+    point_type = [_point_type(where, improvement_direction) for where in side]
+    icon = point_type[-1] if point_type else COMMON_CAUSE
 
-    point_type = np.full(n, "common_cause", dtype=object)
-    special = rule != ""
-    if improvement_direction == "neutral":
-        point_type[special] = "neutral"
-    else:
-        good_side = "high" if improvement_direction == "increase" else "low"
-        point_type[special & (side == good_side)] = "improvement"
-        point_type[special & (side != good_side)] = "concern"
-
-    if n == 0 or point_type[-1] == "common_cause":
-        icon = "common_cause"
-    else:
-        icon = f"{point_type[-1]}_{side[-1]}"
-
-    assurance = None
-    if target is not None and improvement_direction != "neutral":
-        passes_low = improvement_direction == "increase"
-        if target < lower:
-            assurance = "pass" if passes_low else "fail"
-        elif target > upper:
-            assurance = "fail" if passes_low else "pass"
-        else:
-            assurance = "inconsistent"
-
-    def scatter(codes: np.ndarray) -> np.ndarray:
+    def scatter(codes: list[str]) -> np.ndarray:
         """Codes for the observed points placed back at their input positions ('' where missing)."""
         out = np.full(len(x_all), "", dtype=object)
-        out[present] = codes
+        out[present] = np.array(codes, dtype=object)
         return out
 
     moving_range = np.full(len(x_all), np.nan)
@@ -170,7 +187,7 @@ def xmr(
         side=scatter(side),
         point_type=scatter(point_type),
         variation_icon=icon,
-        assurance=assurance,
+        assurance=_assurance(target, improvement_direction, lower, upper),
     )
 
 
@@ -188,16 +205,8 @@ _SHIFT, _TWO_OF_THREE, _TREND, _BEYOND_LIMIT = 1, 2, 3, 4
 _SIDE_CODES = np.array(["", "high", "low"], dtype=object)
 _HIGH, _LOW = 1, 2
 # Point-type codes; 0 marks a missing input position, which gets '' as in `xmr`.
-_POINT_CODES = np.array(["", "common_cause", "improvement", "concern", "neutral"], dtype=object)
-_COMMON, _IMPROVEMENT, _CONCERN, _NEUTRAL = 1, 2, 3, 4
-# Variation icon by (point type, side) code of the last observed point, as `xmr` names it.
-_ICONS = np.array(
-    [
-        [kind if code == _COMMON else f"{kind}_{where}" for where in _SIDE_CODES]
-        for code, kind in enumerate(_POINT_CODES)
-    ],
-    dtype=object,
-)
+_POINT_CODES = np.array(["", *POINT_TYPES], dtype=object)
+_COMMON, _IMPROVEMENT, _CONCERN, _NEUTRAL_HIGH, _NEUTRAL_LOW = 1, 2, 3, 4, 5
 
 
 @dataclass(frozen=True)
@@ -246,9 +255,9 @@ class SpcPanel:
 
 
 def _long_runs_rows(flags: np.ndarray, length: int) -> np.ndarray:
-    """`_long_runs` applied to each row of a 2-D boolean array (runs never cross rows)."""
-    # A point is inside a run of at least `length` exactly when some all-True window of `length`
-    # consecutive points covers it: AND the shifted rows to find the windows, then OR them back.
+    """True inside each row's runs of at least `length` consecutive Trues (runs never cross rows)."""
+    # A point is inside such a run exactly when some all-True window of `length` consecutive
+    # points covers it: AND the shifted rows to find the windows, then OR them back.
     width = flags.shape[1]
     out = np.zeros(flags.shape, dtype=bool)
     n_windows = width - length + 1
@@ -262,24 +271,38 @@ def _long_runs_rows(flags: np.ndarray, length: int) -> np.ndarray:
     return out
 
 
-def _trend_points_rows(x: np.ndarray, run_length: int, rising: bool) -> np.ndarray:
-    steps = np.diff(x, axis=1) > 0 if rising else np.diff(x, axis=1) < 0
-    in_run = _long_runs_rows(steps, run_length - 1)
-    points = np.zeros(x.shape, dtype=bool)
-    points[:, :-1] |= in_run
-    points[:, 1:] |= in_run
-    return points
+def _trend_rows(steps: np.ndarray, run_length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points in a trend of `run_length` points, and the direction (+1/−1) each one shows."""
+    n_series, width = steps.shape[0], steps.shape[1] + 1
+    in_trend = np.zeros((n_series, width), dtype=bool)
+    for rising in (steps > 0, steps < 0):
+        windows = _long_runs_rows(rising, run_length - 1)
+        in_trend[:, :-1] |= windows
+        in_trend[:, 1:] |= windows
+    # NHSRplotthedots: the step after a point when the next point is in the trend too, else the
+    # step before it (a first point with no step before would read as decreasing; it cannot occur).
+    after = np.zeros((n_series, width), dtype=np.int8)
+    after[:, :-1] = steps
+    before = np.zeros((n_series, width), dtype=np.int8)
+    before[:, 1:] = steps
+    next_in = np.zeros((n_series, width), dtype=bool)
+    next_in[:, :-1] = in_trend[:, 1:]
+    step = np.where(in_trend & next_in, after, before)
+    return in_trend, np.where(step == 1, 1, -1)
 
 
-def _two_of_three_rows(outside: np.ndarray) -> np.ndarray:
-    width = outside.shape[1]
-    flagged = np.zeros(outside.shape, dtype=bool)
+def _two_of_three_rows(close: np.ndarray, sign: np.ndarray) -> np.ndarray:
+    """Near-limit points inside a window of three on one side of the mean with two or more near-limit points."""
+    width = close.shape[1]
+    flagged = np.zeros(close.shape, dtype=bool)
     if width < 3:
         return flagged
-    counts = outside[:, :-2].astype(int) + outside[:, 1:-1] + outside[:, 2:]
+    counts = close[:, :-2].astype(int) + close[:, 1:-1] + close[:, 2:]
+    same_side = np.abs(sign[:, :-2].astype(int) + sign[:, 1:-1] + sign[:, 2:]) == 3
+    qualifying = (counts >= 2) & same_side
     for offset in range(3):
-        flagged[:, offset : width - 2 + offset] |= counts >= 2
-    return flagged & outside
+        flagged[:, offset : width - 2 + offset] |= qualifying
+    return flagged & close
 
 
 def _row_means_of_kept(ranges: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -332,7 +355,6 @@ def xmr_panel(
     side = np.zeros((n_series, width), dtype=np.int8)
     point_type = np.zeros((n_series, width), dtype=np.int8)
     last_type = np.zeros(n_series, dtype=np.int8)
-    last_side = np.zeros(n_series, dtype=np.int8)
 
     for count in np.unique(counts):
         rows = np.flatnonzero(counts == count)
@@ -350,46 +372,42 @@ def xmr_panel(
         upper_near = row_mean + NEAR_FACTOR * row_mr
         lower_near = row_mean - NEAR_FACTOR * row_mr
 
+        sign = (np.sign(x - row_mean[:, None])).astype(np.int8)
+        outside = (x > upper[:, None]) | (x < lower[:, None])
+        close = ~outside & ((x < lower_near[:, None]) | (x > upper_near[:, None]))
+        in_trend, trend_direction = _trend_rows(np.sign(np.diff(x, axis=1)).astype(np.int8), run_length)
+        side_of_mean = np.where(sign > 0, _HIGH, _LOW).astype(np.int8)
+
         group_rule = np.zeros(x.shape, dtype=np.int8)
         group_side = np.zeros(x.shape, dtype=np.int8)
-        # The same order as `xmr`: lowest precedence first, and low after high within a rule.
+        # Lowest precedence first, so a higher rule overwrites.
         checks = [
-            (
-                _SHIFT,
-                _long_runs_rows(x > row_mean[:, None], run_length),
-                _long_runs_rows(x < row_mean[:, None], run_length),
-            ),
-            (
-                _TWO_OF_THREE,
-                _two_of_three_rows(x > upper_near[:, None]),
-                _two_of_three_rows(x < lower_near[:, None]),
-            ),
-            (
-                _TREND,
-                _trend_points_rows(x, run_length, rising=True),
-                _trend_points_rows(x, run_length, rising=False),
-            ),
-            (_BEYOND_LIMIT, x > upper[:, None], x < lower[:, None]),
+            (_SHIFT, _long_runs_rows(sign > 0, run_length) | _long_runs_rows(sign < 0, run_length), side_of_mean),
+            (_TWO_OF_THREE, _two_of_three_rows(close, sign), side_of_mean),
+            (_TREND, in_trend, np.where(trend_direction == 1, _HIGH, _LOW).astype(np.int8)),
+            (_BEYOND_LIMIT, outside, np.where(sign == 1, _HIGH, _LOW).astype(np.int8)),
         ]
-        for code, high, low in checks:
-            group_rule[high], group_side[high] = code, _HIGH
-            group_rule[low], group_side[low] = code, _LOW
+        for code, flagged, where in checks:
+            group_rule[flagged] = code
+            group_side[flagged] = where[flagged]
 
         group_type = np.full(x.shape, _COMMON, dtype=np.int8)
         special = group_rule != 0
+        high = group_side == _HIGH
         if improvement_direction == "neutral":
-            group_type[special] = _NEUTRAL
+            group_type[special & high] = _NEUTRAL_HIGH
+            group_type[special & ~high] = _NEUTRAL_LOW
         else:
-            good_side = _HIGH if improvement_direction == "increase" else _LOW
-            group_type[special & (group_side == good_side)] = _IMPROVEMENT
-            group_type[special & (group_side != good_side)] = _CONCERN
+            good = high if improvement_direction == "increase" else ~high
+            group_type[special & good] = _IMPROVEMENT
+            group_type[special & ~good] = _CONCERN
 
         mean[rows], mean_mr[rows] = row_mean, row_mr
         moving_range[rows, 1:count] = ranges
         rule[rows, :count] = group_rule
         side[rows, :count] = group_side
         point_type[rows, :count] = group_type
-        last_type[rows], last_side[rows] = group_type[:, -1], group_side[:, -1]
+        last_type[rows] = group_type[:, -1]
 
     if order is not None:
         # Back to the input positions; the packed tail (missing points) carries NaN and code 0 ('').
@@ -398,15 +416,14 @@ def xmr_panel(
 
     upper = mean + LIMIT_FACTOR * mean_mr
     lower = mean - LIMIT_FACTOR * mean_mr
-    variation_icon = _ICONS[last_type, last_side]  # the last observed point's type and side
+    variation_icon = _POINT_CODES[last_type]  # the last observed point's type
 
     assurance = np.full(n_series, None, dtype=object)
     if target is not None and improvement_direction != "neutral":
-        passes_low = improvement_direction == "increase"
-        below, above = target < lower, target > upper
-        assurance[:] = "inconsistent"
-        assurance[above] = "fail" if passes_low else "pass"
-        assurance[below] = "pass" if passes_low else "fail"
+        increasing = improvement_direction == "increase"
+        assurance[:] = INCONSISTENT
+        assurance[target < lower] = CONSISTENT_PASS if increasing else CONSISTENT_FAIL
+        assurance[target > upper] = CONSISTENT_FAIL if increasing else CONSISTENT_PASS
 
     return SpcPanel(
         mean=mean,

@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_date, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -237,6 +237,9 @@ RECOMPUTE_PROCESSES = env_int("RECOMPUTE_PROCESSES", 1)
 # Early-warning CUSUM threshold (methods.md §6): h = 4.389 gives an in-control ARL of ~500 months.
 EARLY_WARNING_CUSUM_H = float(env_str("EARLY_WARNING_CUSUM_H", "4.389"))
 EARLY_WARNING_CUSUM_K = float(env_str("EARLY_WARNING_CUSUM_K", "0.5"))
+# The data's cut-off: time in regime, exit targets and the board's months-in count to it, not to
+# today. Unset = the latest period of the monthly/quarterly data (issue 10).
+DATA_CUTOFF = env_date("OVERSIGHT_DATA_CUTOFF")
 
 LOGGING = {
     "version": 1,

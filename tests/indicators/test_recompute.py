@@ -130,7 +130,7 @@ def test_it_exports_the_table_23_rows(regime_panel):
     out = io.StringIO()
     assert export_effects(indicator, out, regime_group="SMQ") == 4
     header, *rows = out.getvalue().splitlines()
-    assert header == "quantity,n,estimate,se,ci_low,ci_high,tau2,i2,fixed_estimate"
+    assert header == "quantity,n,estimate,se,ci_low,ci_high,tau2,i2,fixed_estimate,cadence"
     assert [row.split(",")[0] for row in rows] == [
         "pre_slope",
         "level_change",

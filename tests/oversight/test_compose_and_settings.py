@@ -8,7 +8,7 @@ import pytest
 import yaml
 from django.core.exceptions import ImproperlyConfigured
 
-from oversight.settings.env import env_bool, env_int
+from oversight.settings.env import env_bool, env_date, env_int
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,6 +45,18 @@ def test_it_refuses_a_malformed_boolean(monkeypatch):
     monkeypatch.setenv("DEBUG", "maybe")
     with pytest.raises(ImproperlyConfigured, match="DEBUG"):
         env_bool("DEBUG")
+
+
+def test_it_reads_the_data_cut_off_as_a_date_and_refuses_anything_else(monkeypatch):
+    from datetime import date
+
+    monkeypatch.setenv("OVERSIGHT_DATA_CUTOFF", "2025-06-30")
+    assert env_date("OVERSIGHT_DATA_CUTOFF") == date(2025, 6, 30)
+    monkeypatch.setenv("OVERSIGHT_DATA_CUTOFF", "June 2025")
+    with pytest.raises(ImproperlyConfigured, match="OVERSIGHT_DATA_CUTOFF"):
+        env_date("OVERSIGHT_DATA_CUTOFF")
+    monkeypatch.delenv("OVERSIGHT_DATA_CUTOFF")
+    assert env_date("OVERSIGHT_DATA_CUTOFF") is None
 
 
 def test_it_refuses_a_malformed_integer(monkeypatch):

@@ -23,7 +23,10 @@ def test_it_lists_the_slipping_trust_with_its_cusum_chart(world, carol, login):
     assert "ed_4hr" in names and "rtt_18wk" in names
     assert any(name.startswith("h = ") for name in names)
     # The recomputed CUSUM crosses h where the stored alerts say it did.
-    stored = {a.period.isoformat() for a in Alert.objects.filter(organisation=world.slipping, indicator__code="ed_4hr")}
+    stored = {
+        a.period.isoformat()
+        for a in Alert.objects.filter(organisation=world.slipping, indicator__code="ed_4hr", kind="cusum")
+    }
     signalled = next(trace for trace in figure["data"] if trace["name"] == "ed_4hr: signal")
     assert set(signalled["x"]) == stored
 
@@ -38,5 +41,8 @@ def test_it_lists_alerts_newest_first_fifty_a_page(world, carol, login):
     client = login(carol)
     html = client.get("/early-warning/").content.decode()
     total = Alert.objects.count()
-    assert f"Every CUSUM signal, newest first ({total} in all)" in html
-    assert html.count('<td class="num">4.389</td>') == min(total, 50)
+    assert f"Every signal (level CUSUM or self-baseline EWMA), newest first ({total} in all)" in html
+    # One row per alert on the first page; each CUSUM row shows h, each EWMA row its limit (issue 10 added EWMA).
+    shown = html.count("<td>cusum</td>") + html.count("<td>ewma</td>")
+    assert shown == min(total, 50)
+    assert html.count('<td class="num">4.389</td>') == html.count("<td>cusum</td>")

@@ -25,7 +25,16 @@ def test_it_draws_a_funnel_for_the_latest_period_by_default(world, carol, login)
     assert response.status_code == 200
     funnel = figure_in(response, "funnel-figure")
     names = trace_names(funnel)
-    assert names[:3] == ["Within 95% limits", "Beyond 95% limits", "Beyond 99.8% limits"]
+    # Issue 10: better and worse are told apart (blue better, orange/red worse; red never better).
+    assert names[:4] == [
+        "Within 95% limits",
+        "Better: beyond 95% limits",
+        "Worse: beyond 95% limits",
+        "Worse: beyond 99.8% limits",
+    ]
+    colours = {trace["name"]: trace["marker"]["color"] for trace in funnel["data"][:4]}
+    assert colours["Better: beyond 95% limits"] == "#005eb8"
+    assert "#d5281b" not in {colours["Within 95% limits"], colours["Better: beyond 95% limits"]}
     for expected in (
         "National value",
         "95% limits (overdispersed)",

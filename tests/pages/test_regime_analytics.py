@@ -34,7 +34,10 @@ def test_it_draws_a_forest_plot_per_quantity_with_the_pooled_diamond(world, alic
 def test_it_draws_time_in_regime_curves_and_the_cp_competing_risks(world, alice, login):
     response = login(alice).get("/analytics/")
     survival = trace_names(figure_in(response, "survival-figure"))
-    assert {"SMQ", "CP", "NOF4"} <= set(survival)
+    assert {"SMQ", "CP"} <= set(survival)
+    # Issue 10: time in regime counts to the data's cut-off (December 2017 here), so the NOF4
+    # episode entered in 2021 is not yet at risk.
+    assert "NOF4" not in set(survival)
     assert trace_names(figure_in(response, "competing-figure")) == ["Exited CP", "Escalated to SMQ"]
     html = response.content.decode()
     assert "Length of time in each regime (Table 22)" in html

@@ -159,6 +159,7 @@ def api_rules(world) -> dict:
         ],
         "pooled-effect-list": [("/api/v1/pooled-effects/", ApiRule(read))],
         "pooled-effect-detail": [(f"/api/v1/pooled-effects/{PooledEffect.objects.first().pk}/", ApiRule(read))],
+        "spc-list": [("/api/v1/spc/", ApiRule(read))],
         "alert-list": [("/api/v1/alerts/", ApiRule(read))],
         "alert-detail": [(f"/api/v1/alerts/{Alert.objects.first().pk}/", ApiRule(read))],
         "run-list": [("/api/v1/runs/", ApiRule(read))],

@@ -53,3 +53,29 @@ def test_it_signals_about_once_in_five_hundred_in_control_periods():
     x = np.random.default_rng(11).standard_normal(1_000_000)
     result = ewma(x, lam=0.2, L=2.962)
     assert len(x) / result.signal.sum() == pytest.approx(500, rel=0.08)
+
+
+def test_the_panel_version_equals_standardise_then_ewma_series_by_series():
+    import pandas as pd
+
+    from indicators.stats.early_warning import ewma, panel_self_baseline_ewma, self_baseline_standardise
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for org in range(6):
+        n = int(rng.integers(25, 60))
+        z = np.cumsum(rng.normal(0, 1, n)) * 0.3
+        for t in range(n):
+            rows.append(
+                {"org": org, "indicator": 1, "period": pd.Timestamp(2015 + t // 12, t % 12 + 1, 1), "z_adj": z[t]}
+            )
+    frame = pd.DataFrame(rows).sample(frac=1, random_state=1)
+    out = panel_self_baseline_ewma(frame)
+    assert out.index.equals(frame.index)
+    for _, group in out.groupby("org"):
+        group = group.sort_values("period")
+        reference = self_baseline_standardise(group["z_adj"].to_numpy())
+        chart = ewma(reference)
+        assert np.allclose(group["standardised"].to_numpy(), reference, equal_nan=True)
+        assert np.allclose(group["ewma"].to_numpy(), chart.statistic)
+        assert (group["signal"].to_numpy() == chart.signal).all()

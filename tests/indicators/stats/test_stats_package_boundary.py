@@ -20,6 +20,7 @@ MODULES = [
     "categories",
     "segmentation",
     "exit_readiness",
+    "periods",
 ]
 
 
@@ -34,4 +35,4 @@ def test_it_imports_every_module_without_pulling_in_django():
 
 
 def test_it_exposes_a_method_version_string():
-    assert METHOD_VERSION == "2026.11-1"
+    assert METHOD_VERSION == "2026.12-1"

@@ -15,7 +15,7 @@ def test_it_reproduces_the_worked_example_limits():
     assert chart.mean_mr == pytest.approx(0.6238095, abs=1e-7)
     assert chart.upper == pytest.approx(1.826, abs=1e-7)
     assert chart.lower == pytest.approx(-1.492667, abs=1e-6)
-    assert chart.upper_near == pytest.approx(0.1666667 + 1.7733 * 0.6238095, abs=1e-6)
+    assert chart.upper_near == pytest.approx(0.1666667 + 2 * 2.66 / 3 * 0.6238095, abs=1e-6)
     assert not chart.trial_limits
 
 
@@ -25,9 +25,9 @@ def test_it_reproduces_the_worked_example_rules():
     expected = {13: ("two_of_three", "high"), 15: ("two_of_three", "high"), 23: ("beyond_limit", "high")}
     expected.update({point: ("shift", "low") for point in range(16, 23)})
     assert flagged == expected
-    assert chart.point_type[12] == "improvement"
-    assert chart.point_type[15] == "concern"
-    assert chart.point_type[22] == "improvement"
+    assert chart.point_type[12] == "special_cause_improvement"
+    assert chart.point_type[15] == "special_cause_concern"
+    assert chart.point_type[22] == "special_cause_improvement"
     assert chart.point_type[13] == "common_cause"  # point 14 sits between the two near-limit points
     assert chart.variation_icon == "common_cause"
 
@@ -47,8 +47,8 @@ def test_it_flags_seven_strictly_rising_points_as_a_trend():
     chart = xmr(values, baseline=13, improvement_direction="decrease")
     assert list(chart.rule[13:20]) == ["trend"] * 7
     assert set(chart.side[13:20]) == {"high"}
-    assert set(chart.point_type[13:20]) == {"concern"}
-    assert chart.variation_icon == "concern_high"
+    assert set(chart.point_type[13:20]) == {"special_cause_concern"}
+    assert chart.variation_icon == "special_cause_concern"
 
 
 def test_it_breaks_a_trend_on_a_tie():
@@ -74,12 +74,20 @@ def test_it_accepts_a_run_length_of_six():
     assert list(xmr(values, baseline=14, run_length=6).rule[14:]) == ["shift"] * 6
 
 
-def test_it_counts_a_point_beyond_the_limit_towards_two_of_three():
-    values = [0.5, -0.5] * 7 + [0.0, 5.0, 2.2, 0.0]
+def test_a_point_beyond_the_limit_does_not_count_towards_two_of_three():
+    # NHSRplotthedots 0.2.2: only points between the 2σ line and the limit count (issue 10 changed
+    # this from the Western Electric reading, where a point beyond 3σ counted towards the two).
+    values = [0.5, -0.5] * 7 + [0.1, 5.0, 2.2, 0.1]
     chart = xmr(values, baseline=14, screen_moving_ranges=False)
     assert chart.upper_near < 2.2 < chart.upper
     assert chart.rule[15] == "beyond_limit"
-    assert chart.rule[16] == "two_of_three"
+    assert chart.rule[16] == ""
+    values[17] = 2.3  # now two near-limit points in a window of three above the mean
+    assert list(xmr(values, baseline=14, screen_moving_ranges=False).rule[15:18]) == [
+        "beyond_limit",
+        "two_of_three",
+        "two_of_three",
+    ]
 
 
 def test_it_screens_large_moving_ranges_only_when_asked():
@@ -102,18 +110,19 @@ def test_it_computes_limits_from_the_baseline_only():
 
 def test_it_labels_special_causes_neutral_when_no_direction_is_better():
     chart = xmr(WORKED, improvement_direction="neutral", target=0.0)
-    assert chart.point_type[22] == "neutral"
+    assert chart.point_type[22] == "special_cause_neutral_high"
+    assert set(chart.point_type[15:22]) == {"special_cause_neutral_low"}
     assert chart.assurance is None
 
 
 @pytest.mark.parametrize(
     ("direction", "target", "assurance"),
     [
-        ("increase", -2.0, "pass"),
-        ("increase", 2.0, "fail"),
+        ("increase", -2.0, "consistent_pass"),
+        ("increase", 2.0, "consistent_fail"),
         ("increase", 0.5, "inconsistent"),
-        ("decrease", 2.0, "pass"),
-        ("decrease", -2.0, "fail"),
+        ("decrease", 2.0, "consistent_pass"),
+        ("decrease", -2.0, "consistent_fail"),
         ("decrease", None, None),
     ],
 )
