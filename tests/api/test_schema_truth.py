@@ -45,7 +45,9 @@ def response_serializers():
     seen = {}
     for _, viewset, _ in router.registry:
         serializer_class = getattr(viewset, "serializer_class", None)
-        if serializer_class is not None:
+        # A plain Serializer (the SPC points) has no model to be null in: each field's allow_null is
+        # what the schema declares, so only model serializers can disagree with their schema.
+        if serializer_class is not None and issubclass(serializer_class, serializers.ModelSerializer):
             seen[serializer_class.__name__] = serializer_class
     return sorted(seen.items())
 
