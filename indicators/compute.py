@@ -216,9 +216,10 @@ def screen_rows(frame: pd.DataFrame, meta: IndicatorMeta) -> tuple[pd.DataFrame,
     One bad row never fails a run: it is left out and reported on the run. Rows with nothing
     reported (no value, no counts) are simply not data and are not problems.
     """
-    num = frame["numerator"].to_numpy(dtype=float)
-    den = frame["denominator"].to_numpy(dtype=float)
-    value = frame["value"].to_numpy(dtype=float)
+    missing = np.full(len(frame), np.nan)  # a frame of scores may carry no counts at all
+    num = frame["numerator"].to_numpy(dtype=float) if "numerator" in frame else missing
+    den = frame["denominator"].to_numpy(dtype=float) if "denominator" in frame else missing
+    value = frame["value"].to_numpy(dtype=float) if "value" in frame else missing
     reasons = np.full(len(frame), "", dtype=object)
 
     def flag(mask, reason):
@@ -663,6 +664,9 @@ def analysis_zscores(frame: pd.DataFrame, zscores: pd.DataFrame, meta: Indicator
     return quarterly, cadence
 
 
+UNCLASSIFIED_KIND = "other"  # trusts.constants.OrganisationKind.OTHER (the stats side imports no app)
+
+
 def applicable_observations(frame: pd.DataFrame, meta: IndicatorMeta, kinds: dict[int, str]) -> pd.DataFrame:
     """The observations of organisations the indicator applies to (its kinds), so no other is scored.
 
@@ -672,7 +676,10 @@ def applicable_observations(frame: pd.DataFrame, meta: IndicatorMeta, kinds: dic
     if not meta.applies_to:
         return frame
     org_kinds = frame["organisation_id"].map(kinds)
-    return frame[org_kinds.isin(meta.applies_to).to_numpy()]
+    # An organisation whose kind the registers do not give ("other", not yet classified) is judged
+    # from the data: it reported the indicator, so it applies.
+    unknown = org_kinds.isna() | (org_kinds == UNCLASSIFIED_KIND)
+    return frame[(org_kinds.isin(meta.applies_to) | unknown).to_numpy()]
 
 
 def compute_indicator(

@@ -477,8 +477,9 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
                 n_charts[chart_cadence] = n_charts.get(chart_cadence, 0) + results.zscores["organisation_id"].nunique()
                 all_alerts.append(results.alerts.assign(indicator_id=indicator.pk))
                 concerns.append(compute.spc_concern_points(results.spc, indicator.pk))
-                last = results.zscores["period"].max().date()
-                data_end = max(data_end, last) if data_end else last
+                latest = results.zscores["period"].max()
+                if pd.notna(latest):  # every row of an indicator may have been screened out
+                    data_end = max(data_end, latest.date()) if data_end else latest.date()
             if indicator.kind == IndicatorKind.SCORE and indicator.code.startswith("staff_survey"):
                 survey[indicator.code] = results.zscores[["organisation_id", "period", "value"]]
     phases["write"] = writer.seconds
@@ -629,10 +630,11 @@ def _stamp_confidential(results: compute.IndicatorResults, confidential_codes: f
         row["regime_group"] for row in results.pooled if row["confidential"] and not by_definition(row["regime_group"])
     }
     if redo:
+        cadence = next((row.get("cadence", "") for row in results.pooled), "")
         public_fits = [fit for fit in results.trajectories if not fit["confidential"]]
         for row in compute.compute_pooled(public_fits):
             if row["regime_group"] in redo:
-                results.pooled.append({**row, "confidential": False})
+                results.pooled.append({**row, "confidential": False, "cadence": cadence})
 
 
 def _store_documents(

@@ -124,6 +124,7 @@ class SpcPointViewSet(mixins.ListModelMixin, GenericViewSet):
     period_from/period_to.
     """
 
+    model = SpcSummary  # the rows are points of these charts (oversight.permissions.VISIBILITY_RULES)
     queryset = SpcSummary.objects.select_related("organisation", "indicator").order_by(
         "indicator__code", "organisation__ods_code"
     )

@@ -66,3 +66,14 @@ def test_an_indicator_with_no_kinds_applies_to_every_organisation():
         id=8, code="dtoc", kind="proportion", cadence="monthly", polarity="lower_is_better", pre_window_months=18
     )
     assert compute.applicable_observations(frame, meta, KINDS) is frame
+
+
+def test_an_organisation_the_registers_give_no_kind_is_judged_from_its_data():
+    # Organisation 7 is "other" (not yet classified) and 8 is not in the register at all: both
+    # reported deliveries, so the indicator applies to them; the ambulance trust's stray rows stay out.
+    frame = _deliveries()
+    extra = frame[frame["organisation_id"] == 1].assign(organisation_id=7)
+    unlisted = frame[frame["organisation_id"] == 2].assign(organisation_id=8)
+    frame = pd.concat([frame, extra, unlisted], ignore_index=True)
+    kept = compute.applicable_observations(frame, CAESAREANS, {**KINDS, 7: "other"})
+    assert set(kept["organisation_id"]) == {1, 2, 3, 4, 7, 8}
