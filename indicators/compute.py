@@ -95,6 +95,8 @@ class IndicatorMeta:
     analysis_cadence: str = ""  # blank: the cadence
     target: float | None = None
     applies_to: tuple[str, ...] = ()  # organisation kinds; empty: every kind
+    # (organisation id, first period of the chart) of each SPC chart a person rebased (SpcRebase).
+    rebases: tuple[tuple[int, date], ...] = ()
 
     @property
     def its_cadence(self) -> str:
@@ -533,6 +535,20 @@ def _latest_runs(ordered: pd.DataFrame, meta: IndicatorMeta, cadence: str) -> tu
     return keep, dropped
 
 
+def _latest_rebases(meta: IndicatorMeta) -> dict[int, pd.Timestamp]:
+    """Each rebased trust's latest rebase period (only the last segment is charted)."""
+    latest: dict[int, pd.Timestamp] = {}
+    for organisation_id, period in meta.rebases:
+        stamp = pd.Timestamp(period)
+        if organisation_id not in latest or stamp > latest[organisation_id]:
+            latest[organisation_id] = stamp
+    return latest
+
+
+def _rebase_label(stamp: pd.Timestamp | None) -> str | None:
+    return None if stamp is None else stamp.strftime("%Y-%m-%d")
+
+
 def compute_spc(zscores: pd.DataFrame, meta: IndicatorMeta) -> list[dict]:
     """An XmR chart of each trust's latest values (methods §5), with its icons."""
     charts = []
@@ -547,6 +563,11 @@ def compute_spc(zscores: pd.DataFrame, meta: IndicatorMeta) -> list[dict]:
     # of years (A&E 2019–2024) would compare two different processes. `gap_before` says so.
     keep, gap_before = _latest_runs(ordered, meta, cadence)
     ordered = ordered[keep]
+    # A rebased chart is drawn from its rebase period on: its limits are the new process's.
+    rebased_from = _latest_rebases(meta)
+    if rebased_from:
+        starts = ordered["organisation_id"].map(rebased_from)
+        ordered = ordered[starts.isna().to_numpy() | (ordered["period"] >= starts).to_numpy()]
     orgs = ordered["organisation_id"].to_numpy()
     values = ordered["value"].to_numpy(dtype=float)
     # Format each distinct period once (a few dozen) rather than every row.
@@ -578,6 +599,7 @@ def compute_spc(zscores: pd.DataFrame, meta: IndicatorMeta) -> list[dict]:
             {
                 "organisation_id": int(orgs[first]),
                 "gap_before": bool(gap_before.get(int(orgs[first]), False)),
+                "rebased_from": _rebase_label(rebased_from.get(int(orgs[first]))),
                 "target": target,
                 "mean": _finite(panel.mean[chart]),
                 "upper": _finite(panel.upper[chart]),

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from .constants import (
     BatchStatus,
@@ -316,6 +317,9 @@ class SpcSummary(ResultModel):
     gap_before = models.BooleanField(
         default=False, help_text="True when earlier data, before a gap, are left out of the chart."
     )
+    rebased_from = models.DateField(
+        null=True, blank=True, help_text="The chart's limits are drawn from this period on (an SpcRebase)."
+    )
     points = models.JSONField(help_text="[{period, value, rule, point_type}] of the latest run of data.")
     synthetic = models.BooleanField(default=False, help_text="Any charted value synthetic.")
 
@@ -350,3 +354,29 @@ class AnalysisResult(ResultModel):
 
     def __str__(self) -> str:
         return self.key
+
+
+class SpcRebase(models.Model):
+    """A person's decision that a trust's SPC chart of one indicator starts afresh at a period.
+
+    A rebase says the process changed (a new pathway, a merger, a change of counting): from the
+    next recompute the chart's mean, limits and point types are drawn from `rebased_from` on, as
+    NHSRplotthedots' `rebase` does for the latest segment, and the chart says so with the reason.
+    """
+
+    organisation = models.ForeignKey("trusts.Organisation", on_delete=models.CASCADE, related_name="spc_rebases")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="spc_rebases")
+    rebased_from = models.DateField(help_text="The first period of the new chart (the first day of its month).")
+    reason = models.TextField(help_text="Why the process changed at that period.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organisation", "indicator", "rebased_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "indicator", "rebased_from"], name="spc_rebase_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.ods_code} {self.indicator.code} rebased from {self.rebased_from.isoformat()}"

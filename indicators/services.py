@@ -19,6 +19,7 @@ import multiprocessing
 import queue
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
@@ -43,6 +44,7 @@ from .models import (
     Indicator,
     NationalValue,
     PooledEffect,
+    SpcRebase,
     SpcSummary,
     SurveyBenchmarkGroup,
     TrajectoryFit,
@@ -209,7 +211,7 @@ def _write_frame(model, frame: pd.DataFrame, json_columns: tuple[str, ...] = (),
             copy.write(payload)
 
 
-def _indicator_meta(indicator: Indicator) -> compute.IndicatorMeta:
+def _indicator_meta(indicator: Indicator, rebases: tuple = ()) -> compute.IndicatorMeta:
     return compute.IndicatorMeta(
         id=indicator.pk,
         code=indicator.code,
@@ -220,6 +222,7 @@ def _indicator_meta(indicator: Indicator) -> compute.IndicatorMeta:
         analysis_cadence=indicator.analysis_cadence,
         target=indicator.target,
         applies_to=tuple(indicator.applies_to or ()),
+        rebases=rebases,
     )
 
 
@@ -443,9 +446,14 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     data_end = None
     work = []
     kinds = dict(Organisation.objects.values_list("pk", "kind"))
+    rebases: dict[int, tuple] = defaultdict(tuple)
+    for indicator_id, organisation_id, period in SpcRebase.objects.values_list(
+        "indicator_id", "organisation_id", "rebased_from"
+    ):
+        rebases[indicator_id] += ((organisation_id, period),)
     for indicator in indicators:
         frame = by_indicator.pop(indicator.pk, None)
-        meta = _indicator_meta(indicator)
+        meta = _indicator_meta(indicator, rebases.get(indicator.pk, ()))
         if frame is not None:
             frame = compute.applicable_observations(frame, meta, kinds)
             if indicator.synthetic:

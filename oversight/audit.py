@@ -41,10 +41,12 @@ AUDITED_MODELS = {
     "note": ("trusts", "EpisodeNote"),
     "user": None,  # the project's user model, registered with simple_history in oversight.models
     "token": ("oversight", "ApiToken"),
+    "rebase": ("indicators", "SpcRebase"),
 }
 # Records that belong to an organisation directly, and those that belong to it through an episode.
 ORGANISATION_FIELD = {"organisation": "id", "episode": "organisation_id", "segment": "organisation_id"}
 ORGANISATION_FIELD["assignment"] = "organisation_id"
+ORGANISATION_FIELD["rebase"] = "organisation_id"
 EPISODE_RECORDS = ("stocktake", "criterion", "funding", "note")
 IMPORT_REASON_PREFIX = "Imported from "
 HISTORICAL_IMPORT = re.compile(r"\(historical import, batch (\d+)\)$")

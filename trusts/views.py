@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from indicators import charts
 from indicators.compute import EpisodeRecord, find_escalations
 from indicators.constants import ED_4HR
+from indicators.models import SpcRebase
 from indicators.page_selectors import trust_indicator_charts, trust_indicator_summaries
 from oversight.audit_text import value_in_unit
 from oversight.permissions import (
@@ -290,6 +291,8 @@ def _indicator_charts(user, organisation, selected, profile) -> dict:
         )
         special = sum(1 for point in spc.points if point.get("point_type") != "common_cause")
         run_note = " of the latest unbroken run (earlier data end at a gap)" if spc.gap_before else ""
+        if spc.rebased_from:
+            run_note += f" since the chart was rebased in {spc.rebased_from:%B %Y}"
         context["spc_summary"] = (
             f"XmR chart of the latest {len(spc.points)} values{run_note}: {charts.spc_icon_text(spc.variation_icon)}; "
             f"{special} special-cause points; mean {_value_text(spc.mean, indicator.kind)}, process limits "
@@ -298,6 +301,11 @@ def _indicator_charts(user, organisation, selected, profile) -> dict:
             + (f"; assurance: {spc.assurance}." if spc.assurance else ".")
         )
         context["spc"] = spc
+    context["spc_rebases"] = list(
+        SpcRebase.objects.filter(organisation=organisation, indicator=indicator)
+        .select_related("created_by")
+        .order_by("-rebased_from")
+    )
     return context
 
 
