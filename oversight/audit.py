@@ -40,10 +40,13 @@ AUDITED_MODELS = {
     "note": ("trusts", "EpisodeNote"),
     "user": None,  # the project's user model, registered with simple_history in oversight.models
     "token": ("oversight", "ApiToken"),
+    "case": ("actions", "OutlierCase"),
+    "subscription": ("actions", "Subscription"),
 }
 # Records that belong to an organisation directly, and those that belong to it through an episode.
 ORGANISATION_FIELD = {"organisation": "id", "episode": "organisation_id", "segment": "organisation_id"}
 ORGANISATION_FIELD["assignment"] = "organisation_id"
+ORGANISATION_FIELD["case"] = "organisation_id"
 EPISODE_RECORDS = ("stocktake", "criterion", "funding", "note")
 IMPORT_REASON_PREFIX = "Imported from "
 ADMIN_REASON = "Changed in the admin"

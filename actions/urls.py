@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "actions"
+
+urlpatterns = [
+    path("notifications/", views.inbox, name="inbox"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
+    path("subscriptions/", views.subscriptions, name="subscriptions"),
+    path("subscriptions/<int:pk>/delete/", views.subscription_delete, name="subscription-delete"),
+    path("cases/", views.case_list, name="case-list"),
+    path("cases/open/", views.case_open, name="case-open"),
+    path("cases/<int:pk>/", views.case_detail, name="case-detail"),
+]

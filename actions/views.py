@@ -1,0 +1,138 @@
+"""Pages: the inbox, subscriptions, outlier cases (open, respond, close)."""
+
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from indicators.models import Indicator
+from oversight import permissions
+from trusts.models import Organisation
+
+from . import selectors, services
+from .models import ALL_EVENT_KINDS, CaseSignal, Delivery, EventKind, OutlierCase, Subscription, SubscriptionTarget
+
+
+class SubscriptionForm(forms.Form):
+    target = forms.ChoiceField(choices=SubscriptionTarget.choices)
+    organisation = forms.ModelChoiceField(Organisation.objects.order_by("name"), required=False)
+    region = forms.ChoiceField(choices=[("", "—"), *Subscription._meta.get_field("region").choices], required=False)
+    indicator = forms.ModelChoiceField(Indicator.objects.all(), required=False)
+    events = forms.MultipleChoiceField(
+        choices=EventKind.choices, widget=forms.CheckboxSelectMultiple, initial=ALL_EVENT_KINDS
+    )
+    delivery = forms.ChoiceField(choices=Delivery.choices)
+
+
+def _errors_to_form(form, error: ValidationError):
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def inbox(request):
+    if request.method == "POST":
+        services.mark_read(request.user)
+        messages.success(request, "Every notification marked read.")
+        return redirect("actions:inbox")
+    notifications = list(selectors.inbox(request.user)[:200])
+    return render(request, "actions/inbox.html", {"notifications": notifications})
+
+
+@require_POST
+def notification_read(request, pk):
+    services.mark_read(request.user, [pk])
+    return redirect("actions:inbox")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def subscriptions(request):
+    form = SubscriptionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["region"] = data.get("region") or ""
+        try:
+            services.subscription_create(user=request.user, **data)
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, "Subscribed.")
+            return redirect("actions:subscriptions")
+    rows = permissions.visible_to(request.user, Subscription.objects.all()).select_related("organisation", "indicator")
+    return render(
+        request, "actions/subscriptions.html", {"form": form, "subscriptions": rows}, status=400 if form.errors else 200
+    )
+
+
+@require_POST
+def subscription_delete(request, pk):
+    subscription = get_object_or_404(permissions.visible_to(request.user, Subscription.objects.all()), pk=pk)
+    services.subscription_delete(user=request.user, subscription=subscription)
+    messages.success(request, "Unsubscribed.")
+    return redirect("actions:subscriptions")
+
+
+def case_list(request):
+    cases = list(selectors.cases(request.user)[:500])
+    return render(
+        request,
+        "actions/case_list.html",
+        {"cases": cases, "mean_days_to_close": selectors.mean_days_to_close(request.user)},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def case_detail(request, pk):
+    case = get_object_or_404(selectors.cases(request.user), pk=pk)
+    if request.method == "POST":
+        step = request.POST.get("step")
+        text = request.POST.get("text", "")
+        try:
+            if step == "respond":
+                services.case_record_response(actor=request.user, case=case, response=text)
+            elif step == "close":
+                services.case_close(actor=request.user, case=case, reason=text)
+            else:
+                raise ValidationError({"step": "Choose respond or close."})
+        except (ValidationError, PermissionDenied) as error:
+            message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            messages.error(request, message)
+            return render(
+                request,
+                "actions/case_detail.html",
+                {"case": case},
+                status=400 if isinstance(error, ValidationError) else 403,
+            )
+        messages.success(request, "Case updated.")
+        return redirect("actions:case-detail", pk=case.pk)
+    history = case.history.select_related("history_user").order_by("history_date")
+    return render(request, "actions/case_detail.html", {"case": case, "history": history})
+
+
+@require_POST
+def case_open(request):
+    organisation = get_object_or_404(Organisation, pk=request.POST.get("organisation"))
+    indicator = get_object_or_404(Indicator, pk=request.POST.get("indicator"))
+    try:
+        period = date.fromisoformat(request.POST.get("period", ""))
+    except ValueError:
+        messages.error(request, "period: give the signal's period as YYYY-MM-DD.")
+        return redirect(request.POST.get("next") or "actions:case-list")
+    try:
+        case = services.case_open(
+            actor=request.user,
+            organisation=organisation,
+            indicator=indicator,
+            period=period,
+            signal=request.POST.get("signal", CaseSignal.CUSUM),
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))
+        return redirect(request.POST.get("next") or "actions:case-list")
+    return redirect("actions:case-detail", pk=case.pk)
+
+
+__all__ = ["OutlierCase"]
