@@ -91,7 +91,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         step = serializers.CaseStepSerializer(data=request.data)
         step.is_valid(raise_exception=True)
         case = function(actor=request.user, case=case, **{extra["field"]: step.validated_data["text"]})
-        return Response(self.get_serializer(case).data)
+        return Response(serializers.OutlierCaseSerializer(case).data)
 
     @action(detail=True, methods=["post"], serializer_class=serializers.CaseStepSerializer)
     def respond(self, request, pk=None):

@@ -12,4 +12,27 @@ def open_cases(context, organisation=None):
     user = context["request"].user
     ids = [organisation.pk] if organisation is not None else None
     cases = list(selectors.open_cases(user, ids)[:100])
-    return {"cases": cases, "single": organisation is not None, "mean_days": selectors.mean_days_to_close(user)}
+    # One query: the board and trust page keep their query budgets (the mean time to close is on /cases/).
+    return {"cases": cases, "single": organisation is not None}
+
+
+@register.inclusion_tag("actions/includes/signal_case.html", takes_context=True)
+def signal_case(context, alert):
+    """The early-warning list's case cell: the case of this signal, or a button opening one."""
+    request = context["request"]
+    cache = context.render_context.setdefault("actions_signal_cases", {})
+    if "cases" not in cache:
+        cache["cases"] = {
+            (case.organisation_id, case.indicator_id, case.period): case
+            for case in selectors.cases(request.user).filter(signal="cusum").order_by("opened_at")
+        }
+    case = cache["cases"].get((alert.organisation_id, alert.indicator_id, alert.period))
+    from oversight import permissions
+
+    return {
+        "case": case,
+        "alert": alert,
+        "can_open": permissions.can_edit_trust_records(request.user, alert.organisation_id),
+        "csrf_token": context.get("csrf_token"),
+        "next": request.get_full_path(),
+    }
