@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from indicators.models import Indicator
 from oversight import permissions
@@ -133,6 +133,19 @@ def case_open(request):
         messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))
         return redirect(request.POST.get("next") or "actions:case-list")
     return redirect("actions:case-detail", pk=case.pk)
+
+
+@require_safe
+def board_pack_pdf(request):
+    """/board/pack.pdf: the board pack as the user may see it."""
+    from django.http import HttpResponse
+
+    from .board_pack import board_pack
+
+    content, _ = board_pack(request.user)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="board-pack-{date.today().isoformat()}.pdf"'
+    return response
 
 
 __all__ = ["OutlierCase"]
