@@ -24,6 +24,9 @@ class EventKind(models.TextChoices):
 
 
 ALL_EVENT_KINDS = [kind.value for kind in EventKind]
+# A run's alert events are the signals in the last months of their indicator's data (the first run
+# would otherwise announce every signal ever computed).
+RECENT_MONTHS = 3
 
 
 class SubscriptionTarget(models.TextChoices):

@@ -78,7 +78,7 @@ def events_from_run(run_id: int) -> list[int]:
         return [event.pk for event in new if event]
     if run.status != RunStatus.SUCCEEDED:
         return []
-    for alert in Alert.objects.select_related("organisation", "indicator"):
+    for alert in _recent(Alert.objects.select_related("organisation", "indicator")):
         new.append(
             _record(
                 f"alert:{alert.organisation_id}:{alert.indicator_id}:{alert.period.isoformat()}:{alert.kind}",
@@ -112,6 +112,23 @@ def events_from_run(run_id: int) -> list[int]:
     ).select_related("episode__regime", "episode__organisation"):
         new.append(_criterion_met(criterion, run))
     return [event.pk for event in new if event]
+
+
+def _recent(alerts):
+    """Alerts in the last RECENT_MONTHS of their indicator's data: a signal, not the history of every signal."""
+    from django.db.models import Max
+
+    from indicators.models import NationalValue
+
+    from .models import RECENT_MONTHS
+
+    ends = dict(
+        NationalValue.objects.values("indicator_id").annotate(end=Max("period")).values_list("indicator_id", "end")
+    )
+    for alert in alerts:
+        end = ends.get(alert.indicator_id)
+        if end is None or (end.year * 12 + end.month) - (alert.period.year * 12 + alert.period.month) < RECENT_MONTHS:
+            yield alert
 
 
 def _light_events(run) -> list[Event | None]:
