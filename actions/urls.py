@@ -10,6 +10,7 @@ urlpatterns = [
     path("subscriptions/", views.subscriptions, name="subscriptions"),
     path("subscriptions/<int:pk>/delete/", views.subscription_delete, name="subscription-delete"),
     path("board/pack.pdf", views.board_pack_pdf, name="board-pack"),
+    path("analytics/report/", views.evaluation_report, name="evaluation-report"),
     path("cases/", views.case_list, name="case-list"),
     path("cases/open/", views.case_open, name="case-open"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),

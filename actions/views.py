@@ -148,4 +148,25 @@ def board_pack_pdf(request):
     return response
 
 
+@require_safe
+def evaluation_report(request):
+    """/analytics/report/?cutoff=DATE: the evaluation's tables at a cut-off (download=html for the file)."""
+    from django.http import HttpResponse
+    from django.template.loader import render_to_string
+
+    from .evaluation import build_report, report_context
+
+    text = request.GET.get("cutoff") or ""
+    try:
+        cutoff = date.fromisoformat(text) if text else None
+    except ValueError:
+        return HttpResponse(f"cutoff: {text!r} is not a date (YYYY-MM-DD).", status=400, content_type="text/plain")
+    context = report_context(build_report(request.user, cutoff))
+    if request.GET.get("download") == "html":
+        response = HttpResponse(render_to_string("actions/report_file.html", context, request=request))
+        response["Content-Disposition"] = f'attachment; filename="evaluation-{context["report"].cutoff}.html"'
+        return response
+    return render(request, "actions/report_page.html", context)
+
+
 __all__ = ["OutlierCase"]
