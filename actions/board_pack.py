@@ -143,7 +143,7 @@ def _board_page(pdf: _Pack, rows, cases_by_org: dict[int, int], as_at: date) -> 
         pdf.multi_cell(0, 4, _t(f"{light}: {text}"), new_x="LMARGIN", new_y="NEXT")
 
 
-def _trust_page(pdf: _Pack, user, episode_rows, spc_rows, cases, criteria) -> None:
+def _trust_page(pdf: _Pack, user, episode_rows, spc_rows, cases, criteria, annotations=()) -> None:
     first = episode_rows[0]
     org = first.organisation
     pdf.add_page()
@@ -206,6 +206,13 @@ def _trust_page(pdf: _Pack, user, episode_rows, spc_rows, cases, criteria) -> No
         )
     if not cases:
         pdf.cell(0, 5, "None.", new_x="LMARGIN", new_y="NEXT")
+    if annotations:
+        pdf.ln(1)
+        pdf.set_font("Helvetica", "B", 10)
+        pdf.cell(0, 7, "Chart annotations", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", size=8)
+        for annotation in annotations[:6]:
+            pdf.cell(0, 5, _t(str(annotation))[:170], new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font("Helvetica", "B", 10)
     if criteria is None:
@@ -245,6 +252,13 @@ def board_pack(user, *, as_at: date | None = None) -> tuple[bytes, int]:
     criteria: dict[int, list] = {}
     for criterion in permissions.visible_to(user, ExitCriterion.objects.filter(episode_id__in=episode_ids)):
         criteria.setdefault(criterion.episode.organisation_id, []).append(criterion)
+    from .models import ChartAnnotation
+
+    notes: dict[int, list] = {}
+    for annotation in permissions.visible_to(
+        user, ChartAnnotation.objects.filter(organisation_id__in=organisation_ids)
+    ):
+        notes.setdefault(annotation.organisation_id, []).append(annotation)
     pdf = _Pack(f"Oversight board pack, {as_at:%d %B %Y}")
     _board_page(pdf, rows, {org: len(items) for org, items in cases.items()}, as_at)
     for org_id, org_rows in by_org.items():
@@ -256,5 +270,6 @@ def board_pack(user, *, as_at: date | None = None) -> tuple[bytes, int]:
             sorted(spc.get(org_id, []), key=lambda s: s.indicator.code),
             cases.get(org_id, []),
             criteria.get(org_id, []) if details else None,
+            notes.get(org_id, []),
         )
     return bytes(pdf.output()), len(by_org)

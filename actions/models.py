@@ -187,3 +187,44 @@ class LightState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.episode_id}: {self.light}"
+
+
+class AnnotationKind(models.TextChoices):
+    INSPECTION = "inspection", "CQC inspection"
+    LEADERSHIP = "leadership", "Leadership change"
+    REBASE = "rebase", "Rebase"
+    DATA = "data_problem", "Data problem"
+    OTHER = "other", "Other"
+
+
+class ChartAnnotation(models.Model):
+    """A note on a trust's charts at a date (an inspection, a new chief executive, a rebase, a data problem)."""
+
+    organisation = models.ForeignKey("trusts.Organisation", on_delete=models.CASCADE, related_name="annotations")
+    on = models.DateField()
+    kind = models.CharField(max_length=12, choices=AnnotationKind.choices)
+    text = models.CharField(max_length=200)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organisation", "on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.on:%d %b %Y}: {self.get_kind_display()} - {self.text}"
+
+
+class SavedView(models.Model):
+    """A user's remembered filters for a page (the board): applied when they open it without filters."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    page = models.CharField(max_length=20)
+    query = models.CharField(max_length=500, help_text="The page's query string, e.g. region=Y56&sort=-months.")
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "page"], name="one_saved_view_per_page")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.page}?{self.query}"

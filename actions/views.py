@@ -169,4 +169,55 @@ def evaluation_report(request):
     return render(request, "actions/report_page.html", context)
 
 
+@require_POST
+def annotation_add(request, ods_code):
+    from .annotations import annotation_add as add
+
+    organisation = get_object_or_404(Organisation, ods_code=ods_code.upper())
+    back = redirect("trust-detail", ods_code=organisation.ods_code)
+    try:
+        on = date.fromisoformat(request.POST.get("on", ""))
+    except ValueError:
+        messages.error(request, "Date: give the annotation's date as YYYY-MM-DD.")
+        return back
+    try:
+        add(
+            actor=request.user,
+            organisation=organisation,
+            on=on,
+            kind=request.POST.get("kind", ""),
+            text=request.POST.get("text", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, "; ".join(f"{field}: {', '.join(m)}" for field, m in error.message_dict.items()))
+    else:
+        messages.success(request, "Annotation added to the charts.")
+    return back
+
+
+@require_POST
+def annotation_delete(request, pk):
+    from .annotations import annotation_delete as delete
+    from .models import ChartAnnotation
+
+    annotation = get_object_or_404(permissions.visible_to(request.user, ChartAnnotation.objects.all()), pk=pk)
+    ods_code = annotation.organisation.ods_code
+    delete(actor=request.user, annotation=annotation)
+    messages.success(request, "Annotation removed.")
+    return redirect("trust-detail", ods_code=ods_code)
+
+
+@require_POST
+def saved_view_save(request, page):
+    from django.http import Http404
+
+    from .saved_views import PAGES, save_default
+
+    if page not in PAGES:
+        raise Http404("No such page.")
+    view = save_default(request.user, page, request.POST.get("query", ""))
+    messages.success(request, "Saved as your default view." if view else "Your default view is cleared.")
+    return redirect(f"/?{view.query}" if view else "/?view=all")
+
+
 __all__ = ["OutlierCase"]

@@ -42,11 +42,12 @@ AUDITED_MODELS = {
     "token": ("oversight", "ApiToken"),
     "case": ("actions", "OutlierCase"),
     "subscription": ("actions", "Subscription"),
+    "annotation": ("actions", "ChartAnnotation"),
 }
 # Records that belong to an organisation directly, and those that belong to it through an episode.
 ORGANISATION_FIELD = {"organisation": "id", "episode": "organisation_id", "segment": "organisation_id"}
 ORGANISATION_FIELD["assignment"] = "organisation_id"
-ORGANISATION_FIELD["case"] = "organisation_id"
+ORGANISATION_FIELD["case"] = ORGANISATION_FIELD["annotation"] = "organisation_id"
 EPISODE_RECORDS = ("stocktake", "criterion", "funding", "note")
 IMPORT_REASON_PREFIX = "Imported from "
 ADMIN_REASON = "Changed in the admin"

@@ -301,6 +301,8 @@ VISIBILITY_RULES = {
     "actions.event": visible_events,
     "actions.notification": own_notifications,
     "actions.outliercase": visible_cases,
+    "actions.chartannotation": visible_cases,  # free text about a trust: as cases, never through a read token
+    "actions.savedview": own_rows,
 }
 
 

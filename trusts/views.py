@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
+from actions.annotations import annotate_charts
 from indicators import charts
 from indicators.constants import ED_4HR
 from indicators.page_selectors import trust_indicator_charts, trust_indicator_summaries
@@ -300,6 +301,7 @@ def trust_detail(request, ods_code: str):
     chosen = request.GET.get("indicator") or (ED_4HR if ED_4HR in by_code else next(iter(by_code), None))
     selected = by_code.get(chosen)
     charts_context = _indicator_charts(user, organisation, selected, profile) if selected else {}
+    annotations = annotate_charts(user, organisation, charts_context)  # issue 15: on every chart of the trust
     # Names of the indicators a criterion may have pointed to before a change (no extra query).
     indicator_names = {summary.indicator.pk: summary.indicator.name for summary in summaries}
     episodes = [
@@ -327,6 +329,7 @@ def trust_detail(request, ods_code: str):
             "can_edit": can_edit_trust_records(user, organisation.pk),
             "can_approve": can_approve(user),
             "details_visible": details_visible,
+            "annotations": annotations,
             **charts_context,
         },
     )

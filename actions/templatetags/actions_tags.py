@@ -36,3 +36,19 @@ def signal_case(context, alert):
         "csrf_token": context.get("csrf_token"),
         "next": request.get_full_path(),
     }
+
+
+@register.inclusion_tag("actions/includes/annotations.html", takes_context=True)
+def chart_annotations(context, organisation, annotations):
+    from oversight import permissions
+
+    from ..models import AnnotationKind
+
+    request = context["request"]
+    return {
+        "organisation": organisation,
+        "annotations": annotations,
+        "kinds": AnnotationKind.choices,
+        "can_edit": permissions.can_edit_trust_records(request.user, organisation.pk),
+        "csrf_token": context.get("csrf_token"),
+    }
