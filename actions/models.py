@@ -21,6 +21,7 @@ class EventKind(models.TextChoices):
     CRITERION = "criterion", "Exit criterion met, or changed after approval"
     DECISION = "decision", "Exit or entry proposed or approved"
     FAILURE = "failure", "An import or a recompute failed"
+    BOARD_PACK = "board_pack", "The weekly board pack (PDF by email)"
 
 
 ALL_EVENT_KINDS = [kind.value for kind in EventKind]
@@ -55,7 +56,7 @@ class Subscription(models.Model):
     indicator = models.ForeignKey(
         "indicators.Indicator", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    events = models.JSONField(default=list, help_text=f"Event kinds, a subset of {ALL_EVENT_KINDS}.")
+    events = models.JSONField(default=list, help_text="Event kinds to be told of (EventKind values).")
     delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.INBOX)
     created = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()

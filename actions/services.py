@@ -350,6 +350,31 @@ def send_digests() -> int:
     )
 
 
+def email_board_packs(today: date | None = None) -> int:
+    """The weekly board pack: each subscriber of `board_pack` gets the PDF of what they may see; returns emails."""
+    from django.core.mail import EmailMessage
+
+    from .board_pack import board_pack
+
+    today = today or date.today()
+    users = {
+        s.user
+        for s in Subscription.objects.select_related("user").filter(user__is_active=True)
+        if EventKind.BOARD_PACK in s.events and s.user.email
+    }
+    for user in users:
+        content, trusts = board_pack(user, as_at=today)
+        message = EmailMessage(
+            f"[Oversight] Board pack, {today:%-d %b %Y}",
+            f"The board and {trusts} trust pages, as you may see them, are attached.",
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+        )
+        message.attach(f"board-pack-{today.isoformat()}.pdf", content, "application/pdf")
+        message.send()
+    return len(users)
+
+
 def notify(event_ids: list[int]) -> dict:
     notifications = fan_out(event_ids)
     return {"events": len(event_ids), "notifications": len(notifications), "emails": send_immediate(notifications)}

@@ -35,6 +35,11 @@ def send_daily_digests() -> dict:
     return {"emails": services.send_digests()}
 
 
+@shared_task(acks_late=True, **RETRY)
+def email_weekly_board_packs() -> dict:
+    return {"emails": services.email_board_packs()}
+
+
 def queue(task, object_id: int, **kwargs) -> None:
     """Send the task once the current transaction has committed (the worker must see the rows)."""
     from django.db import transaction

@@ -201,6 +201,10 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": int(timedelta(hours=6).total_seconds())},
     },
     "daily-notification-digest": {"task": "actions.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
+    "weekly-board-pack": {
+        "task": "actions.tasks.email_weekly_board_packs",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=15),
+    },
 }
 
 # Notifications by email (issue 15): the console in development, SMTP when EMAIL_HOST is set.

@@ -50,3 +50,22 @@ def test_one_page_per_trust_in_a_regime_and_the_board(db, alice, carol, tmp_path
     response = client.get("/board/pack.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert pages(response.content) == 3
+
+
+def test_the_weekly_board_pack_is_emailed_to_its_subscribers(db, alice, carol):
+    from django.core import mail
+
+    from actions import services
+
+    build_world(6, 36, start=date(2015, 1, 1))
+    results_recompute(triggered_by="test")
+    for user in (alice, carol):
+        user.email = f"{user.username}@example.nhs.uk"
+        user.save()
+    services.subscription_create(user=carol, target="all", events=["board_pack"])
+    services.subscription_create(user=alice, target="all", events=["alert"])
+    assert services.email_board_packs(date(2024, 1, 1)) == 1
+    (message,) = mail.outbox
+    assert message.to == [carol.email]
+    (name, content, kind) = message.attachments[0]
+    assert kind == "application/pdf" and pages(content) == 1 + 2  # carol's pack: no CP trust
