@@ -209,9 +209,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # Notifications by email (issue 15): the console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST", "")
-EMAIL_BACKEND = env_str(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
 )
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -219,8 +218,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 if env_str("EMAIL_FILE_PATH", ""):
     EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", "")
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "oversight@localhost")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "") or "oversight@localhost"
+SITE_URL = env_str("SITE_URL", "") or "http://127.0.0.1:8000"
 
 # Processes computing indicators in parallel during a recompute (the write stays one transaction).
 RECOMPUTE_PROCESSES = env_int("RECOMPUTE_PROCESSES", 1)
