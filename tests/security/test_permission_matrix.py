@@ -256,6 +256,8 @@ def page_paths(route: str, name: str, world) -> list[tuple[str, str]]:
         choices = [({"pk": records[which]["funding"].pk}, which) for which in ("own", "other", "cp")]
     elif arguments == ["pk"]:
         choices = [({"pk": world["own_episode"].pk}, "own")]
+    elif arguments == ["page"]:  # issue 15: a saved view's page
+        choices = [({"page": "board"}, "public")]
     else:
         pytest.fail(f"page {name} ({route}) takes {arguments}: teach page_paths how to fill them")
     paths = []
