@@ -14,6 +14,7 @@ urlpatterns = [
     path("trusts/<str:ods_code>/annotations/", views.annotation_add, name="annotation-add"),
     path("annotations/<int:pk>/delete/", views.annotation_delete, name="annotation-delete"),
     path("views/<slug:page>/default/", views.saved_view_save, name="saved-view-save"),
+    path("changes/", views.changes, name="changes"),
     path("cases/", views.case_list, name="case-list"),
     path("cases/open/", views.case_open, name="case-open"),
     path("cases/<int:pk>/", views.case_detail, name="case-detail"),

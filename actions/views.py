@@ -220,4 +220,21 @@ def saved_view_save(request, page):
     return redirect(f"/?{view.query}" if view else "/?view=all")
 
 
+@require_safe
+def changes(request):
+    """What the last run changed (its events), as the user may see them: one click from the inbox."""
+    from indicators.models import ComputationRun
+
+    from .models import Event
+
+    runs = ComputationRun.objects.filter(status="succeeded").order_by("-finished")
+    run = runs.filter(pk=request.GET.get("run")).first() if (request.GET.get("run") or "").isdigit() else runs.first()
+    events = []
+    if run is not None:
+        events = list(
+            permissions.visible_to(request.user, Event.objects.filter(run=run)).select_related("organisation")[:500]
+        )
+    return render(request, "actions/changes.html", {"run": run, "events": events})
+
+
 __all__ = ["OutlierCase"]

@@ -78,3 +78,24 @@ def test_a_confidential_event_reaches_no_one_without_access(alice, carol, other_
     services.fan_out([event.pk])
     assert list(Notification.objects.values_list("user__username", flat=True)) == ["alice"]
     assert "watch list" not in _client(carol).get("/notifications/").content.decode()
+
+
+def test_what_changed_in_the_last_run_is_one_click(alice, carol, other_trust, regimes):
+    from indicators.models import ComputationRun
+
+    run = ComputationRun.objects.create(method_version="t", status="succeeded")
+    ComputationRun.objects.filter(pk=run.pk).update(finished=run.started)
+    confidential = next(regime for regime in regimes.values() if regime.confidential)
+    Event.objects.create(key="k1", kind="alert", title="Public signal", organisation=other_trust, run=run)
+    Event.objects.create(
+        key="k2",
+        kind="light",
+        title="Watch-list light",
+        organisation=other_trust,
+        run=run,
+        confidential=confidential.confidential,
+    )
+    alice_page = _client(alice).get("/changes/").content.decode()
+    carol_page = _client(carol).get("/changes/").content.decode()
+    assert "Public signal" in alice_page and "Watch-list light" in alice_page
+    assert "Public signal" in carol_page and "Watch-list light" not in carol_page
