@@ -312,9 +312,18 @@ def results_recompute(
             status=RunStatus.FAILED, finished=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
         )
         run.refresh_from_db()
+        _after_run(run)
         raise
     say(f"run {run.pk} succeeded in {run.counts['seconds']} s")
+    _after_run(run)
     return run
+
+
+def _after_run(run: ComputationRun) -> None:
+    """Queue the notifications of what the run changed (issue 15), once committed."""
+    from actions.signals import after_run
+
+    after_run(run.pk)
 
 
 class _ResultWriter:

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from actions.api import views as action_views
 from indicators.api import views as indicator_views
 from trusts.api import views as trust_views
 
@@ -32,6 +33,9 @@ router.register("pooled-effects", indicator_views.PooledEffectViewSet, basename=
 router.register("spc", indicator_views.SpcPointViewSet, basename="spc")
 router.register("alerts", indicator_views.AlertViewSet, basename="alert")
 router.register("runs", indicator_views.ComputationRunViewSet, basename="run")
+router.register("subscriptions", action_views.SubscriptionViewSet, basename="subscription")
+router.register("notifications", action_views.NotificationViewSet, basename="notification")
+router.register("cases", action_views.CaseViewSet, basename="case")
 
 urlpatterns = [
     path("ping/", PingView.as_view(), name="ping"),

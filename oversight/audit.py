@@ -42,11 +42,15 @@ AUDITED_MODELS = {
     "user": None,  # the project's user model, registered with simple_history in oversight.models
     "token": ("oversight", "ApiToken"),
     "rebase": ("indicators", "SpcRebase"),
+    "case": ("actions", "OutlierCase"),
+    "subscription": ("actions", "Subscription"),
+    "annotation": ("actions", "ChartAnnotation"),
 }
 # Records that belong to an organisation directly, and those that belong to it through an episode.
 ORGANISATION_FIELD = {"organisation": "id", "episode": "organisation_id", "segment": "organisation_id"}
 ORGANISATION_FIELD["assignment"] = "organisation_id"
 ORGANISATION_FIELD["rebase"] = "organisation_id"
+ORGANISATION_FIELD["case"] = ORGANISATION_FIELD["annotation"] = "organisation_id"
 EPISODE_RECORDS = ("stocktake", "criterion", "funding", "note")
 IMPORT_REASON_PREFIX = "Imported from "
 HISTORICAL_IMPORT = re.compile(r"\(historical import, batch (\d+)\)$")

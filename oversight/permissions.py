@@ -251,6 +251,39 @@ def visible_entry_proposals(user, queryset: QuerySet) -> QuerySet:
     return visible_episodes(user, queryset)
 
 
+def visible_events(user, queryset: QuerySet, prefix: str = "") -> QuerySet:
+    """Events (actions.Event): one about a confidential regime's episode (its flag is derived from
+    Regime.confidential) needs confidential access or the trust's ID; failures are for oversight staff."""
+    if not user or not user.is_authenticated:
+        return queryset.none()
+    if role_of(user) != OVERSIGHT:
+        queryset = queryset.filter(**{f"{prefix}staff_only": False})
+    if can_see_confidential(user):
+        return queryset
+    own = _own_confidential_ids(user)
+    return queryset.filter(Q(**{f"{prefix}confidential": False}) | Q(**{f"{prefix}organisation_id__in": own}))
+
+
+def own_rows(user, queryset: QuerySet) -> QuerySet:
+    """Subscriptions: each user's own."""
+    if not user or not user.is_authenticated:
+        return queryset.none()
+    return queryset.filter(user=user)
+
+
+def own_notifications(user, queryset: QuerySet) -> QuerySet:
+    """Notifications: the user's own, of events they may (still) see."""
+    return visible_events(user, own_rows(user, queryset), prefix="event__")
+
+
+def visible_cases(user, queryset: QuerySet) -> QuerySet:
+    """Outlier cases come from indicator data alone (as alerts), but the trust's response is not published:
+    every role sees them, a `read` token none."""
+    if not scope_allows_confidential(user) or role_of(user) is None:
+        return queryset.none()
+    return queryset
+
+
 # Every model a list, detail, page, export or count may read rows of, with its visibility rule.
 # A model missing here is refused (ImproperlyConfigured), so a new endpoint cannot forget to ask.
 VISIBILITY_RULES = {
@@ -272,6 +305,12 @@ VISIBILITY_RULES = {
     "indicators.computationrun": _everyone,  # its counts go through visible_run_counts
     "indicators.trajectoryfit": visible_results,
     "indicators.pooledeffect": visible_results,
+    "actions.subscription": own_rows,
+    "actions.event": visible_events,
+    "actions.notification": own_notifications,
+    "actions.outliercase": visible_cases,
+    "actions.chartannotation": visible_cases,  # free text about a trust: as cases, never through a read token
+    "actions.savedview": own_rows,
 }
 
 

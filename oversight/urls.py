@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("indicators.urls")),
     # Records: forms that change episode records, and the audit trail.
     path("records/", include("trusts.edit_urls")),
+    path("", include("actions.urls")),
     path("audit/", include("oversight.audit_urls")),
     # REST API v1.
     path("api/v1/", include("oversight.api_urls")),

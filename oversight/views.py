@@ -99,6 +99,10 @@ def with_roles(user):
 @require_safe
 def board(request):
     """The national board: every trust now in a regime, with how it is doing; CSV/XLSX of the rows shown."""
+    from actions.saved_views import default_redirect  # issue 15: the user's default filters
+
+    if (saved := default_redirect(request, "board")) is not None:
+        return saved
     user = with_roles(request.user)
     # An invalid choice (a regime the user may not pick) is ignored, never widened: the queryset is
     # already narrowed to the episodes the user may see.

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
+from actions.annotations import annotate_charts
 from indicators import charts
 from indicators.compute import EpisodeRecord, find_escalations
 from indicators.constants import ED_4HR
@@ -359,6 +360,7 @@ def trust_detail(request, ods_code: str):
     chosen = request.GET.get("indicator") or (ED_4HR if ED_4HR in by_code else next(iter(by_code), None))
     selected = by_code.get(chosen)
     charts_context = _indicator_charts(user, organisation, selected, profile) if selected else {}
+    annotations = annotate_charts(user, organisation, charts_context)  # issue 15: on every chart of the trust
     # Names of the indicators a criterion may have pointed to before a change (no extra query).
     indicator_names = {summary.indicator.pk: summary.indicator.name for summary in summaries}
     inferred = inferred_routes(profile.episodes)
@@ -390,6 +392,7 @@ def trust_detail(request, ods_code: str):
             "details_visible": details_visible,
             "lineage": predecessors_of(organisation),
             "lineage_head": last_successor(organisation),
+            "annotations": annotations,
             **charts_context,
         },
     )

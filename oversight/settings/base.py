@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "oversight",
     "trusts",
     "indicators",
+    "actions",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "oversight.context_processors.site",
+                "actions.context_processors.inbox",
             ],
         },
     },
@@ -229,7 +231,26 @@ CELERY_BEAT_SCHEDULE = {
         # A nightly run not started within six hours is dropped: the next night's supersedes it.
         "options": {"expires": int(timedelta(hours=6).total_seconds())},
     },
+    "daily-notification-digest": {"task": "actions.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
+    "weekly-board-pack": {
+        "task": "actions.tasks.email_weekly_board_packs",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=15),
+    },
 }
+
+# Notifications by email (issue 15): the console in development, SMTP when EMAIL_HOST is set.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+if env_str("EMAIL_FILE_PATH", ""):
+    EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", "")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "") or "oversight@localhost"
+SITE_URL = env_str("SITE_URL", "") or "http://127.0.0.1:8000"
 
 # Processes computing indicators in parallel during a recompute (the write stays one transaction).
 RECOMPUTE_PROCESSES = env_int("RECOMPUTE_PROCESSES", 1)

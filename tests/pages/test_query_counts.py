@@ -33,5 +33,7 @@ def test_query_counts_are_the_same_for_5_trusts_by_24_months_and_20_by_60(person
     assert queries(client, "/") == small_board
     assert queries(client, f"/trusts/{big.orgs[0].ods_code}/") == small_trust
     assert queries(client, "/?region=Y56&sort=-months") == small_filtered
-    # And they stay small in absolute terms.
-    assert small_board <= 16 and small_trust <= 24
+    # And they stay small in absolute terms. Issue 15 adds reads of its own tables, one query each whatever
+    # the number of trusts: the header's unread count, the open cases, and the board's saved view or the
+    # trust page's chart annotations.
+    assert small_board <= 16 + 2 and small_trust <= 24 + 2

@@ -45,6 +45,8 @@ def visible_to(role: str, obj: str) -> bool:
     """Whether `role` may see object `obj` (a key of the world's objects below)."""
     if obj in ("public", "own_episode", "other_episode", "published_segment", "smq_trajectory"):
         return True
+    if obj == "nobody":
+        return False
     if obj in ("cp_episode", "hidden_segment", "cp_trajectory", "cp_regime"):
         return role in SEES_CONFIDENTIAL
     if obj == "entry_proposal":
@@ -172,6 +174,25 @@ def api_rules(world) -> dict:
             for which in ("own", "other", "cp")
         ],
     }
+
+    # Issue 15: each user's own subscriptions and notifications, and outlier cases (a pk nobody has: 404).
+    def writes(role):
+        return role in SESSION_ROLES or role == "write_bob"
+
+    missing = 999999
+    rules["subscription-list"] = [("/api/v1/subscriptions/", ApiRule({"GET", "POST"}, may_write=writes))]
+    rules["subscription-detail"] = [(f"/api/v1/subscriptions/{missing}/", ApiRule({"GET", "DELETE"}, "nobody"))]
+    rules["notification-list"] = [("/api/v1/notifications/", ApiRule(read))]
+    rules["notification-detail"] = [(f"/api/v1/notifications/{missing}/", ApiRule(read, "nobody"))]
+    rules["notification-read"] = [(f"/api/v1/notifications/{missing}/read/", ApiRule({"POST"}, "nobody"))]
+    rules["notification-mark-read"] = [("/api/v1/notifications/mark-read/", ApiRule({"POST"}, may_write=writes))]
+    rules["case-list"] = [
+        ("/api/v1/cases/", ApiRule({"GET", "POST"}, may_write=lambda role: can_edit(role, "own_records")))
+    ]
+    for name in ("case-detail", "case-respond", "case-close"):
+        suffix = {"case-detail": "", "case-respond": "respond/", "case-close": "close/"}[name]
+        methods = read if name == "case-detail" else {"POST"}
+        rules[name] = [(f"/api/v1/cases/{missing}/{suffix}", ApiRule(methods, "nobody"))]
     for kind, methods, list_methods in (
         ("stocktake", {"GET", "PUT", "PATCH"}, {"GET"}),
         ("criterion", {"GET", "PUT", "PATCH"}, {"GET", "POST"}),
@@ -252,6 +273,8 @@ def page_paths(route: str, name: str, world) -> list[tuple[str, str]]:
         choices = [({"pk": records[which]["funding"].pk}, which) for which in ("own", "other", "cp")]
     elif arguments == ["pk"]:
         choices = [({"pk": world["own_episode"].pk}, "own")]
+    elif arguments == ["page"]:  # issue 15: a saved view's page
+        choices = [({"page": "board"}, "public")]
     else:
         pytest.fail(f"page {name} ({route}) takes {arguments}: teach page_paths how to fill them")
     paths = []

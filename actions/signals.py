@@ -1,0 +1,40 @@
+"""Decisions and imports queue their notification task after commit; runs call actions.hooks.after_run."""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from trusts.models import ExitCriterion, RegimeEpisode
+
+
+@receiver(post_save, sender=RegimeEpisode, dispatch_uid="actions-episode-decision")
+def _episode_saved(sender, instance, created=False, raw=False, **kwargs):
+    if raw:
+        return
+    from .tasks import notify_after_decision, queue
+
+    queue(notify_after_decision, instance.pk, created=created)
+
+
+@receiver(post_save, sender=ExitCriterion, dispatch_uid="actions-criterion")
+def _criterion_saved(sender, instance, raw=False, **kwargs):
+    if raw or not instance.approved_snapshot:
+        return  # only a criterion once approved can be "changed after approval"
+    from .tasks import notify_after_criterion, queue
+
+    queue(notify_after_criterion, instance.pk)
+
+
+@receiver(post_save, sender="indicators.ImportBatch", dispatch_uid="actions-import-failed")
+def _import_saved(sender, instance, raw=False, **kwargs):
+    if raw or instance.status != "failed":
+        return
+    from .tasks import notify_after_import, queue
+
+    queue(notify_after_import, instance.pk)
+
+
+def after_run(run_id: int) -> None:
+    """Called by the recompute service when a run ends, succeeded or failed."""
+    from .tasks import notify_after_run, queue
+
+    queue(notify_after_run, run_id)

@@ -1,0 +1,240 @@
+"""Pages: the inbox, subscriptions, outlier cases (open, respond, close)."""
+
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from indicators.models import Indicator
+from oversight import permissions
+from trusts.models import Organisation
+
+from . import selectors, services
+from .models import ALL_EVENT_KINDS, CaseSignal, Delivery, EventKind, OutlierCase, Subscription, SubscriptionTarget
+
+
+class SubscriptionForm(forms.Form):
+    target = forms.ChoiceField(choices=SubscriptionTarget.choices)
+    organisation = forms.ModelChoiceField(Organisation.objects.order_by("name"), required=False)
+    region = forms.ChoiceField(choices=[("", "—"), *Subscription._meta.get_field("region").choices], required=False)
+    indicator = forms.ModelChoiceField(Indicator.objects.all(), required=False)
+    events = forms.MultipleChoiceField(
+        choices=EventKind.choices, widget=forms.CheckboxSelectMultiple, initial=ALL_EVENT_KINDS
+    )
+    delivery = forms.ChoiceField(choices=Delivery.choices)
+
+
+def _errors_to_form(form, error: ValidationError):
+    for field, messages_ in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def inbox(request):
+    if request.method == "POST":
+        services.mark_read(request.user)
+        messages.success(request, "Every notification marked read.")
+        return redirect("actions:inbox")
+    notifications = list(selectors.inbox(request.user)[:200])
+    return render(request, "actions/inbox.html", {"notifications": notifications})
+
+
+@require_POST
+def notification_read(request, pk):
+    services.mark_read(request.user, [pk])
+    return redirect("actions:inbox")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def subscriptions(request):
+    form = SubscriptionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["region"] = data.get("region") or ""
+        try:
+            services.subscription_create(user=request.user, **data)
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, "Subscribed.")
+            return redirect("actions:subscriptions")
+    rows = permissions.visible_to(request.user, Subscription.objects.all()).select_related("organisation", "indicator")
+    return render(
+        request, "actions/subscriptions.html", {"form": form, "subscriptions": rows}, status=400 if form.errors else 200
+    )
+
+
+@require_POST
+def subscription_delete(request, pk):
+    subscription = get_object_or_404(permissions.visible_to(request.user, Subscription.objects.all()), pk=pk)
+    services.subscription_delete(user=request.user, subscription=subscription)
+    messages.success(request, "Unsubscribed.")
+    return redirect("actions:subscriptions")
+
+
+def case_list(request):
+    cases = list(selectors.cases(request.user)[:500])
+    return render(
+        request,
+        "actions/case_list.html",
+        {"cases": cases, "mean_days_to_close": selectors.mean_days_to_close(request.user)},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def case_detail(request, pk):
+    case = get_object_or_404(selectors.cases(request.user), pk=pk)
+    if request.method == "POST":
+        step = request.POST.get("step")
+        text = request.POST.get("text", "")
+        try:
+            if step == "respond":
+                services.case_record_response(actor=request.user, case=case, response=text)
+            elif step == "close":
+                services.case_close(actor=request.user, case=case, reason=text)
+            else:
+                raise ValidationError({"step": "Choose respond or close."})
+        except (ValidationError, PermissionDenied) as error:
+            message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            messages.error(request, message)
+            return render(
+                request,
+                "actions/case_detail.html",
+                {"case": case},
+                status=400 if isinstance(error, ValidationError) else 403,
+            )
+        messages.success(request, "Case updated.")
+        return redirect("actions:case-detail", pk=case.pk)
+    history = case.history.select_related("history_user").order_by("history_date")
+    return render(request, "actions/case_detail.html", {"case": case, "history": history})
+
+
+@require_POST
+def case_open(request):
+    organisation = get_object_or_404(Organisation, pk=request.POST.get("organisation"))
+    indicator = get_object_or_404(Indicator, pk=request.POST.get("indicator"))
+    try:
+        period = date.fromisoformat(request.POST.get("period", ""))
+    except ValueError:
+        messages.error(request, "period: give the signal's period as YYYY-MM-DD.")
+        return redirect(request.POST.get("next") or "actions:case-list")
+    try:
+        case = services.case_open(
+            actor=request.user,
+            organisation=organisation,
+            indicator=indicator,
+            period=period,
+            signal=request.POST.get("signal", CaseSignal.CUSUM),
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))
+        return redirect(request.POST.get("next") or "actions:case-list")
+    return redirect("actions:case-detail", pk=case.pk)
+
+
+@require_safe
+def board_pack_pdf(request):
+    """/board/pack.pdf: the board pack as the user may see it."""
+    from django.http import HttpResponse
+
+    from .board_pack import board_pack
+
+    content, _ = board_pack(request.user)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="board-pack-{date.today().isoformat()}.pdf"'
+    return response
+
+
+@require_safe
+def evaluation_report(request):
+    """/analytics/report/?cutoff=DATE: the evaluation's tables at a cut-off (download=html for the file)."""
+    from django.http import HttpResponse
+    from django.template.loader import render_to_string
+
+    from .evaluation import build_report, report_context
+
+    text = request.GET.get("cutoff") or ""
+    try:
+        cutoff = date.fromisoformat(text) if text else None
+    except ValueError:
+        return HttpResponse(f"cutoff: {text!r} is not a date (YYYY-MM-DD).", status=400, content_type="text/plain")
+    context = report_context(build_report(request.user, cutoff))
+    if request.GET.get("download") == "html":
+        response = HttpResponse(render_to_string("actions/report_file.html", context, request=request))
+        response["Content-Disposition"] = f'attachment; filename="evaluation-{context["report"].cutoff}.html"'
+        return response
+    return render(request, "actions/report_page.html", context)
+
+
+@require_POST
+def annotation_add(request, ods_code):
+    from .annotations import annotation_add as add
+
+    organisation = get_object_or_404(Organisation, ods_code=ods_code.upper())
+    back = redirect("trust-detail", ods_code=organisation.ods_code)
+    try:
+        on = date.fromisoformat(request.POST.get("on", ""))
+    except ValueError:
+        messages.error(request, "Date: give the annotation's date as YYYY-MM-DD.")
+        return back
+    try:
+        add(
+            actor=request.user,
+            organisation=organisation,
+            on=on,
+            kind=request.POST.get("kind", ""),
+            text=request.POST.get("text", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, "; ".join(f"{field}: {', '.join(m)}" for field, m in error.message_dict.items()))
+    else:
+        messages.success(request, "Annotation added to the charts.")
+    return back
+
+
+@require_POST
+def annotation_delete(request, pk):
+    from .annotations import annotation_delete as delete
+    from .models import ChartAnnotation
+
+    annotation = get_object_or_404(permissions.visible_to(request.user, ChartAnnotation.objects.all()), pk=pk)
+    ods_code = annotation.organisation.ods_code
+    delete(actor=request.user, annotation=annotation)
+    messages.success(request, "Annotation removed.")
+    return redirect("trust-detail", ods_code=ods_code)
+
+
+@require_POST
+def saved_view_save(request, page):
+    from django.http import Http404
+
+    from .saved_views import PAGES, save_default
+
+    if page not in PAGES:
+        raise Http404("No such page.")
+    view = save_default(request.user, page, request.POST.get("query", ""))
+    messages.success(request, "Saved as your default view." if view else "Your default view is cleared.")
+    return redirect(f"/?{view.query}" if view else "/?view=all")
+
+
+@require_safe
+def changes(request):
+    """What the last run changed (its events), as the user may see them: one click from the inbox."""
+    from indicators.models import ComputationRun
+
+    from .models import Event
+
+    runs = ComputationRun.objects.filter(status="succeeded").order_by("-finished")
+    run = runs.filter(pk=request.GET.get("run")).first() if (request.GET.get("run") or "").isdigit() else runs.first()
+    events = []
+    if run is not None:
+        events = list(
+            permissions.visible_to(request.user, Event.objects.filter(run=run)).select_related("organisation")[:500]
+        )
+    return render(request, "actions/changes.html", {"run": run, "events": events})
+
+
+__all__ = ["OutlierCase"]
