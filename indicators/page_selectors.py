@@ -56,6 +56,7 @@ class TrustSignals:
     its_worsening: int = 0
     alerts: int = 0
     alert_indicators: set[str] = field(default_factory=set)
+    has_results: bool = False  # any stored SPC result: without one the board shows "no data", never red
 
     @property
     def improving(self) -> int:
@@ -96,6 +97,7 @@ def board_signals(user, organisation_ids: list[int]) -> tuple[dict[int, TrustSig
         .annotate(count=Count("id"))
         .order_by()
     ):
+        signals[org].has_results = True
         if icon.startswith("improvement"):
             signals[org].spc_improvement += count
         elif icon.startswith("concern"):
@@ -331,3 +333,16 @@ def latest_alerts():
 
 def import_history():
     return ImportBatch.objects.select_related("uploaded_by").order_by("-started")
+
+
+def trust_recent_alerts(organisation, months: int = BOARD_ALERT_MONTHS) -> list[Alert]:
+    """The trust's alerts in the latest `months` months of data (the ones the board counts), newest first."""
+    end = data_end()
+    if end is None:
+        return []
+    since = add_months(end, -(months - 1))
+    return list(
+        Alert.objects.filter(organisation=organisation, period__gte=since)
+        .select_related("indicator")
+        .order_by("-period", "indicator__code")
+    )

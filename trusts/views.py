@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from indicators import charts
 from indicators.constants import ED_4HR
-from indicators.page_selectors import trust_indicator_charts, trust_indicator_summaries
+from indicators.page_selectors import trust_indicator_charts, trust_indicator_summaries, trust_recent_alerts
 from oversight.permissions import (
     can_approve,
     can_edit_trust_records,
@@ -322,6 +322,7 @@ def trust_detail(request, ods_code: str):
             "episodes": episodes,
             "timeline_figure": _timeline(profile, today) if (profile.episodes or profile.segments) else None,
             "summaries": summaries,
+            "recent_alerts": trust_recent_alerts(organisation),
             "selected": selected,
             "requested_indicator": request.GET.get("indicator", ""),
             "can_edit": can_edit_trust_records(user, organisation.pk),
