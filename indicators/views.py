@@ -154,7 +154,7 @@ def _funnel_summary(rows, period_label, indicator, national_row, tau2, tau2_sour
     worse = sum(1 for row in beyond_95 + beyond_998 if row["z_adj"] > 0)
     national = _value_text(national_row.national, indicator.kind)
     outliers = (
-        f"{len(beyond_998)} trusts have |z_adj| above 3.09 and {len(beyond_95)} more above 1.96, "
+        f"{len(beyond_998)} trusts have an adjusted z-score beyond ±3.09 and {len(beyond_95)} more beyond ±1.96, "
         f"{worse} of them on the worse side."
     )
     if not funnel:
@@ -180,7 +180,8 @@ def _spread_summary(bands: list[dict]) -> str:
         return "No z-scores."
     last = bands[-1]
     return (
-        f"Percentiles of z_adj across trusts in each period. In the latest period ({last['period'][:7]}, "
+        "Percentiles of the adjusted z-score (positive = worse than England) across trusts in each period. "
+        f"In the latest period ({last['period'][:7]}, "
         f"{last['n']} trusts) the middle half lies between {_fmt(last['p25'])} and {_fmt(last['p75'])} and "
         f"90% between {_fmt(last['p5'])} and {_fmt(last['p95'])}; with no unexplained variation 95% would "
         "lie within ±1.96."
@@ -437,7 +438,9 @@ def early_warning(request):
                 "organisation": organisation,
                 "item": item,
                 "indicators": names,
-                "figure": charts.cusum_figure(series, h=h, title=f"CUSUM of z_adj: {organisation.ods_code}"),
+                "figure": charts.cusum_figure(
+                    series, h=h, title=f"CUSUM of the adjusted z-score: {organisation.ods_code}"
+                ),
                 "summary": (
                     f"{organisation.name}: {item['n_indicators']} indicators signalled between "
                     f"{item['first_period'][:7]} and {item['last_period'][:7]} ({', '.join(names)}). "

@@ -15,6 +15,7 @@ def healthz(request):
 urlpatterns = [
     path("", views.board, name="board"),
     path("about/", views.about, name="about"),
+    path("glossary/", views.glossary, name="glossary"),
     path("account/tokens/", token_views.token_list, name="tokens"),
     path("account/tokens/<int:pk>/revoke/", token_views.token_revoke_view, name="token-revoke"),
     path("accounts/login/", views.ThrottledLoginView.as_view(), name="login"),

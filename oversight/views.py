@@ -177,6 +177,12 @@ def _board_xlsx(rows) -> HttpResponse:
 
 
 @require_safe
+def glossary(request):
+    """The words the pages use, in plain English."""
+    return render(request, "oversight/glossary.html")
+
+
+@require_safe
 def about(request):
     """Data sources, licences and methods."""
     return render(request, "oversight/about.html")

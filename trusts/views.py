@@ -222,7 +222,8 @@ def _indicator_charts(user, organisation, selected, profile) -> dict:
     latest_fit = data.fits[-1] if data.fits else None
     level = latest_fit.coefficients.get("level_change") if latest_fit else None
     z_summary = (
-        f"{len(data.zscores)} periods of z_adj. Latest z_adj {_fmt(selected.latest_z)} ({_z_band(selected.latest_z)})"
+        f"{len(data.zscores)} periods of the adjusted z-score (positive = worse than England). "
+        f"Latest {_fmt(selected.latest_z)} ({_z_band(selected.latest_z)})"
     )
     if latest_fit:
         z_summary += f"; level change at entry {_coefficient_text(level)} for the {latest_fit.regimes} spell."

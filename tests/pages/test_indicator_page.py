@@ -80,7 +80,7 @@ def test_it_falls_back_to_the_latest_period_for_an_unknown_one(world, carol, log
 
 def test_it_lists_outliers_beyond_each_limit(world, carol, login):
     html = login(carol).get("/indicators/ed_4hr/").content.decode()
-    assert "Beyond the 99.8% limits (|z_adj| > 3.09)" in html
+    assert "Beyond the 99.8% limits (adjusted z-score beyond ±3.09)" in html
     assert "Beyond the 95% limits only" in html
 
 
@@ -89,7 +89,7 @@ def test_it_draws_the_national_trend_and_the_spread_of_z(world, carol, login):
     trend = figure_in(response, "trend-figure")
     assert len(trend["data"][0]["x"]) == NationalValue.objects.filter(indicator__code="ed_4hr").count() == 36
     spread = trace_names(figure_in(response, "spread-figure"))
-    assert "Median z_adj" in spread and "25th–75th percentile" in spread and "5th–95th percentile" in spread
+    assert "Median adjusted z-score" in spread and "25th–75th percentile" in spread and "5th–95th percentile" in spread
     assert "The middle half lies" in response.content.decode() or "middle half lies" in response.content.decode()
 
 

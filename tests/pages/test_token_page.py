@@ -87,3 +87,32 @@ def test_403_and_404_pages_sit_inside_the_layout_and_say_what_to_do_instead(worl
     assert missing.status_code == 404
     html = missing.content.decode()
     assert '<nav aria-label="Main">' in html and "Find an organisation" in html
+
+
+def test_pages_speak_plain_words_not_the_codes_column_names(world, carol, login):
+    client = login(carol)
+    code = world.orgs[0].ods_code
+    trust = client.get(f"/trusts/{code}/").content.decode()
+    assert "z_adj" not in trust and "prais_winsten" not in trust
+    assert "adjusted z-score (positive = worse than England)" in trust
+    # Method names, ρ and Durbin–Watson only inside the fold, each with a one-line meaning.
+    fold = trust.split('<details class="how-computed">', 1)
+    assert len(fold) == 2 and "Durbin–Watson" not in fold[0] and "ρ" not in fold[0]
+    assert "How this was computed" in fold[1]
+    assert "z_adj" not in client.get("/indicators/ed_4hr/").content.decode()
+
+
+def test_the_glossary_and_the_methods_page_explain_each_method_with_a_reference(world, carol, login):
+    client = login(carol)
+    glossary = client.get("/glossary/").content.decode()
+    assert "Adjusted z-score" in glossary and "Durbin–Watson" in glossary
+    about = client.get("/about/").content.decode()
+    for method, reference in [
+        ("Adjusted z-score of a proportion", "Spiegelhalter"),
+        ("Change since entry", "Prais"),
+        ("Pooling across trusts", "DerSimonian"),
+        ("Statistical process control", "Making Data Count"),
+        ("Early warning", "Page E. S."),
+        ("Time in regime", "Kaplan"),
+    ]:
+        assert method in about and reference in about, method
