@@ -210,6 +210,30 @@ BOARD_SORTS = {
 }
 
 
+def board_row(episode, trust, *, directors, segment, today: date) -> BoardRow:
+    """One open episode's board row from its trust's signals (None: no results at all), by the printed rule."""
+    target = episode.regime.exit_target_months
+    horizon = target or PLANNING_HORIZON_MONTHS
+    months_in = episode.months_in(today)
+    improving = trust.improving if trust else 0
+    concerns = trust.concerns if trust else 0
+    return BoardRow(
+        episode=episode,
+        months_in=months_in,
+        horizon=horizon,
+        has_target=bool(target),
+        directors=directors,
+        segment=segment,
+        spc_improvement=trust.spc_improvement if trust else 0,
+        spc_concern=trust.spc_concern if trust else 0,
+        its_improving=trust.its_improving if trust else 0,
+        its_worsening=trust.its_worsening if trust else 0,
+        alerts=trust.alerts if trust else 0,
+        alert_indicators=sorted(trust.alert_indicators) if trust else [],
+        light=exit_likelihood(months_in, horizon, improving, concerns) if trust and trust.has_results else NO_DATA,
+    )
+
+
 def board_rows(user, *, episodes=None, today: date | None = None, sort: str = "") -> list[BoardRow]:
     """The national board's rows: `episodes` (default every open episode the user may see), sorted.
 
@@ -223,33 +247,16 @@ def board_rows(user, *, episodes=None, today: date | None = None, sort: str = ""
     directors = current_directors(organisation_ids, today)
     segments = latest_published_segments(organisation_ids)
     signals, _ = board_signals(user, organisation_ids)
-    rows = []
-    for episode in episodes:
-        target = episode.regime.exit_target_months
-        horizon = target or PLANNING_HORIZON_MONTHS
-        months_in = episode.months_in(today)
-        trust = signals.get(episode.organisation_id)
-        improving = trust.improving if trust else 0
-        concerns = trust.concerns if trust else 0
-        rows.append(
-            BoardRow(
-                episode=episode,
-                months_in=months_in,
-                horizon=horizon,
-                has_target=bool(target),
-                directors=directors.get(episode.organisation_id, []),
-                segment=segments.get(episode.organisation_id),
-                spc_improvement=trust.spc_improvement if trust else 0,
-                spc_concern=trust.spc_concern if trust else 0,
-                its_improving=trust.its_improving if trust else 0,
-                its_worsening=trust.its_worsening if trust else 0,
-                alerts=trust.alerts if trust else 0,
-                alert_indicators=sorted(trust.alert_indicators) if trust else [],
-                light=(
-                    exit_likelihood(months_in, horizon, improving, concerns) if trust and trust.has_results else NO_DATA
-                ),
-            )
+    rows = [
+        board_row(
+            episode,
+            signals.get(episode.organisation_id),
+            directors=directors.get(episode.organisation_id, []),
+            segment=segments.get(episode.organisation_id),
+            today=today,
         )
+        for episode in episodes
+    ]
     key = sort.lstrip("-")
     if key in BOARD_SORTS:
         rows.sort(key=BOARD_SORTS[key], reverse=sort.startswith("-"))

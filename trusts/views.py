@@ -11,7 +11,12 @@ from django.views.decorators.http import require_safe
 
 from indicators import charts
 from indicators.constants import ED_4HR
-from indicators.page_selectors import trust_indicator_charts, trust_indicator_summaries, trust_recent_alerts
+from indicators.page_selectors import (
+    TrustSignals,
+    trust_indicator_charts,
+    trust_indicator_summaries,
+    trust_recent_alerts,
+)
 from oversight.permissions import (
     can_approve,
     can_edit_trust_records,
@@ -19,10 +24,11 @@ from oversight.permissions import (
 )
 from oversight.views import with_roles
 
-from .constants import Comparator, CriterionTheme
+from .constants import Comparator, CriterionStatus, CriterionTheme
 from .filters import OrganisationFilterSet
 from .models import Organisation
 from .selectors import (
+    board_row,
     current_regimes,
     latest_published_segments,
     organisation_list,
@@ -189,7 +195,55 @@ def _criteria_by_theme(episode, indicator_names: dict[int, str]) -> list[dict]:
 
 def _funding_totals(episode) -> dict:
     lines = list(episode.funding.all())
-    return {"lines": lines, "budget": sum(line.budget for line in lines), "spent": sum(line.spent for line in lines)}
+    years: dict[int, dict] = {}
+    for line in lines:  # the lines are ordered by year
+        year = years.setdefault(line.year, {"year": line.year, "budget": 0, "spent": 0, "lines": 0})
+        year["budget"] += line.budget
+        year["spent"] += line.spent
+        year["lines"] += 1
+    return {
+        "lines": lines,
+        "years": list(years.values()),
+        "budget": sum(line.budget for line in lines),
+        "spent": sum(line.spent for line in lines),
+    }
+
+
+def _trust_summary(profile, signals, episodes, recent_alerts, today) -> dict:
+    """What a director reads first: each open episode's light and why (the board's rule), months and target,
+    open alerts and criteria met; from rows the page has already read."""
+    for alert in recent_alerts:
+        signals.alerts += 1
+        signals.alert_indicators.add(alert.indicator.code)
+    published = [segment for segment in profile.segments if segment.published]
+    rows = [
+        board_row(
+            episode,
+            signals,
+            directors=profile.current_directors,
+            segment=published[-1] if published else None,
+            today=today,
+        )
+        for episode in profile.open_episodes
+    ]
+    criteria = [entry for item in episodes if item["episode"].exited is None for entry in _flat(item["criteria"])]
+    return {
+        "rows": rows,
+        "alerts": len(recent_alerts),
+        "alert_indicators": sorted({alert.indicator.name for alert in recent_alerts}),
+        "criteria_total": len(criteria),
+        "criteria_met": sum(1 for criterion in criteria if criterion.status == CriterionStatus.MET),
+    }
+
+
+def _flat(themes) -> list:
+    """The criteria of an episode's themes, less the withdrawn ones (they no longer count towards exit)."""
+    return [
+        entry["criterion"]
+        for theme in themes
+        for entry in theme["criteria"]
+        if entry["criterion"].status != CriterionStatus.WITHDRAWN
+    ]
 
 
 def _indicator_charts(user, organisation, selected, profile) -> dict:
@@ -293,7 +347,8 @@ def trust_detail(request, ods_code: str):
     today = date.today()
     details_visible = can_see_episode_details(user, organisation.pk)
     profile = trust_profile(user, organisation, details_visible=details_visible, today=today)
-    summaries = trust_indicator_summaries(user, organisation)
+    signals = TrustSignals()
+    summaries = trust_indicator_summaries(user, organisation, signals)
     for summary in summaries:
         summary.value_text = _value_text(summary.latest_value, summary.indicator.kind)
         summary.spc_text = charts.spc_icon_text(summary.spc_icon) if summary.spc_icon else "–"
@@ -314,16 +369,18 @@ def trust_detail(request, ods_code: str):
         }
         for episode in reversed(profile.episodes)
     ]
+    recent_alerts = trust_recent_alerts(organisation)
     return render(
         request,
         "trusts/trust_detail.html",
         {
+            "summary": _trust_summary(profile, signals, episodes, recent_alerts, today),
             "org": organisation,
             "profile": profile,
             "episodes": episodes,
             "timeline_figure": _timeline(profile, today) if (profile.episodes or profile.segments) else None,
             "summaries": summaries,
-            "recent_alerts": trust_recent_alerts(organisation),
+            "recent_alerts": recent_alerts,
             "selected": selected,
             "requested_indicator": request.GET.get("indicator", ""),
             "can_edit": can_edit_trust_records(user, organisation.pk),
