@@ -97,7 +97,7 @@ def test_the_pages_draw_their_charts_without_errors(live_server, computed_world,
     for chart in ("timeline-figure", "zscore-figure", "value-figure", "spc-figure"):
         assert page.locator(f"#{chart}-chart .main-svg").count() >= 1, chart
     z_names = chart_traces(page, "zscore-figure")
-    assert z_names[:4] == ["z_adj", "National (z = 0)", "95% limits (±1.96)", "99.8% limits (±3.09)"]
+    assert z_names[:4] == ["Adjusted z-score", "National (z = 0)", "95% limits (±1.96)", "99.8% limits (±3.09)"]
     assert "ITS fit" in z_names and "Counterfactual: pre-entry trend" in z_names
     snapshot(page, "trust")
     # A window resize keeps every chart at its figure's height (no collapse, no overlap of the text below).
