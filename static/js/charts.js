@@ -81,7 +81,10 @@
     });
     var body = table.createTBody();
     var rows = 0;
-    (figure.data || []).forEach(function (trace) {
+    // The points, not the reference lines (limits, bands): traces drawn with markers, or every trace if none is.
+    var traces = figure.data || [];
+    var points = traces.filter(function (trace) { return !trace.mode || trace.mode.indexOf("markers") !== -1; });
+    (points.length ? points : traces).forEach(function (trace) {
       var xs = trace.x || [], ys = trace.y || [];
       var n = Math.max(xs.length, ys.length);
       for (var i = 0; i < n && rows < TABLE_ROW_LIMIT; i++) {
