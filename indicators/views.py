@@ -83,11 +83,14 @@ def indicator_detail(request, code: str):
         return render(request, "indicators/indicator_detail.html", context)
 
     national_row = next(row for row in national if row.period == period)
+    highlight = request.GET.get("trust", "").strip().upper()  # the trust the user came from, marked throughout
     rows = [
         {
             "name": row["organisation__name"],
             "code": row["organisation__ods_code"],
-            "url": reverse("trust-detail", args=[row["organisation__ods_code"]]),
+            # The trust page opens on this indicator, so the drill-down keeps its place.
+            "url": reverse("trust-detail", args=[row["organisation__ods_code"]]) + f"?indicator={indicator.code}",
+            "highlight": row["organisation__ods_code"] == highlight,
             "x": row["denominator"],
             "y": row["value"],
             "z_adj": row["z_adjusted"],
@@ -114,6 +117,20 @@ def indicator_detail(request, code: str):
         )
     else:
         funnel = charts.distribution_figure(rows, national=national_row.national, period_label=period_label)
+    highlight_row = next((row for row in rows if row["highlight"]), None)
+    if highlight_row and highlight_row["x"] and isinstance(funnel, dict):
+        funnel.setdefault("data", []).append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": f"{highlight_row['code']} (the trust you came from)",
+                "x": [highlight_row["x"]],
+                "y": [highlight_row["y"]],
+                "customdata": [[highlight_row["url"]]],
+                "marker": {"size": 16, "symbol": "circle-open", "color": "#212b32", "line": {"width": 3}},
+                "hovertemplate": f"{highlight_row['name']}<extra></extra>",
+            }
+        )
     beyond_998 = sorted(
         (row for row in rows if row["z_adj"] is not None and abs(row["z_adj"]) > charts.Z998),
         key=lambda row: -abs(row["z_adj"]),
@@ -126,6 +143,7 @@ def indicator_detail(request, code: str):
     context.update(
         {
             "national_row": national_row,
+            "highlight_row": highlight_row,
             "rows": rows,
             "funnel": funnel,
             "has_denominator": has_denominator,

@@ -74,7 +74,8 @@ def test_counts_link_to_what_they_count(world, alice, login):
     for row in board_rows(alice):
         trust = reverse("trust-detail", args=[row.organisation.ods_code])
         assert f'href="{trust}#indicators-heading"' in html  # concerns -> the indicator table and charts
-        assert (f'href="{trust}#alerts"' in html) == bool(row.alerts)  # alerts -> the trust's alerts
+        alerts = f'href="{trust}?indicator={row.alert_indicators[0]}#alerts"' if row.alerts else f'href="{trust}?'
+        assert (alerts in html) == bool(row.alerts)  # alerts -> the trust's alerts, on the first alerting indicator
 
 
 def test_the_trust_page_has_the_alerts_section_the_board_links_to(world, alice, login):
@@ -102,3 +103,20 @@ def test_it_remembers_the_users_region_until_they_choose_any_region(world, alice
     everything = client.get("/?region=")
     assert len(re.findall(r'<span class="code">', everything.content.decode())) == 3
     assert len(re.findall(r'<span class="code">', client.get("/").content.decode())) == 3
+
+
+def test_the_drill_down_keeps_its_place_from_trust_to_national_view_and_back(world, carol, login):
+    client = login(carol)
+    code = world.orgs[0].ods_code
+    trust = client.get(f"/trusts/{code}/?indicator=ed_4hr").content.decode()
+    assert f'href="/indicators/ed_4hr/?trust={code}"' in trust
+    national = client.get(f"/indicators/ed_4hr/?trust={code}")
+    html = national.content.decode()
+    # The trust is marked in the table and the funnel, and every trust link opens on this indicator.
+    row = f'<tr class="selected"><th scope="row"><a href="/trusts/{code}/?indicator=ed_4hr" aria-current="true">'
+    assert row in html
+    assert f"Back to {world.orgs[0].name}" in html
+    assert 'name="trust" value="' + code + '"' in html  # a change of period keeps the highlight
+    from tests.pages.world import figure_in, trace_names
+
+    assert f"{code} (the trust you came from)" in trace_names(figure_in(national, "funnel-figure"))

@@ -37,7 +37,7 @@ def test_it_draws_a_funnel_for_the_latest_period_by_default(world, carol, login)
     points = sum(len(trace["x"]) for trace in funnel["data"][:3])
     assert points == len(world.orgs)
     urls = [data[0] for trace in funnel["data"][:3] for data in trace["customdata"]]
-    assert f"/trusts/{world.orgs[0].ods_code}/" in urls  # a click opens the trust page
+    assert f"/trusts/{world.orgs[0].ods_code}/?indicator=ed_4hr" in urls  # a click opens the trust page on it
     assert "Dec 2017" in funnel["layout"]["title"]["text"]
 
 
