@@ -6,7 +6,10 @@ emulation go to test-artifacts/screenshots/ (gitignored).
 """
 
 # ruff: noqa: F401, F811 — the Chromium fixtures are imported from the first browser test, and used by name.
+import re
 from pathlib import Path
+
+import pytest
 
 from tests.browser.test_pages_in_chromium import SCREENSHOTS, browser, computed_world, snapshot
 
@@ -138,5 +141,33 @@ def test_charts_have_no_toolbar_in_the_tab_order_and_their_data_is_a_table(live_
     assert links.count() == len(computed_world.orgs)
     links.first.focus()
     links.first.press("Enter")
-    page.wait_for_url(f"{live_server.url}/trusts/*/")
+    page.wait_for_url(re.compile(r"/trusts/\w+/\?indicator=ed_4hr$"))  # on the indicator clicked
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("alice", "alice-password-1"), ("carol", "carol-password-1"), ("id-t", "id-password-1")],
+)
+def test_board_to_trust_to_national_view_and_back_keeps_the_context(
+    live_server, computed_world, alice, carol, browser, username, password
+):
+    world = computed_world
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = sign_in(context, live_server, username, password)
+    code = world.orgs[0].ods_code
+    page.click(f"table.board a[href='/trusts/{code}/']")
+    page.wait_for_url(re.compile(rf"/trusts/{code}/$"))
+    page.select_option("#indicator-select", "ed_4hr")
+    page.wait_for_url(re.compile(r"indicator=ed_4hr"))
+    page.click(f"a[href='/indicators/ed_4hr/?trust={code}']")
+    page.wait_for_url(re.compile(rf"/indicators/ed_4hr/\?trust={code}$"))
+    assert page.locator("tr.selected a[aria-current=true]").count() >= 1
+    page.go_back()
+    page.wait_for_url(re.compile(r"indicator=ed_4hr"))
+    assert page.locator("#indicator-select").input_value() == "ed_4hr"
+    page.go_back()
+    page.go_back()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.locator("table.board tbody tr").count() >= 1
     context.close()
