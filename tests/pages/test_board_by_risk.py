@@ -9,7 +9,7 @@ from trusts.selectors import LIGHT_RISK_ORDER, board_rows
 
 pytestmark = pytest.mark.django_db
 
-LIGHT_CELL = re.compile(r'<td class="light-cell"><span class="light light-(\w+)">')
+LIGHT_CELL = re.compile(r'<td class="light-cell"><span class="nhsuk-tag light light-(\w+)">')
 
 
 def lights_in_order(response) -> list[str]:

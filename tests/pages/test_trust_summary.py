@@ -20,7 +20,7 @@ def test_the_summary_comes_first_and_gives_the_boards_light_and_reasons(world, p
     board = next(row for row in board_rows(user) if row.organisation.pk == world.orgs[0].pk)
     summary = html.index('id="summary-heading"')
     assert summary < html.index('id="indicators-heading"') < html.index('id="episodes-heading"')
-    light = re.search(r'class="summary-light"><span class="light light-(\w+)">', html).group(1)
+    light = re.search(r'class="summary-light"><span class="nhsuk-tag light light-(\w+)">', html).group(1)
     assert light == board.light
     assert f"{board.months_in} months in" in html
     for reason in board.why:
