@@ -159,7 +159,7 @@ def zscore_figure(
     fits: Iterable[dict],
     *,
     cadence: str,
-    title: str = "z_adj against the national value",
+    title: str = "Adjusted z-score against England (positive = worse)",
 ) -> dict:
     """z_adj over time with the national zero line, ±1.96 and ±3.09 bands, regime spells, ITS fits.
 
@@ -174,12 +174,12 @@ def zscore_figure(
         {
             "type": "scatter",
             "mode": "lines+markers",
-            "name": "z_adj",
+            "name": "Adjusted z-score",
             "x": [period for period, _ in points],
             "y": [z for _, z in points],
             "line": {"color": NHS_BLUE, "width": 1.5},
             "marker": {"size": 4},
-            "hovertemplate": "%{x|%b %Y}: z_adj %{y:.2f}<extra></extra>",
+            "hovertemplate": "%{x|%b %Y}: adjusted z-score %{y:.2f}<extra></extra>",
         },
         _horizontal("National (z = 0)", first, last, [0], color=NHS_DARK_GREY, width=1.5),
         _horizontal("95% limits (±1.96)", first, last, [Z95, -Z95], color=NHS_ORANGE, dash="dash"),
@@ -261,7 +261,7 @@ def zscore_figure(
         title,
         shapes=shapes,
         annotations=annotations,
-        yaxis={"title": {"text": "z_adj (positive = worse)"}},
+        yaxis={"title": {"text": "adjusted z-score (positive = worse)"}},
         xaxis={"type": "date"},
     )
     return figure(data, layout)
@@ -546,7 +546,7 @@ def funnel_figure(
                 + value_format
                 + "}<br>"
                 + x_label
-                + " %{x:,.0f}<br>z_adj %{customdata[1]}<extra></extra>",
+                + " %{x:,.0f}<br>adjusted z-score %{customdata[1]}<extra></extra>",
             }
         )
     if usable and national is not None:
@@ -587,7 +587,7 @@ def distribution_figure(rows: list[dict], *, national: float | None, period_labe
             "text": [f"{row['name']} ({row['code']})" for row in ordered],
             "customdata": [[row["url"], number(row["z_adj"], 3)] for row in ordered],
             "marker": {"size": 7, "color": NHS_BLUE},
-            "hovertemplate": "%{text}<br>value %{y}<br>z_adj %{customdata[1]}<extra></extra>",
+            "hovertemplate": "%{text}<br>value %{y}<br>adjusted z-score %{customdata[1]}<extra></extra>",
         }
     ]
     if national is not None and ordered:
@@ -667,7 +667,7 @@ def spread_figure(bands: list[dict], *, cadence: str = "monthly") -> dict:
          "fill": "toself", "fillcolor": "rgba(0,94,184,0.15)", "line": {"width": 0}, "hoverinfo": "skip"},
         {"type": "scatter", "mode": "lines", "name": "25th–75th percentile", "x": inner_x, "y": inner_y,
          "fill": "toself", "fillcolor": "rgba(0,94,184,0.30)", "line": {"width": 0}, "hoverinfo": "skip"},
-        {"type": "scatter", "mode": "lines", "name": "Median z_adj", "x": [p for p, _ in median],
+        {"type": "scatter", "mode": "lines", "name": "Median adjusted z-score", "x": [p for p, _ in median],
          "y": [v for _, v in median], "line": {"color": NHS_DARK_BLUE, "width": 2}},
     ]  # fmt: skip
     if bands:
@@ -675,7 +675,10 @@ def spread_figure(bands: list[dict], *, cadence: str = "monthly") -> dict:
             _horizontal("±1.96", bands[0]["period"], bands[-1]["period"], [Z95, -Z95], color=NHS_ORANGE, dash="dash")
         )
     layout = _layout(
-        "Spread of z_adj across trusts", xaxis={"type": "date"}, yaxis={"title": {"text": "z_adj"}}, hovermode="x"
+        "Spread of the adjusted z-score across trusts",
+        xaxis={"type": "date"},
+        yaxis={"title": {"text": "adjusted z-score"}},
+        hovermode="x",
     )
     return figure(data, layout)
 
@@ -740,7 +743,7 @@ def forest_figure(trusts: list[dict], pooled: dict | None, *, title: str) -> dic
         height=max(220, 110 + 17 * (len(trusts) + 2)),
         shapes=shapes,
         yaxis={"tickvals": tickvals, "ticktext": ticks, "automargin": True, "range": [-2, len(trusts) + 1]},
-        xaxis={"title": {"text": "coefficient on z_adj (negative = better)"}},
+        xaxis={"title": {"text": "coefficient on the adjusted z-score (negative = better)"}},
         showlegend=True,
     )
     return figure(data, layout)
@@ -813,7 +816,7 @@ def competing_figure(competing: dict, *, title: str = "CP: exit against escalati
 # --- early warning -------------------------------------------------------------------------------
 
 
-def cusum_figure(series: list[dict], *, h: float, title: str = "CUSUM of z_adj") -> dict:
+def cusum_figure(series: list[dict], *, h: float, title: str = "CUSUM of the adjusted z-score") -> dict:
     """One CUSUM line per indicator with the decision interval h and the signals marked.
 
     series: [{label, periods, statistic, signals (periods)}].

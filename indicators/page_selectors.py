@@ -57,6 +57,7 @@ class TrustSignals:
     its_worsening: int = 0
     alerts: int = 0
     alert_indicators: set[str] = field(default_factory=set)
+    has_results: bool = False  # any stored SPC result: without one the board shows "no data", never red
 
     @property
     def improving(self) -> int:
@@ -104,6 +105,7 @@ def board_signals(user, organisation_ids: list[int]) -> tuple[dict[int, TrustSig
         .annotate(count=Count("id"))
         .order_by()
     ):
+        signals[org].has_results = True
         if icon == SPC_IMPROVEMENT:
             signals[org].spc_improvement += count
         elif icon == SPC_CONCERN:
@@ -147,8 +149,12 @@ class IndicatorSummary:
     level_change_regimes: str = ""
 
 
-def trust_indicator_summaries(user, organisation) -> list[IndicatorSummary]:
-    """Latest z_adj, SPC icon and the latest spell's level change for every indicator the trust has data for."""
+def trust_indicator_summaries(user, organisation, signals: TrustSignals | None = None) -> list[IndicatorSummary]:
+    """Latest z_adj, SPC icon and the latest spell's level change for every indicator the trust has data for.
+
+    `signals`, when given, is filled with the SPC and ITS counts board_signals would give this trust, from
+    the same rows (no extra query), so the trust page's light is the board's.
+    """
     latest_period = (
         ZScore.objects.filter(organisation=organisation, indicator=OuterRef("indicator"))
         .order_by("-period")
@@ -166,13 +172,23 @@ def trust_indicator_summaries(user, organisation) -> list[IndicatorSummary]:
         for row in latest
     }
     for spc in SpcSummary.objects.filter(organisation=organisation).only("indicator_id", "variation_icon", "assurance"):
+        if signals is not None:
+            signals.has_results = True
+            signals.spc_improvement += spc.variation_icon.startswith("improvement")
+            signals.spc_concern += spc.variation_icon.startswith("concern")
         if spc.indicator_id in summaries:
             summaries[spc.indicator_id].spc_icon = spc.variation_icon
             summaries[spc.indicator_id].spc_assurance = spc.assurance
-    fits = visible_to(user, TrajectoryFit.objects.filter(organisation=organisation)).only(
-        "indicator_id", "regimes", "coefficients", "spell_entered"
+    fits = (
+        visible_to(user, TrajectoryFit.objects.filter(organisation=organisation))
+        .select_related("indicator")
+        .only("indicator_id", "regimes", "coefficients", "spell_entered", "spell_exited", "indicator__polarity")
     )
     for fit in fits.order_by("spell_entered"):  # the latest spell wins
+        if signals is not None and fit.spell_exited is None and fit.indicator.polarity != Polarity.NEUTRAL:
+            direction = its_direction(fit.coefficients)
+            signals.its_improving += direction == "improving"
+            signals.its_worsening += direction == "worsening"
         if fit.indicator_id in summaries:
             summaries[fit.indicator_id].level_change = fit.coefficients.get("level_change")
             summaries[fit.indicator_id].level_change_regimes = fit.regimes
@@ -339,3 +355,16 @@ def latest_alerts():
 
 def import_history():
     return ImportBatch.objects.select_related("uploaded_by").order_by("-started")
+
+
+def trust_recent_alerts(organisation, months: int = BOARD_ALERT_MONTHS) -> list[Alert]:
+    """The trust's alerts in the latest `months` months of data (the ones the board counts), newest first."""
+    end = data_end()
+    if end is None:
+        return []
+    since = add_months(end, -(months - 1))
+    return list(
+        Alert.objects.filter(organisation=organisation, period__gte=since)
+        .select_related("indicator")
+        .order_by("-period", "indicator__code")
+    )

@@ -83,11 +83,14 @@ def indicator_detail(request, code: str):
         return render(request, "indicators/indicator_detail.html", context)
 
     national_row = next(row for row in national if row.period == period)
+    highlight = request.GET.get("trust", "").strip().upper()  # the trust the user came from, marked throughout
     rows = [
         {
             "name": row["organisation__name"],
             "code": row["organisation__ods_code"],
-            "url": reverse("trust-detail", args=[row["organisation__ods_code"]]),
+            # The trust page opens on this indicator, so the drill-down keeps its place.
+            "url": reverse("trust-detail", args=[row["organisation__ods_code"]]) + f"?indicator={indicator.code}",
+            "highlight": row["organisation__ods_code"] == highlight,
             "x": row["denominator"],
             "y": row["value"],
             "z_adj": row["z_adjusted"],
@@ -114,6 +117,20 @@ def indicator_detail(request, code: str):
         )
     else:
         funnel = charts.distribution_figure(rows, national=national_row.national, period_label=period_label)
+    highlight_row = next((row for row in rows if row["highlight"]), None)
+    if highlight_row and highlight_row["x"] and isinstance(funnel, dict):
+        funnel.setdefault("data", []).append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": f"{highlight_row['code']} (the trust you came from)",
+                "x": [highlight_row["x"]],
+                "y": [highlight_row["y"]],
+                "customdata": [[highlight_row["url"]]],
+                "marker": {"size": 16, "symbol": "circle-open", "color": "#212b32", "line": {"width": 3}},
+                "hovertemplate": f"{highlight_row['name']}<extra></extra>",
+            }
+        )
     beyond_998 = sorted(
         (row for row in rows if row["z_adj"] is not None and abs(row["z_adj"]) > charts.Z998),
         key=lambda row: -abs(row["z_adj"]),
@@ -126,6 +143,7 @@ def indicator_detail(request, code: str):
     context.update(
         {
             "national_row": national_row,
+            "highlight_row": highlight_row,
             "rows": rows,
             "funnel": funnel,
             "has_denominator": has_denominator,
@@ -154,7 +172,7 @@ def _funnel_summary(rows, period_label, indicator, national_row, tau2, tau2_sour
     worse = sum(1 for row in beyond_95 + beyond_998 if row["z_adj"] > 0)
     national = _value_text(national_row.national, indicator.kind)
     outliers = (
-        f"{len(beyond_998)} trusts have |z_adj| above 3.09 and {len(beyond_95)} more above 1.96, "
+        f"{len(beyond_998)} trusts have an adjusted z-score beyond ±3.09 and {len(beyond_95)} more beyond ±1.96, "
         f"{worse} of them on the worse side."
     )
     if not funnel:
@@ -180,7 +198,8 @@ def _spread_summary(bands: list[dict]) -> str:
         return "No z-scores."
     last = bands[-1]
     return (
-        f"Percentiles of z_adj across trusts in each period. In the latest period ({last['period'][:7]}, "
+        "Percentiles of the adjusted z-score (positive = worse than England) across trusts in each period. "
+        f"In the latest period ({last['period'][:7]}, "
         f"{last['n']} trusts) the middle half lies between {_fmt(last['p25'])} and {_fmt(last['p75'])} and "
         f"90% between {_fmt(last['p5'])} and {_fmt(last['p95'])}; with no unexplained variation 95% would "
         "lie within ±1.96."
@@ -458,7 +477,9 @@ def early_warning(request):
                 "organisation": organisation,
                 "item": item,
                 "indicators": names,
-                "figure": charts.cusum_figure(series, h=h, title=f"CUSUM of z_adj: {organisation.ods_code}"),
+                "figure": charts.cusum_figure(
+                    series, h=h, title=f"CUSUM of the adjusted z-score: {organisation.ods_code}"
+                ),
                 "summary": (
                     f"{organisation.name}: {item['n_indicators']} indicators signalled between "
                     f"{item['first_period'][:7]} and {item['last_period'][:7]} ({', '.join(names)}). "

@@ -433,3 +433,28 @@ def can_change_account(user, account) -> bool:
     if not can_manage_users(user):
         return False
     return user.is_superuser or not account.is_superuser
+
+
+def token_scopes_for(user) -> list[str]:
+    """The API token scopes the user may hold: a token never reaches beyond its user's rights.
+
+    A user with no role holds none; `confidential` needs confidential access; `write` acts with the
+    user's own rights, so anyone with a role may hold it (it only ever narrows to what they may do).
+    """
+    if role_of(user) is None:
+        return []
+    scopes = [READ_SCOPE]
+    if user.has_perm("trusts.view_confidential"):
+        scopes.append(CONFIDENTIAL_SCOPE)
+    scopes.append(WRITE_SCOPE)
+    return scopes
+
+
+def can_manage_own_tokens(user) -> bool:
+    """The "My API tokens" page: any user with a role, in a browser session (a token cannot mint tokens)."""
+    return token_scope(user) is None and role_of(user) is not None
+
+
+def can_view_api_docs(user) -> bool:
+    """The API's OpenAPI documentation: anyone with a role (the API itself checks each row)."""
+    return role_of(user) is not None

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.urls import include, path
 
-from . import views
+from . import token_views, views
 
 
 def healthz(request):
@@ -15,6 +15,9 @@ def healthz(request):
 urlpatterns = [
     path("", views.board, name="board"),
     path("about/", views.about, name="about"),
+    path("glossary/", views.glossary, name="glossary"),
+    path("account/tokens/", token_views.token_list, name="tokens"),
+    path("account/tokens/<int:pk>/revoke/", token_views.token_revoke_view, name="token-revoke"),
     path("accounts/login/", views.ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/login/", views.admin_login, name="admin-login"),  # before the admin's own: throttled

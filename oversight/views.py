@@ -19,6 +19,7 @@ from trusts.selectors import (
     BOARD_EXPORT_COLUMNS,
     BOARD_SORTS,
     EXIT_LIKELIHOOD_RULE,
+    NO_DATA,
     PLANNING_HORIZON_MONTHS,
     SIGNALS_RULE,
     board_export_values,
@@ -104,9 +105,12 @@ def board(request):
     if (saved := default_redirect(request, "board")) is not None:
         return saved
     user = with_roles(request.user)
+    data = _board_filter_data(request)
+    visible = open_episodes(user)
     # An invalid choice (a regime the user may not pick) is ignored, never widened: the queryset is
     # already narrowed to the episodes the user may see.
-    filterset = EpisodeFilterSet(request.GET, queryset=open_episodes(user), request=request)
+    filterset = EpisodeFilterSet(data, queryset=visible, request=request)
+    _offer_only_values_with_rows(filterset.form, visible)
     episodes = filterset.qs
     sort = request.GET.get("sort", "")
     if sort.lstrip("-") not in BOARD_SORTS:
@@ -126,7 +130,7 @@ def board(request):
         }
         for key, label in BOARD_COLUMNS
     ]
-    counts = {light: sum(1 for row in rows if row.light == light) for light in ("green", "amber", "red")}
+    counts = {light: sum(1 for row in rows if row.light == light) for light in ("green", "amber", "red", NO_DATA)}
     sort_text = ""
     if sort:
         direction = "descending" if sort.startswith("-") else "ascending"
@@ -139,7 +143,8 @@ def board(request):
             "columns": columns,
             "filter_form": filterset.form,
             "filter_fields": [filterset.form[name] for name in BOARD_FILTER_FIELDS],
-            "filtered": any(request.GET.get(name) for name in BOARD_FILTER_FIELDS),
+            "filtered": any(data.get(name) for name in BOARD_FILTER_FIELDS),
+            "remembered_region": "region" not in request.GET and data.get("region"),
             "sort": sort,
             "sort_text": sort_text,
             "rule": EXIT_LIKELIHOOD_RULE,
@@ -148,6 +153,34 @@ def board(request):
             "light_counts": counts,
         },
     )
+
+
+BOARD_REGION_SESSION_KEY = "board_region"
+
+
+def _board_filter_data(request):
+    """The board's query, with the user's region remembered in the session: choosing "Any region" forgets it."""
+    data = request.GET.copy()
+    if "region" in request.GET:
+        if request.GET["region"]:
+            request.session[BOARD_REGION_SESSION_KEY] = request.GET["region"]
+        else:
+            request.session.pop(BOARD_REGION_SESSION_KEY, None)
+    elif request.session.get(BOARD_REGION_SESSION_KEY):
+        data["region"] = request.session[BOARD_REGION_SESSION_KEY]
+    return data
+
+
+def _offer_only_values_with_rows(form, episodes) -> None:
+    """Narrow the region, kind and regime choices to those some visible open episode has (one query)."""
+    present = set(episodes.values_list("organisation__region", "organisation__kind", "regime__code").order_by())
+    regions = {region for region, _, _ in present}
+    kinds = {kind for _, kind, _ in present}
+    regimes = {code for _, _, code in present}
+    for name, values in (("region", regions), ("kind", kinds)):
+        field = form.fields[name]
+        field.choices = [(value, label) for value, label in field.choices if value == "" or value in values]
+    form.fields["regime"].queryset = form.fields["regime"].queryset.filter(code__in=regimes)
 
 
 def _export_name(extension: str) -> str:
@@ -170,6 +203,12 @@ def _board_xlsx(rows) -> HttpResponse:
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{_export_name("xlsx")}"'
     return response
+
+
+@require_safe
+def glossary(request):
+    """The words the pages use, in plain English."""
+    return render(request, "oversight/glossary.html")
 
 
 @require_safe

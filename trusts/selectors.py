@@ -36,7 +36,12 @@ EXIT_LIKELIHOOD_RULE = [
     ),
     ("amber", "Uncertain: within the target but signals are not improving, or past the target but improving."),
     ("red", "Unlikely to exit soon: past the target and signals are not improving."),
+    ("grey", "No data: no indicator results for this trust yet, so no light is set (never red for want of data)."),
 ]
+NO_DATA = "grey"
+# The board's default order: by risk (red first, no data last), then by how long past the target.
+LIGHT_RISK_ORDER = {"red": 0, "amber": 1, "green": 2, NO_DATA: 3}
+LIGHT_LABELS = {"red": "red", "amber": "amber", "green": "green", NO_DATA: "no data"}
 SIGNALS_RULE = (
     "Signals: each indicator's SPC variation icon (improvement or concern, from the latest point of its "
     "XmR chart) and each indicator's interrupted time series for the current spell (improving when the "
@@ -144,6 +149,47 @@ class BoardRow:
     def past_target(self) -> bool:
         return self.months_in > self.horizon
 
+    @property
+    def months_past_target(self) -> int:
+        """Months beyond the target (or planning horizon); negative while within it."""
+        return self.months_in - self.horizon
+
+    @property
+    def light_label(self) -> str:
+        return LIGHT_LABELS[self.light]
+
+    @property
+    def why(self) -> list[str]:
+        """The two or three signals that decide the light, in words (empty for green)."""
+        if self.light == NO_DATA:
+            return ["No indicator results for this trust yet."]
+        if self.light == "green":
+            return []
+        target = "target" if self.has_target else "planning horizon"
+        reasons = []
+        if self.past_target:
+            reasons.append(f"{self.months_past_target} months past the {self.horizon}-month {target}.")
+        else:
+            reasons.append(f"Within the {self.horizon}-month {target} ({self.horizon - self.months_in} months left).")
+        if self.improving > self.concerns:
+            reasons.append(f"Improving: {_signals(self.improving)} improving against {self.concerns} of concern.")
+        else:
+            reasons.append(f"Not improving: {_signals(self.improving)} improving against {self.concerns} of concern.")
+        if self.alerts:
+            reasons.append(
+                f"{self.alerts} early-warning alert{'s' if self.alerts != 1 else ''} in the last six months."
+            )
+        return reasons
+
+
+def _signals(count: int) -> str:
+    return f"{count} signal{'s' if count != 1 else ''}"
+
+
+def board_risk_order(row: BoardRow):
+    """Red, amber, green, then no data; within a light, the longest past target first."""
+    return (LIGHT_RISK_ORDER[row.light], -row.months_past_target, row.organisation.name.lower())
+
 
 BOARD_SORTS = {
     "trust": lambda row: row.organisation.name.lower(),
@@ -161,14 +207,40 @@ BOARD_SORTS = {
     "concern": lambda row: row.concerns,
     "direction": lambda row: row.improving - row.concerns,
     "alerts": lambda row: row.alerts,
-    "light": lambda row: {"green": 0, "amber": 1, "red": 2}[row.light],
+    "light": lambda row: {"green": 0, "amber": 1, "red": 2, NO_DATA: -1}[row.light],
+    "risk": lambda row: board_risk_order(row),
 }
+
+
+def board_row(episode, trust, *, directors, segment, today: date) -> BoardRow:
+    """One open episode's board row from its trust's signals (None: no results at all), by the printed rule."""
+    target = episode.regime.exit_target_months
+    horizon = target or PLANNING_HORIZON_MONTHS
+    months_in = max(0, episode.months_in(today))
+    improving = trust.improving if trust else 0
+    concerns = trust.concerns if trust else 0
+    return BoardRow(
+        episode=episode,
+        months_in=months_in,
+        horizon=horizon,
+        has_target=bool(target),
+        directors=directors,
+        segment=segment,
+        spc_improvement=trust.spc_improvement if trust else 0,
+        spc_concern=trust.spc_concern if trust else 0,
+        its_improving=trust.its_improving if trust else 0,
+        its_worsening=trust.its_worsening if trust else 0,
+        alerts=trust.alerts if trust else 0,
+        alert_indicators=sorted(trust.alert_indicators) if trust else [],
+        light=exit_likelihood(months_in, horizon, improving, concerns) if trust and trust.has_results else NO_DATA,
+        cutoff=today,
+    )
 
 
 def board_rows(user, *, episodes=None, today: date | None = None, sort: str = "") -> list[BoardRow]:
     """The national board's rows: `episodes` (default every open episode the user may see), sorted.
 
-    `sort` is a column key of BOARD_SORTS, '-' in front for descending; unknown keys keep entry order.
+    `sort` is a column key of BOARD_SORTS, '-' in front for descending; unknown keys (and "") sort by risk.
     """
     from indicators.page_selectors import board_signals  # indicators reads trusts; import here, not at load
 
@@ -180,35 +252,21 @@ def board_rows(user, *, episodes=None, today: date | None = None, sort: str = ""
     # Months in regime count to the data's cut-off (the setting, else the latest period of data),
     # not to today: signals from data ending in June cannot say how a trust did since (issue 10).
     cutoff = today or settings.DATA_CUTOFF or data_end or date.today()
-    rows = []
-    for episode in episodes:
-        target = episode.regime.exit_target_months
-        horizon = target or PLANNING_HORIZON_MONTHS
-        months_in = max(0, episode.months_in(cutoff))
-        trust = signals.get(episode.organisation_id)
-        improving = trust.improving if trust else 0
-        concerns = trust.concerns if trust else 0
-        rows.append(
-            BoardRow(
-                episode=episode,
-                months_in=months_in,
-                horizon=horizon,
-                has_target=bool(target),
-                directors=directors.get(episode.organisation_id, []),
-                segment=segments.get(episode.organisation_id),
-                spc_improvement=trust.spc_improvement if trust else 0,
-                spc_concern=trust.spc_concern if trust else 0,
-                its_improving=trust.its_improving if trust else 0,
-                its_worsening=trust.its_worsening if trust else 0,
-                alerts=trust.alerts if trust else 0,
-                alert_indicators=sorted(trust.alert_indicators) if trust else [],
-                light=exit_likelihood(months_in, horizon, improving, concerns),
-                cutoff=cutoff,
-            )
+    rows = [
+        board_row(
+            episode,
+            signals.get(episode.organisation_id),
+            directors=directors.get(episode.organisation_id, []),
+            segment=segments.get(episode.organisation_id),
+            today=cutoff,
         )
+        for episode in episodes
+    ]
     key = sort.lstrip("-")
     if key in BOARD_SORTS:
         rows.sort(key=BOARD_SORTS[key], reverse=sort.startswith("-"))
+    else:
+        rows.sort(key=board_risk_order)
     return rows
 
 
@@ -254,7 +312,7 @@ def board_export_values(row: BoardRow) -> list:
         row.its_improving,
         row.its_worsening,
         row.alerts,
-        row.light,
+        row.light_label,
         "synthetic" if row.episode.synthetic else "",
     ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import date
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
@@ -14,7 +15,13 @@ from indicators import charts
 from indicators.compute import EpisodeRecord, find_escalations
 from indicators.constants import ED_4HR
 from indicators.models import SpcRebase
-from indicators.page_selectors import trust_indicator_charts, trust_indicator_summaries
+from indicators.page_selectors import (
+    TrustSignals,
+    data_end,
+    trust_indicator_charts,
+    trust_indicator_summaries,
+    trust_recent_alerts,
+)
 from oversight.audit_text import value_in_unit
 from oversight.permissions import (
     can_approve,
@@ -23,10 +30,11 @@ from oversight.permissions import (
 )
 from oversight.views import with_roles
 
-from .constants import Comparator, CriterionTheme, Sector
+from .constants import Comparator, CriterionStatus, CriterionTheme, Sector
 from .filters import ALL_SECTORS, OrganisationFilterSet
 from .models import Organisation
 from .selectors import (
+    board_row,
     current_regimes,
     last_successor,
     latest_published_segments,
@@ -212,7 +220,55 @@ def _criteria_by_theme(episode, indicator_names: dict[int, str]) -> list[dict]:
 
 def _funding_totals(episode) -> dict:
     lines = list(episode.funding.all())
-    return {"lines": lines, "budget": sum(line.budget for line in lines), "spent": sum(line.spent for line in lines)}
+    years: dict[int, dict] = {}
+    for line in lines:  # the lines are ordered by year
+        year = years.setdefault(line.year, {"year": line.year, "budget": 0, "spent": 0, "lines": 0})
+        year["budget"] += line.budget
+        year["spent"] += line.spent
+        year["lines"] += 1
+    return {
+        "lines": lines,
+        "years": list(years.values()),
+        "budget": sum(line.budget for line in lines),
+        "spent": sum(line.spent for line in lines),
+    }
+
+
+def _trust_summary(profile, signals, episodes, recent_alerts, cutoff) -> dict:
+    """What a director reads first: each open episode's light and why (the board's rule), months and target,
+    open alerts and criteria met; from rows the page has already read."""
+    for alert in recent_alerts:
+        signals.alerts += 1
+        signals.alert_indicators.add(alert.indicator.code)
+    published = [segment for segment in profile.segments if segment.published]
+    rows = [
+        board_row(
+            episode,
+            signals,
+            directors=profile.current_directors,
+            segment=published[-1] if published else None,
+            today=today,
+        )
+        for episode in profile.open_episodes
+    ]
+    criteria = [entry for item in episodes if item["episode"].exited is None for entry in _flat(item["criteria"])]
+    return {
+        "rows": rows,
+        "alerts": len(recent_alerts),
+        "alert_indicators": sorted({alert.indicator.name for alert in recent_alerts}),
+        "criteria_total": len(criteria),
+        "criteria_met": sum(1 for criterion in criteria if criterion.status == CriterionStatus.MET),
+    }
+
+
+def _flat(themes) -> list:
+    """The criteria of an episode's themes, less the withdrawn ones (they no longer count towards exit)."""
+    return [
+        entry["criterion"]
+        for theme in themes
+        for entry in theme["criteria"]
+        if entry["criterion"].status != CriterionStatus.WITHDRAWN
+    ]
 
 
 def _indicator_charts(user, organisation, selected, profile) -> dict:
@@ -246,7 +302,8 @@ def _indicator_charts(user, organisation, selected, profile) -> dict:
     latest_fit = data.fits[-1] if data.fits else None
     level = latest_fit.coefficients.get("level_change") if latest_fit else None
     z_summary = (
-        f"{len(data.zscores)} periods of z_adj. Latest z_adj {_fmt(selected.latest_z)} ({_z_band(selected.latest_z)})"
+        f"{len(data.zscores)} periods of the adjusted z-score (positive = worse than England). "
+        f"Latest {_fmt(selected.latest_z)} ({_z_band(selected.latest_z)})"
     )
     if latest_fit:
         z_summary += f"; level change at entry {_coefficient_text(level)} for the {latest_fit.regimes} spell."
@@ -349,9 +406,12 @@ def trust_detail(request, ods_code: str):
         Organisation.objects.select_related("parent_icb", "successor"), ods_code=ods_code.upper()
     )
     today = date.today()
+    # Months in a regime and the summary's light count to the data's cut-off, as the board does (issue 10).
+    cutoff = settings.DATA_CUTOFF or data_end() or today
     details_visible = can_see_episode_details(user, organisation.pk)
     profile = trust_profile(user, organisation, details_visible=details_visible, today=today)
-    summaries = trust_indicator_summaries(user, organisation)
+    signals = TrustSignals()
+    summaries = trust_indicator_summaries(user, organisation, signals)
     for summary in summaries:
         summary.value_text = _value_text(summary.latest_value, summary.indicator.kind)
         summary.spc_text = charts.spc_icon_text(summary.spc_icon) if summary.spc_icon else "–"
@@ -367,7 +427,7 @@ def trust_detail(request, ods_code: str):
     episodes = [
         {
             "episode": episode,
-            "months_in": episode.months_in(today),
+            "months_in": max(0, episode.months_in(cutoff)),
             "criteria": _criteria_by_theme(episode, indicator_names) if details_visible else [],
             "funding": _funding_totals(episode) if details_visible else None,
             "stocktake": getattr(episode, "stocktake", None) if details_visible else None,
@@ -376,15 +436,18 @@ def trust_detail(request, ods_code: str):
         }
         for episode in reversed(profile.episodes)
     ]
+    recent_alerts = trust_recent_alerts(organisation)
     return render(
         request,
         "trusts/trust_detail.html",
         {
+            "summary": _trust_summary(profile, signals, episodes, recent_alerts, today),
             "org": organisation,
             "profile": profile,
             "episodes": episodes,
             "timeline_figure": _timeline(profile, today) if (profile.episodes or profile.segments) else None,
             "summaries": summaries,
+            "recent_alerts": recent_alerts,
             "selected": selected,
             "requested_indicator": request.GET.get("indicator", ""),
             "can_edit": can_edit_trust_records(user, organisation.pk),

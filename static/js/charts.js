@@ -12,7 +12,10 @@
 (function () {
   "use strict";
 
-  var CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+  // No Plotly toolbar: it added seven tab stops per chart. Its useful actions sit behind one
+  // "Chart options" control under each chart (templates/includes/chart.html).
+  var CONFIG = { responsive: true, displaylogo: false, displayModeBar: false };
+  var TABLE_ROW_LIMIT = 2000;
 
   function safeUrl(value) {
     if (Array.isArray(value)) value = value[0];
@@ -46,6 +49,81 @@
     });
   }
 
+  function cellText(value) {
+    if (value === null || value === undefined) return "–";
+    if (typeof value === "number") return Math.abs(value) >= 1000 ? value.toLocaleString("en-GB") : String(+value.toFixed(4));
+    return String(value);
+  }
+
+  // The chart's data as a table: one row per point (series, x, y), a link where the point has one.
+  function buildTable(holder) {
+    if (holder.getAttribute("data-built")) return;
+    var source = document.getElementById(holder.getAttribute("data-table-for"));
+    if (!source) return;
+    var figure;
+    try { figure = JSON.parse(source.textContent); } catch (error) { return; }
+    holder.setAttribute("data-built", "1");
+    var layout = figure.layout || {};
+    var axisTitle = function (axis, fallback) {
+      var title = layout[axis] && layout[axis].title;
+      return (title && (title.text || title)) || fallback;
+    };
+    var table = document.createElement("table");
+    table.className = "data nhsuk-table chart-table";
+    var caption = table.createCaption();
+    caption.textContent = "Data of the chart: " + (holder.getAttribute("data-summary") || "");
+    var head = table.createTHead().insertRow();
+    ["Series", axisTitle("xaxis", "x"), axisTitle("yaxis", "y")].forEach(function (label) {
+      var th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = typeof label === "string" ? label : "";
+      head.appendChild(th);
+    });
+    var body = table.createTBody();
+    var rows = 0;
+    // The points, not the reference lines (limits, bands): traces drawn with markers, or every trace if none is.
+    var traces = figure.data || [];
+    var points = traces.filter(function (trace) { return !trace.mode || trace.mode.indexOf("markers") !== -1; });
+    (points.length ? points : traces).forEach(function (trace) {
+      var xs = trace.x || [], ys = trace.y || [];
+      var n = Math.max(xs.length, ys.length);
+      for (var i = 0; i < n && rows < TABLE_ROW_LIMIT; i++) {
+        var row = body.insertRow();
+        var name = document.createElement("th");
+        name.scope = "row";
+        var label = (trace.text && Array.isArray(trace.text) && trace.text[i]) || trace.name || "";
+        var url = trace.customdata ? safeUrl(trace.customdata[i]) : null;
+        if (url) {
+          var link = document.createElement("a");
+          link.href = url;
+          link.textContent = label;
+          name.appendChild(link);
+        } else {
+          name.textContent = label;
+        }
+        row.appendChild(name);
+        row.insertCell().textContent = cellText(xs[i]);
+        row.insertCell().textContent = cellText(ys[i]);
+        rows++;
+      }
+    });
+    var scroll = document.createElement("div");
+    scroll.className = "table-scroll";
+    scroll.tabIndex = 0;
+    scroll.setAttribute("role", "region");
+    scroll.setAttribute("aria-label", "Chart data (scrolls)");
+    scroll.appendChild(table);
+    holder.appendChild(scroll);
+  }
+
+  function chartAction(button) {
+    var div = document.getElementById(button.getAttribute("data-chart") + "-chart");
+    if (!div || typeof window.Plotly === "undefined" || !div.getAttribute("data-drawn")) return;
+    var action = button.getAttribute("data-chart-action");
+    if (action === "png") window.Plotly.downloadImage(div, { format: "png", filename: button.getAttribute("data-chart") });
+    if (action === "reset") window.Plotly.relayout(div, { "xaxis.autorange": true, "yaxis.autorange": true });
+  }
+
   function drawWhenShown(div) {
     var details = div.closest("details");
     if (details && !details.open) {
@@ -62,6 +140,15 @@
 
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll(".chart[data-figure]"), drawWhenShown);
+
+    Array.prototype.forEach.call(document.querySelectorAll("details.chart-data"), function (details) {
+      var holder = details.querySelector("[data-table-for]");
+      if (details.open) buildTable(holder);
+      details.addEventListener("toggle", function () { if (details.open) buildTable(holder); });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("button[data-chart-action]"), function (button) {
+      button.addEventListener("click", function () { chartAction(button); });
+    });
 
     Array.prototype.forEach.call(document.querySelectorAll("select[data-autosubmit]"), function (select) {
       select.addEventListener("change", function () {

@@ -46,7 +46,7 @@ def test_it_draws_a_funnel_for_the_latest_period_by_default(world, carol, login)
     points = sum(len(trace["x"]) for trace in funnel["data"][:3])
     assert points == len(world.orgs)
     urls = [data[0] for trace in funnel["data"][:3] for data in trace["customdata"]]
-    assert f"/trusts/{world.orgs[0].ods_code}/" in urls  # a click opens the trust page
+    assert f"/trusts/{world.orgs[0].ods_code}/?indicator=ed_4hr" in urls  # a click opens the trust page on it
     assert "Dec 2017" in funnel["layout"]["title"]["text"]
 
 
@@ -89,7 +89,7 @@ def test_it_falls_back_to_the_latest_period_for_an_unknown_one(world, carol, log
 
 def test_it_lists_outliers_beyond_each_limit(world, carol, login):
     html = login(carol).get("/indicators/ed_4hr/").content.decode()
-    assert "Beyond the 99.8% limits (|z_adj| > 3.09)" in html
+    assert "Beyond the 99.8% limits (adjusted z-score beyond ±3.09)" in html
     assert "Beyond the 95% limits only" in html
 
 
@@ -98,7 +98,7 @@ def test_it_draws_the_national_trend_and_the_spread_of_z(world, carol, login):
     trend = figure_in(response, "trend-figure")
     assert len(trend["data"][0]["x"]) == NationalValue.objects.filter(indicator__code="ed_4hr").count() == 36
     spread = trace_names(figure_in(response, "spread-figure"))
-    assert "Median z_adj" in spread and "25th–75th percentile" in spread and "5th–95th percentile" in spread
+    assert "Median adjusted z-score" in spread and "25th–75th percentile" in spread and "5th–95th percentile" in spread
     assert "The middle half lies" in response.content.decode() or "middle half lies" in response.content.decode()
 
 

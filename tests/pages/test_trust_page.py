@@ -30,7 +30,7 @@ def test_it_draws_the_z_score_chart_with_limits_fit_and_counterfactual(world, al
     response = login(alice).get(f"/trusts/{world.orgs[0].ods_code}/?indicator=ed_4hr")
     figure = figure_in(response, "zscore-figure")
     names = trace_names(figure)
-    assert names[:4] == ["z_adj", "National (z = 0)", "95% limits (±1.96)", "99.8% limits (±3.09)"]
+    assert names[:4] == ["Adjusted z-score", "National (z = 0)", "95% limits (±1.96)", "99.8% limits (±3.09)"]
     # Issue 10: the spell is named in the legend, and the counterfactual stops at the spell's end.
     assert "ITS fit (SMQ from Jul 2016)" in names
     assert "Counterfactual: pre-entry trend (SMQ from Jul 2016)" in names
@@ -43,7 +43,7 @@ def test_it_draws_the_z_score_chart_with_limits_fit_and_counterfactual(world, al
     spc = figure_in(response, "spc-figure")
     assert trace_names(spc)[:3] == ["Value", "Mean", "Process limits"]
     html = response.content.decode()
-    assert "Latest z_adj" in html and "level change at entry" in html
+    assert "Latest adjusted z-score" in html and "level change at entry" in html
     assert "Level change at entry" in html  # the ITS coefficient table
 
 

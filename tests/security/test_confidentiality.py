@@ -321,8 +321,8 @@ def test_the_slipping_list_and_the_alerts_agree_for_everyone(cp_world):
         alerts[name] = {(row["organisation"], row["indicator"], row["period"]) for row in rows}
     assert alerts["carol"] == alerts["alice"]
     assert any(org == cp_only.ods_code for org, _, _ in alerts["carol"])
-    slipping_carol = set(re.findall(r"CUSUM of z_adj: (T\d\d)", pages["carol"]))
-    slipping_alice = set(re.findall(r"CUSUM of z_adj: (T\d\d)", pages["alice"]))
+    slipping_carol = set(re.findall(r"CUSUM of the adjusted z-score: (T\d\d)", pages["carol"]))
+    slipping_alice = set(re.findall(r"CUSUM of the adjusted z-score: (T\d\d)", pages["alice"]))
     assert slipping_carol == slipping_alice
     assert cp_only.ods_code in slipping_carol and cp_world["orgs"][3].ods_code in slipping_carol
 

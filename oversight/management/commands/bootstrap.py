@@ -43,6 +43,12 @@ BUNDLED = [
     # which then invents no Keogh-style entries of its own.
     (ImportFormat.EPISODES, REAL / "special-measures" / "keogh_2013.csv"),
 ]
+# What each demo role may do, printed with its login (oversight.permissions decides; this only says it).
+ROLE_CAN = {
+    "oversight": "sees everything, CP watch list included; edits and approves every trust's records; audit; imports",
+    "director": "sees published data; edits the records of the trusts assigned to them (their CP records too)",
+    "analyst": "sees published data and every trust's records read-only; no confidential watch list; no edits",
+}
 DEMO_ACCOUNTS = [
     ("oversight", "oversight", "oversight-demo-pass"),
     ("director", "director", "director-demo-pass"),
@@ -74,7 +80,7 @@ class Command(BaseCommand):
             self.stdout.write("generating the synthetic companion data (labelled synthetic everywhere)…")
             self.stdout.write(str(demo_data_generate(seed=seed)))
 
-        self._demo_accounts()
+        logins = self._demo_accounts()
 
         last = latest_successful_run()
         newest_batch = ImportBatch.objects.filter(status=BatchStatus.SUCCEEDED).order_by("-finished").first()
@@ -84,6 +90,8 @@ class Command(BaseCommand):
             run = results_recompute(triggered_by="bootstrap", progress=lambda m: self.stdout.write(f"  {m}"))
             self.stdout.write(f"results computed: run {run.pk}, {run.counts}")
         self.stdout.write(f"bootstrap finished in {time.perf_counter() - started:.1f} s")
+        # Last, so the logins sit just above the address `make run` prints and do not scroll away.
+        self.stdout.write(logins)
 
     def _demo_accounts(self):
         # The demo director looks after two trusts now in a regime, so their edit rights show.
@@ -102,7 +110,8 @@ class Command(BaseCommand):
                 trusts=open_trusts if role == "director" else None,
             )
         lines = [
-            f"  {role:<10} username {username:<10} password {password}" for username, role, password in DEMO_ACCOUNTS
+            f"  {role:<10} username {username:<10} password {password}\n  {'':<10} may: {ROLE_CAN[role]}"
+            for username, role, password in DEMO_ACCOUNTS
         ]
         trusts = ", ".join(org.ods_code for org in open_trusts) or "none yet"
-        self.stdout.write("Demo logins (local use only):\n" + "\n".join(lines) + f"\n  (director assigned to {trusts})")
+        return "Demo logins (local use only):\n" + "\n".join(lines) + f"\n  (director assigned to {trusts})"

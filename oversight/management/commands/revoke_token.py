@@ -1,10 +1,9 @@
 """manage.py revoke_token PREFIX: revoke the token whose key starts with PREFIX (as shown in lists)."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from oversight.audit import audit_scope
 from oversight.models import ApiToken
+from oversight.tokens import token_revoke
 
 
 class Command(BaseCommand):
@@ -19,9 +18,5 @@ class Command(BaseCommand):
             raise CommandError(f"no active token has the prefix {prefix!r}")
         if len(matches) > 1:
             raise CommandError(f"{len(matches)} active tokens share the prefix {prefix!r}; revoke them in the admin")
-        token = matches[0]
-        token.revoked_at = timezone.now()
-        token._change_reason = "Revoked (revoke_token)"
-        with audit_scope(channel="command"):
-            token.save(update_fields=["revoked_at"])
+        token = token_revoke(token=matches[0], reason="Revoked (revoke_token)", channel="command")
         self.stdout.write(f"revoked {token}")

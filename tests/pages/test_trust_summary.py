@@ -1,0 +1,45 @@
+"""The trust page a director reads in two minutes: summary first, funding by year, closed episodes folded."""
+
+import re
+
+import pytest
+
+from trusts.selectors import board_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def trust_page(client, org) -> str:
+    return client.get(f"/trusts/{org.ods_code}/").content.decode()
+
+
+@pytest.mark.parametrize("persona", ["alice", "carol"])
+def test_the_summary_comes_first_and_gives_the_boards_light_and_reasons(world, persona, request, login):
+    user = request.getfixturevalue(persona)
+    html = trust_page(login(user), world.orgs[0])
+    board = next(row for row in board_rows(user) if row.organisation.pk == world.orgs[0].pk)
+    summary = html.index('id="summary-heading"')
+    assert summary < html.index('id="indicators-heading"') < html.index('id="episodes-heading"')
+    light = re.search(r'class="summary-light"><span class="nhsuk-tag light light-(\w+)">', html).group(1)
+    assert light == board.light
+    assert f"{board.months_in} months in" in html
+    for reason in board.why:
+        assert reason in html
+
+
+def test_the_summary_counts_criteria_met_and_links_open_alerts(world, alice, login):
+    html = trust_page(login(alice), world.orgs[0])
+    # The SMQ episode holds two criteria, an approved and a proposed one: none met yet.
+    assert "Exit criteria met</dt><dd>0 of 2" in html
+
+
+def test_funding_shows_year_totals_with_the_lines_folded(world, alice, login):
+    html = trust_page(login(alice), world.orgs[0])
+    years = re.search(r'<table class="data funding-years">.*?</table>', html, re.S).group(0)
+    assert "2016/17" in years and "250,000" in years and "2017/18" in years and "350,000" in years  # the total
+    assert re.search(r'<details class="funding-lines"><summary>Funding lines by category \(2\)</summary>', html)
+
+
+def test_closed_episodes_are_collapsed(world, alice, login):
+    html = trust_page(login(alice), world.orgs[2])
+    assert '<details class="closed-episode"><summary>Closed: SMQ' in html
