@@ -234,7 +234,7 @@ def _funding_totals(episode) -> dict:
     }
 
 
-def _trust_summary(profile, signals, episodes, recent_alerts, cutoff) -> dict:
+def _trust_summary(profile, signals, episodes, recent_alerts, today) -> dict:
     """What a director reads first: each open episode's light and why (the board's rule), months and target,
     open alerts and criteria met; from rows the page has already read."""
     for alert in recent_alerts:
