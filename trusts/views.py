@@ -441,7 +441,7 @@ def trust_detail(request, ods_code: str):
         request,
         "trusts/trust_detail.html",
         {
-            "summary": _trust_summary(profile, signals, episodes, recent_alerts, today),
+            "summary": _trust_summary(profile, signals, episodes, recent_alerts, cutoff),
             "org": organisation,
             "profile": profile,
             "episodes": episodes,
