@@ -357,9 +357,12 @@ def import_history():
     return ImportBatch.objects.select_related("uploaded_by").order_by("-started")
 
 
-def trust_recent_alerts(organisation, months: int = BOARD_ALERT_MONTHS) -> list[Alert]:
-    """The trust's alerts in the latest `months` months of data (the ones the board counts), newest first."""
-    end = data_end()
+def trust_recent_alerts(organisation, months: int = BOARD_ALERT_MONTHS, *, end: date | None = None) -> list[Alert]:
+    """The trust's alerts in the latest `months` months of data (the ones the board counts), newest first.
+
+    `end` is the data's last period when the caller has read it already (`data_end()`).
+    """
+    end = end or data_end()
     if end is None:
         return []
     since = add_months(end, -(months - 1))

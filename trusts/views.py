@@ -234,6 +234,12 @@ def _funding_totals(episode) -> dict:
     }
 
 
+def _months_in(episode, cutoff: date) -> int | None:
+    """Months in the regime to the data's cut-off (0 for an entry after it); None when the exit is unknown."""
+    months = episode.months_in(cutoff)
+    return None if months is None else max(0, months)
+
+
 def _trust_summary(profile, signals, episodes, recent_alerts, today) -> dict:
     """What a director reads first: each open episode's light and why (the board's rule), months and target,
     open alerts and criteria met; from rows the page has already read."""
@@ -407,7 +413,8 @@ def trust_detail(request, ods_code: str):
     )
     today = date.today()
     # Months in a regime and the summary's light count to the data's cut-off, as the board does (issue 10).
-    cutoff = settings.DATA_CUTOFF or data_end() or today
+    end = data_end()
+    cutoff = settings.DATA_CUTOFF or end or today
     details_visible = can_see_episode_details(user, organisation.pk)
     profile = trust_profile(user, organisation, details_visible=details_visible, today=today)
     signals = TrustSignals()
@@ -427,7 +434,7 @@ def trust_detail(request, ods_code: str):
     episodes = [
         {
             "episode": episode,
-            "months_in": max(0, episode.months_in(cutoff)),
+            "months_in": _months_in(episode, cutoff),
             "criteria": _criteria_by_theme(episode, indicator_names) if details_visible else [],
             "funding": _funding_totals(episode) if details_visible else None,
             "stocktake": getattr(episode, "stocktake", None) if details_visible else None,
@@ -436,7 +443,7 @@ def trust_detail(request, ods_code: str):
         }
         for episode in reversed(profile.episodes)
     ]
-    recent_alerts = trust_recent_alerts(organisation)
+    recent_alerts = trust_recent_alerts(organisation, end=end)
     return render(
         request,
         "trusts/trust_detail.html",

@@ -273,6 +273,8 @@ def page_paths(route: str, name: str, world) -> list[tuple[str, str]]:
         choices = [({"pk": records[which]["funding"].pk}, which) for which in ("own", "other", "cp")]
     elif arguments == ["pk"]:
         choices = [({"pk": world["own_episode"].pk}, "own")]
+    elif arguments == ["ods_code", "code"]:  # a trust's chart of one indicator (the SPC rebase form)
+        choices = [({"ods_code": "RB1", "code": "ed_4hr"}, "own"), ({"ods_code": "RZ9", "code": "ed_4hr"}, "other")]
     elif arguments == ["page"]:  # issue 15: a saved view's page
         choices = [({"page": "board"}, "public")]
     else:
@@ -311,6 +313,12 @@ def expected_page_status(role: str, name: str, method: str, which: str) -> int |
         else:
             allowed = user == "alice" or (user == "bob" and which == "own")
         if not allowed:
+            return 403
+        return 200 if method == "GET" else 400  # an empty form is refused with inline errors
+    if name == "spc-rebase":  # oversight staff, or the trust's own improvement director
+        if method not in ("GET", "POST"):
+            return 405
+        if not (user == "alice" or (user == "bob" and which == "own")):
             return 403
         return 200 if method == "GET" else 400  # an empty form is refused with inline errors
     if name == "audit":
