@@ -119,7 +119,13 @@ def test_the_pages_draw_their_charts_without_errors(live_server, computed_world,
     page.goto(f"{live_server.url}/indicators/ed_4hr/")
     page.wait_for_selector("#funnel-figure-chart .main-svg")
     funnel = chart_traces(page, "funnel-figure")
-    assert funnel[:3] == ["Within 95% limits", "Beyond 95% limits", "Beyond 99.8% limits"]
+    # Issue 10: better and worse told apart (blue better, orange/red worse; red never better).
+    assert funnel[:4] == [
+        "Within 95% limits",
+        "Better: beyond 95% limits",
+        "Worse: beyond 95% limits",
+        "Worse: beyond 99.8% limits",
+    ]
     assert "99.8% limits (overdispersed)" in funnel
     points = page.evaluate(
         "() => document.getElementById('funnel-figure-chart').data.slice(0, 3).reduce((n, t) => n + t.x.length, 0)"

@@ -306,6 +306,12 @@ class CriterionSerializer(EpisodeRecordMixin, VersionedWriteMixin, serializers.M
     data_disagrees = serializers.BooleanField(
         read_only=True, help_text="The status and the data's evaluation disagree (met against not met)."
     )
+    data_status = serializers.ChoiceField(
+        choices=ExitCriterion._meta.get_field("data_status").choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="The stored data's evaluation of a criterion linked to an indicator; blank when not linked.",
+    )
 
     class Meta:
         model = ExitCriterion
