@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from oversight.permissions import RUN_COUNTS_WITHOUT_CONFIDENTIAL
@@ -39,6 +40,7 @@ from .models import (
     Alert,
     AnalysisResult,
     ComputationRun,
+    CurrentResult,
     ImportBatch,
     Indicator,
     NationalValue,
@@ -303,15 +305,155 @@ def results_recompute(
             run.status = RunStatus.SUCCEEDED
             run.finished = timezone.now()
             run.counts = counts
-            run.save(update_fields=["status", "finished", "counts", "problems"])
+            run.save(update_fields=["status", "finished", "counts", "problems", "changes"])
     except Exception as exc:
         ComputationRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED, finished=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
         )
         run.refresh_from_db()
         raise
+    _prune_soon()
     say(f"run {run.pk} succeeded in {run.counts['seconds']} s")
     return run
+
+
+MAX_CHANGES_LISTED = 200
+
+
+def _switch_pointers(run: ComputationRun, indicator_ids: list[int], *, programme: bool) -> dict:
+    """Point the indicators (and the programme) at `run`, keeping the run replaced as previous.
+
+    Called last in the run's transaction, once every part has been written, so readers switch
+    from one complete run to the next at commit. Returns what changed against the replaced rows.
+    """
+    pointers = {
+        row.indicator_id: row
+        for row in CurrentResult.objects.select_for_update().filter(indicator_id__in=indicator_ids)
+    }
+    changes = _changes(run, {indicator: row.run_id for indicator, row in pointers.items()})
+    for indicator_id in indicator_ids:
+        row = pointers.get(indicator_id)
+        if row is None:
+            CurrentResult.objects.create(indicator_id=indicator_id, run=run)
+        elif row.run_id != run.pk:
+            CurrentResult.objects.filter(pk=row.pk).update(run=run, previous_run_id=row.run_id, switched=timezone.now())
+    if programme:
+        row = CurrentResult.objects.select_for_update().filter(indicator__isnull=True).first()
+        if row is None:
+            CurrentResult.objects.create(indicator=None, run=run)
+        else:
+            CurrentResult.objects.filter(pk=row.pk).update(run=run, previous_run_id=row.run_id, switched=timezone.now())
+    return changes
+
+
+def _changes(run: ComputationRun, replaced: dict[int, int]) -> dict:
+    """New alerts and changed SPC variation icons of `run` against the runs it replaces (per indicator).
+
+    Alerts and SPC charts depend on indicator data only (never on a confidential regime), so the
+    list is the same for every reader.
+    """
+    if not replaced:
+        return {"compared": False, "new_alerts": 0, "variation_changes": 0, "alerts": [], "variations": []}
+    ids = list(replaced)
+    pairs = Q()
+    for indicator_id, old_run in replaced.items():
+        pairs |= Q(indicator_id=indicator_id, run_id=old_run)
+    alert_key = ("organisation_id", "indicator_id", "period", "kind")
+    before = set(Alert.all_runs.filter(pairs).values_list(*alert_key))
+    now = Alert.all_runs.filter(run=run, indicator_id__in=ids).values_list(*alert_key, "statistic")
+    new_alerts = sorted(
+        (row for row in now if row[:4] not in before), key=lambda row: (row[2], row[0], row[1]), reverse=True
+    )
+    spc_key = ("organisation_id", "indicator_id")
+    old_icons = {row[:2]: row[2] for row in SpcSummary.all_runs.filter(pairs).values_list(*spc_key, "variation_icon")}
+    variations = sorted(
+        (org, indicator, old_icons[(org, indicator)], icon)
+        for org, indicator, icon in SpcSummary.all_runs.filter(run=run, indicator_id__in=ids).values_list(
+            *spc_key, "variation_icon"
+        )
+        if (org, indicator) in old_icons and old_icons[(org, indicator)] != icon
+    )
+    org_ids = {row[0] for row in new_alerts[:MAX_CHANGES_LISTED]} | {row[0] for row in variations[:MAX_CHANGES_LISTED]}
+    orgs = dict(Organisation.objects.filter(pk__in=org_ids).values_list("pk", "ods_code"))
+    codes = dict(Indicator.objects.values_list("pk", "code"))
+    return {
+        "compared": True,
+        "previous_runs": sorted(set(replaced.values())),
+        "new_alerts": len(new_alerts),
+        "variation_changes": len(variations),
+        "alerts": [
+            {
+                "organisation": orgs.get(org, ""),
+                "indicator": codes.get(ind, ""),
+                "period": period.isoformat(),
+                "kind": kind,
+                "statistic": round(statistic, 3),
+            }
+            for org, ind, period, kind, statistic in new_alerts[:MAX_CHANGES_LISTED]
+        ],
+        "variations": [
+            {"organisation": orgs.get(org, ""), "indicator": codes.get(ind, ""), "before": old, "after": new}
+            for org, ind, old, new in variations[:MAX_CHANGES_LISTED]
+        ],
+    }
+
+
+RESULT_MODELS = (ZScore, NationalValue, TrajectoryFit, PooledEffect, SpcSummary, Alert)
+
+
+@transaction.atomic
+def results_serve_run(run: ComputationRun) -> list[int]:
+    """Serve `run`'s rows: point every indicator it has rows for (and the programme, if it has documents) at it.
+
+    The way back to a kept previous run, and how hand-built results (tests, fixtures) are published.
+    """
+    indicator_ids = sorted(
+        {pk for model in RESULT_MODELS for pk in model.all_runs.filter(run=run).values_list("indicator_id", flat=True)}
+    )
+    programme = AnalysisResult.all_runs.filter(run=run).exists()
+    _switch_pointers(run, indicator_ids, programme=programme)
+    return indicator_ids
+
+
+def results_prune() -> dict[str, int]:
+    """Delete result rows of runs no pointer serves, keeping each indicator's previous run (off the critical path).
+
+    Rows of a run still running are kept (its parts may be writing); a failed or killed run's rows go.
+    """
+    deleted = {}
+    with transaction.atomic():
+        for model in RESULT_MODELS:
+            keep = Exists(
+                CurrentResult.objects.filter(indicator_id=OuterRef("indicator_id")).filter(
+                    Q(run_id=OuterRef("run_id")) | Q(previous_run_id=OuterRef("run_id"))
+                )
+            )
+            stale = model.all_runs.exclude(keep).exclude(run_id__in=_running_run_ids())
+            deleted[model._meta.model_name] = stale._raw_delete(stale.db)
+        programme = (
+            CurrentResult.objects.filter(indicator__isnull=True).values_list("run_id", "previous_run_id").first()
+        )
+        kept = {run for run in (programme or ()) if run}
+        stale = AnalysisResult.all_runs.exclude(run_id__in=kept).exclude(run_id__in=_running_run_ids())
+        deleted["analysisresult"] = stale._raw_delete(stale.db)
+    return deleted
+
+
+def _running_run_ids() -> list[int]:
+    return list(ComputationRun.objects.filter(status=RunStatus.RUNNING).values_list("pk", flat=True))
+
+
+def _prune_soon() -> None:
+    """Prune after the switch: queued to a worker with a broker, else here and now (after the commit)."""
+    from .tasks import prune_results
+
+    try:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            results_prune()
+        else:
+            prune_results.delay()
+    except Exception:  # a prune that fails leaves extra rows, never wrong ones
+        logger.exception("pruning old result rows failed")
 
 
 class _ResultWriter:
@@ -426,12 +568,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     confidential_codes = frozenset(Regime.objects.filter(confidential=True).values_list("code", flat=True))
     by_indicator = dict(tuple(observations.groupby("indicator_id", sort=False))) if len(observations) else {}
 
-    # Replace only the recomputed indicators' rows; the transaction keeps readers on the old ones.
-    clock = time.perf_counter()
-    for model in (ZScore, NationalValue, TrajectoryFit, PooledEffect, SpcSummary, Alert):
-        model.objects.filter(indicator_id__in=ids).delete()
-    phases["delete"] = time.perf_counter() - clock
-
+    # Rows go in under this run's id beside the served ones; nothing is deleted here (results_prune).
     counts = {"observations": len(observations), "indicators": len(indicators), **loading}
     problems: list[dict] = []
     totals = dict.fromkeys(("zscores", "national_values", "trajectories", "pooled_effects", "spc", "alerts"), 0)
@@ -513,6 +650,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
             confidential_codes,
             spc_concerns,
         )
+    run.changes = _switch_pointers(run, ids, programme=indicator_codes is None)
     return counts
 
 
@@ -677,8 +815,7 @@ def _store_documents(
         "staff_survey": compute.compute_staff_survey(survey, spells, theme_names, benchmark_groups),
         "staff_survey_public": compute.compute_staff_survey(survey, public_spells, theme_names, benchmark_groups),
     }
-    AnalysisResult.objects.filter(key__in=documents).delete()
-    AnalysisResult.objects.bulk_create(
+    AnalysisResult.all_runs.bulk_create(
         [AnalysisResult(run=run, key=key, payload=payload) for key, payload in documents.items()]
     )
 

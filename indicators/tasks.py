@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
-from .services import RecomputeBusy, results_recompute
+from .services import RecomputeBusy, results_prune, results_recompute
 
 
 @shared_task(
@@ -24,6 +24,12 @@ def recompute_all(self, indicator_codes: list[str] | None = None, triggered_by: 
         # The run in progress reads the same data: a second one would change nothing.
         return {"status": "skipped", "reason": "another recompute is running"}
     return {"status": run.status, "run_id": run.pk, "counts": run.counts}
+
+
+@shared_task(acks_late=True)
+def prune_results() -> dict:
+    """Delete result rows no pointer serves (keeping each indicator's previous run), after a switch."""
+    return results_prune()
 
 
 def recompute_after_import(*, triggered_by: str) -> None:
