@@ -1,0 +1,166 @@
+"""Versioned result sets (issue 11): runs write under their own id, readers follow one pointer per indicator."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from indicators import compute
+from indicators.constants import RunStatus
+from indicators.exports import export_zscores
+from indicators.models import (
+    Alert,
+    AnalysisResult,
+    ComputationRun,
+    CurrentResult,
+    NationalValue,
+    SpcSummary,
+    ZScore,
+)
+from indicators.services import results_prune, results_recompute
+from tests.indicators.builders import month, organisations, panel, proportion_indicator
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def worsening(db):
+    """Two indicators over 36 months of 15 trusts; trust 0 worsens sharply on ed_4hr from month 18 (alerts)."""
+    orgs = organisations(15)
+    ed = proportion_indicator("ed_4hr")
+    rtt = proportion_indicator("rtt_18wk")
+    panel(ed, orgs, month(2020, 1), 36, seed=1, effects={0: lambda t: 0.9 if t >= 18 else 0.0})
+    panel(rtt, orgs, month(2020, 1), 36, seed=2)
+    return {"orgs": orgs, "ed": ed, "rtt": rtt}
+
+
+def _served(model=ZScore):
+    return sorted(model.objects.order_by().values_list("indicator_id", "run_id").distinct())
+
+
+def test_each_indicator_points_at_the_run_that_wrote_it_and_readers_see_only_that_run(worsening):
+    first = results_recompute(triggered_by="test")
+    second = results_recompute(triggered_by="test")
+    pointers = {row.indicator_id: (row.run_id, row.previous_run_id) for row in CurrentResult.objects.all()}
+    assert pointers == {
+        worsening["ed"].pk: (second.pk, first.pk),
+        worsening["rtt"].pk: (second.pk, first.pk),
+        None: (second.pk, first.pk),
+    }
+    # The previous run's rows are kept (for "what changed"), yet no reader sees them.
+    assert set(ZScore.all_runs.values_list("run_id", flat=True)) == {first.pk, second.pk}
+    assert ZScore.objects.count() == 2 * 15 * 36
+    assert _served() == [(worsening["ed"].pk, second.pk), (worsening["rtt"].pk, second.pk)]
+    assert set(AnalysisResult.objects.values_list("run_id", flat=True)) == {second.pk}
+    assert set(worsening["ed"].national_values.values_list("run_id", flat=True)) == {second.pk}
+
+
+def test_a_failed_run_moves_no_pointer_and_leaves_no_rows(worsening, monkeypatch):
+    good = results_recompute(triggered_by="test")
+    before = sorted(ZScore.objects.values_list("organisation_id", "indicator_id", "period", "z_adjusted", "run_id"))
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(compute, "compute_spc", explode)
+    with pytest.raises(RuntimeError):
+        results_recompute(triggered_by="test")
+    failed = ComputationRun.objects.latest()
+    assert failed.status == RunStatus.FAILED
+    assert set(CurrentResult.objects.values_list("run_id", flat=True)) == {good.pk}
+    assert not ZScore.all_runs.filter(run=failed).exists()
+    after = sorted(ZScore.objects.values_list("organisation_id", "indicator_id", "period", "z_adjusted", "run_id"))
+    assert after == before
+
+
+def test_rows_of_a_run_not_yet_switched_are_invisible_to_pages_api_and_exports(worsening, client, django_user_model):
+    """A part that has written (and committed) its rows before the run switched is never read."""
+    good = results_recompute(triggered_by="test")
+    half = ComputationRun.objects.create(method_version="test", status=RunStatus.RUNNING)
+    rows = list(ZScore.all_runs.filter(run=good, indicator=worsening["ed"]).values())
+    ZScore.all_runs.bulk_create(ZScore(**{**row, "id": None, "run_id": half.pk, "z_adjusted": 99.0}) for row in rows)
+    NationalValue.all_runs.create(run=half, indicator=worsening["ed"], period=month(2030, 1), national=0.9, n_trusts=1)
+    assert ZScore.all_runs.filter(run=half).count() == 15 * 36
+    assert not ZScore.objects.filter(z_adjusted=99.0).exists()
+    assert ZScore.objects.count() == 2 * 15 * 36
+    assert not NationalValue.objects.filter(period=month(2030, 1)).exists()
+    assert not worsening["ed"].zscores.filter(run=half).exists()
+    buffer = io.StringIO()
+    export_zscores(worsening["ed"], buffer)
+    assert "99.0" not in buffer.getvalue()
+    # The half-written run is kept by the prune (its parts may still be writing) and served by no one.
+    results_prune()
+    assert ZScore.all_runs.filter(run=half).count() == 15 * 36
+
+
+def test_the_prune_keeps_the_current_and_the_previous_run_only(worsening):
+    runs = [results_recompute(triggered_by="test") for _ in range(3)]
+    for model in (ZScore, NationalValue, SpcSummary, AnalysisResult):
+        assert set(model.all_runs.values_list("run_id", flat=True)) == {runs[1].pk, runs[2].pk}, model
+    assert set(Alert.all_runs.values_list("run_id", flat=True)) <= {runs[1].pk, runs[2].pk}
+    # A killed run's leftovers (marked abandoned) go with the next prune.
+    dead = ComputationRun.objects.create(method_version="test", status=RunStatus.ABANDONED)
+    NationalValue.all_runs.create(run=dead, indicator=worsening["ed"], period=month(2030, 1), national=0.9, n_trusts=1)
+    results_prune()
+    assert not NationalValue.all_runs.filter(run=dead).exists()
+
+
+def test_changes_since_the_last_run_list_new_alerts_and_changed_variation_icons(worsening):
+    first = results_recompute(triggered_by="test")
+    assert first.changes["compared"] is False
+    first_alerts = list(Alert.objects.filter(indicator=worsening["ed"]).order_by("period"))
+    assert first_alerts, "the worsening trust must signal"
+    # Pretend the first run had not seen the last alert and had drawn another icon for one chart.
+    gone = first_alerts[-1]
+    Alert.all_runs.filter(pk=gone.pk).delete()
+    chart = SpcSummary.objects.filter(indicator=worsening["rtt"]).order_by("organisation_id").first()
+    SpcSummary.all_runs.filter(pk=chart.pk).update(variation_icon="made_up_icon")
+
+    second = results_recompute(triggered_by="test")
+    changes = ComputationRun.objects.get(pk=second.pk).changes
+    assert changes["compared"] is True and changes["previous_runs"] == [first.pk]
+    assert changes["new_alerts"] == 1
+    assert changes["alerts"] == [
+        {
+            "organisation": gone.organisation.ods_code,
+            "indicator": "ed_4hr",
+            "period": gone.period.isoformat(),
+            "kind": gone.kind,
+            "statistic": round(
+                Alert.objects.get(
+                    organisation=gone.organisation, indicator=gone.indicator, period=gone.period, kind=gone.kind
+                ).statistic,
+                3,
+            ),
+        }
+    ]
+    assert changes["variation_changes"] == 1
+    assert changes["variations"] == [
+        {
+            "organisation": chart.organisation.ods_code,
+            "indicator": "rtt_18wk",
+            "before": "made_up_icon",
+            "after": chart.variation_icon,
+        }
+    ]
+    third = results_recompute(triggered_by="test")
+    assert (third.changes["new_alerts"], third.changes["variation_changes"]) == (0, 0)
+
+
+def test_the_changes_are_served_on_the_run_and_shown_on_the_board(worsening, client, alice):
+    from tests.api.world import bearer, issue_token
+
+    results_recompute(triggered_by="test")
+    Alert.all_runs.filter(pk=Alert.objects.order_by("-period").first().pk).delete()
+    second = results_recompute(triggered_by="test")
+    body = client.get(f"/api/v1/runs/{second.pk}/", **bearer(issue_token(alice, "read"))).json()
+    assert body["changes"]["new_alerts"] == 1 and len(body["changes"]["alerts"]) == 1
+    client.force_login(alice)
+    page = client.get("/").content.decode()
+    assert f"Since the last run (run {second.pk}): 1 new alert," in page
+
+
+def test_the_command_serves_the_new_run(worsening):
+    call_command("recompute", verbosity=0)
+    run = ComputationRun.objects.latest()
+    assert _served() == [(worsening["ed"].pk, run.pk), (worsening["rtt"].pk, run.pk)]
