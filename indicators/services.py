@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import io
 import json
 import logging
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone
 
 from oversight.permissions import RUN_COUNTS_WITHOUT_CONFIDENTIAL
@@ -44,6 +45,7 @@ from .models import (
     ImportBatch,
     Indicator,
     NationalValue,
+    Observation,
     PooledEffect,
     SpcSummary,
     SurveyBenchmarkGroup,
@@ -282,11 +284,23 @@ def results_recompute(
     indicator_codes: list[str] | None = None,
     triggered_by: str = "",
     progress: Callable[[str], None] | None = None,
+    incremental: bool = False,
 ) -> ComputationRun:
-    """Recompute and store every result (or those of some indicators) atomically; returns the run."""
+    """Recompute and store every result (or those of some indicators) atomically; returns the run.
+
+    An incremental full run (no indicator codes; the nightly run, `manage.py recompute` without
+    --force) recomputes only the indicators whose inputs' fingerprint changed since the run served
+    for them, plus the programme-level results; otherwise every indicator is recomputed.
+    """
     say = progress or (lambda message: None)
     k, h = settings.EARLY_WARNING_CUSUM_K, settings.EARLY_WARNING_CUSUM_H
-    parameters = {"indicators": indicator_codes or "all", "cusum_k": k, "cusum_h": h, "spc_points": compute.SPC_POINTS}
+    parameters = {
+        "indicators": indicator_codes or "all",
+        "cusum_k": k,
+        "cusum_h": h,
+        "spc_points": compute.SPC_POINTS,
+        "incremental": bool(incremental),
+    }
     run = ComputationRun.objects.create(
         method_version=METHOD_VERSION, parameters=parameters, triggered_by=triggered_by[:100]
     )
@@ -299,7 +313,7 @@ def results_recompute(
                 # run (the previous one stays served), so skip waiting for the WAL flush.
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit = off")
-            counts = _recompute_in_transaction(run, indicator_codes, k, h, say)
+            counts = _recompute_in_transaction(run, indicator_codes, k, h, say, incremental=incremental)
             counts["criteria_evaluated"] = criteria_evaluate()  # exit readiness from the same data (issue 13)
             counts["seconds"] = round(time.perf_counter() - started, 3)
             run.status = RunStatus.SUCCEEDED
@@ -313,14 +327,113 @@ def results_recompute(
         run.refresh_from_db()
         raise
     _prune_soon()
-    say(f"run {run.pk} succeeded in {run.counts['seconds']} s")
+    say(
+        f"run {run.pk} succeeded in {run.counts['seconds']} s: {run.counts.get('recomputed', 0)} indicators "
+        f"recomputed, {run.counts.get('skipped', 0)} skipped"
+    )
     return run
+
+
+def _inputs_fingerprints(indicators: list[Indicator], k: float, h: float) -> dict[int, str]:
+    """A hash per indicator of everything its results are computed from.
+
+    Its observations (count, newest id, sums of every number, batches), its catalogue row, and what
+    every indicator shares: episodes and regimes (the spells fitted), organisations (lineages,
+    sectors, kinds), synthetic batches, the parameters and the method version.
+    """
+    shared = json.dumps(
+        {
+            "method": METHOD_VERSION,
+            "k": k,
+            "h": h,
+            "spc_points": compute.SPC_POINTS,
+            "cutoff": str(settings.DATA_CUTOFF or ""),
+            "episodes": list(
+                RegimeEpisode.objects.order_by("pk").values_list(
+                    "pk", "organisation_id", "regime_id", "entered", "exited", "route", "exit_unknown", "synthetic"
+                )
+            ),
+            "regimes": list(Regime.objects.order_by("pk").values_list("pk", "code", "family", "confidential")),
+            "organisations": list(
+                Organisation.objects.order_by("pk").values_list("pk", "sector", "kind", "successor_id")
+            ),
+            "synthetic_batches": list(ImportBatch.objects.filter(synthetic=True).order_by("pk").values_list("pk")),
+        },
+        default=str,
+        sort_keys=True,
+    )
+    aggregates = {
+        row["indicator_id"]: row
+        for row in Observation.objects.order_by()
+        .values("indicator_id")
+        .annotate(
+            n=Count("id"),
+            last=Max("id"),
+            end=Max("period"),
+            numerator=Sum("numerator"),
+            denominator=Sum("denominator"),
+            value=Sum("value"),
+            lower=Sum("lower"),
+            upper=Sum("upper"),
+            batches=Sum("batch_id"),
+        )
+    }
+    fingerprints = {}
+    for indicator in indicators:
+        own = {
+            "row": [
+                indicator.code,
+                indicator.kind,
+                indicator.cadence,
+                indicator.polarity,
+                indicator.pre_window_months,
+                indicator.synthetic,
+                indicator.analysis_cadence,
+                indicator.target,
+                indicator.applies_to,
+            ],
+            "observations": aggregates.get(indicator.pk),
+        }
+        digest = hashlib.sha256(shared.encode())
+        digest.update(json.dumps(own, default=repr, sort_keys=True).encode())
+        fingerprints[indicator.pk] = digest.hexdigest()
+    return fingerprints
+
+
+def _stored_programme_inputs(indicator: Indicator) -> dict:
+    """What the programme-level results need of an indicator that was not recomputed: its served rows."""
+    alerts = pd.DataFrame(
+        list(
+            Alert.objects.filter(indicator=indicator).values(
+                "organisation_id", "period", "kind", "statistic", "threshold", "synthetic"
+            )
+        ),
+        columns=["organisation_id", "period", "kind", "statistic", "threshold", "synthetic"],
+    )
+    alerts["period"] = pd.to_datetime(alerts["period"])
+    charts = list(SpcSummary.objects.filter(indicator=indicator).values("organisation_id", "points"))
+    zscores = ZScore.objects.filter(indicator=indicator)
+    survey = None
+    if indicator.kind == IndicatorKind.SCORE and indicator.code.startswith("staff_survey"):
+        survey = pd.DataFrame(
+            list(zscores.values("organisation_id", "period", "value")), columns=["organisation_id", "period", "value"]
+        )
+        survey["period"] = pd.to_datetime(survey["period"])
+    return {
+        "alerts": alerts.assign(indicator_id=indicator.pk),
+        "concerns": compute.spc_concern_points(charts, indicator.pk),
+        "n_orgs": zscores.order_by().values("organisation_id").distinct().count(),
+        "data_end": zscores.aggregate(end=Max("period"))["end"],
+        "survey": survey,
+    }
 
 
 MAX_CHANGES_LISTED = 200
 
 
-def _switch_pointers(run: ComputationRun, indicator_ids: list[int], *, programme: bool) -> dict:
+def _switch_pointers(
+    run: ComputationRun, indicator_ids: list[int], *, programme: bool, fingerprints: dict[int, str] | None = None
+) -> dict:
     """Point the indicators (and the programme) at `run`, keeping the run replaced as previous.
 
     Called last in the run's transaction, once every part has been written, so readers switch
@@ -333,10 +446,13 @@ def _switch_pointers(run: ComputationRun, indicator_ids: list[int], *, programme
     changes = _changes(run, {indicator: row.run_id for indicator, row in pointers.items()})
     for indicator_id in indicator_ids:
         row = pointers.get(indicator_id)
+        fingerprint = (fingerprints or {}).get(indicator_id, "")
         if row is None:
-            CurrentResult.objects.create(indicator_id=indicator_id, run=run)
+            CurrentResult.objects.create(indicator_id=indicator_id, run=run, fingerprint=fingerprint)
         elif row.run_id != run.pk:
-            CurrentResult.objects.filter(pk=row.pk).update(run=run, previous_run_id=row.run_id, switched=timezone.now())
+            CurrentResult.objects.filter(pk=row.pk).update(
+                run=run, previous_run_id=row.run_id, fingerprint=fingerprint, switched=timezone.now()
+            )
     if programme:
         row = CurrentResult.objects.select_for_update().filter(indicator__isnull=True).first()
         if row is None:
@@ -545,7 +661,7 @@ def _computed(work, spells, k, h, processes: int, synthetic_spells=frozenset()):
         yield ((indicator, meta, *future.result()) for (indicator, meta, _), future in zip(work, futures, strict=True))
 
 
-def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
+def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=False) -> dict:
     indicators = list(Indicator.objects.order_by("code"))
     if indicator_codes:
         known = {indicator.code for indicator in indicators}
@@ -553,7 +669,18 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
         if unknown:
             raise ValueError(f"unknown indicator code(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         indicators = [indicator for indicator in indicators if indicator.code in indicator_codes]
+    fingerprints = _inputs_fingerprints(indicators, k, h)
+    skipped: list[Indicator] = []
+    if indicator_codes is None and incremental:
+        served = dict(
+            CurrentResult.objects.filter(indicator__isnull=False, run__method_version=METHOD_VERSION).values_list(
+                "indicator_id", "fingerprint"
+            )
+        )
+        skipped = [indicator for indicator in indicators if served.get(indicator.pk) == fingerprints[indicator.pk]]
+        indicators = [indicator for indicator in indicators if indicator not in skipped]
     ids = [indicator.pk for indicator in indicators]
+    say(f"{len(indicators)} indicators to recompute, {len(skipped)} unchanged since the run served")
 
     say(f"reading observations of {len(indicators)} indicators")
     clock = time.perf_counter()
@@ -569,7 +696,14 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     by_indicator = dict(tuple(observations.groupby("indicator_id", sort=False))) if len(observations) else {}
 
     # Rows go in under this run's id beside the served ones; nothing is deleted here (results_prune).
-    counts = {"observations": len(observations), "indicators": len(indicators), **loading}
+    counts = {
+        "observations": len(observations),
+        "indicators": len(indicators),
+        "recomputed": len(indicators),
+        "skipped": len(skipped),
+        "skipped_codes": [indicator.code for indicator in skipped],
+        **loading,
+    }
     problems: list[dict] = []
     totals = dict.fromkeys(("zscores", "national_values", "trajectories", "pooled_effects", "spc", "alerts"), 0)
     public = dict.fromkeys(("trajectories", "pooled_effects"), 0)  # rows a caller without confidential access sees
@@ -618,6 +752,16 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
                 data_end = max(data_end, last) if data_end else last
             if indicator.kind == IndicatorKind.SCORE and indicator.code.startswith("staff_survey"):
                 survey[indicator.code] = results.zscores[["organisation_id", "period", "value"]]
+    for indicator in skipped:
+        stored = _stored_programme_inputs(indicator)
+        if indicator.cadence != "annual" and stored["data_end"] is not None:
+            chart_cadence = "annual" if indicator.code in compute.ROLLING_YEAR_INDICATOR_CODES else indicator.cadence
+            n_charts[chart_cadence] = n_charts.get(chart_cadence, 0) + stored["n_orgs"]
+            all_alerts.append(stored["alerts"])
+            concerns.append(stored["concerns"])
+            data_end = max(data_end, stored["data_end"]) if data_end else stored["data_end"]
+        if stored["survey"] is not None:
+            survey[indicator.code] = stored["survey"]
     phases["write"] = writer.seconds
     phases["write_wait"] = writer.waited
     counts.update(totals)
@@ -650,7 +794,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
             confidential_codes,
             spc_concerns,
         )
-    run.changes = _switch_pointers(run, ids, programme=indicator_codes is None)
+    run.changes = _switch_pointers(run, ids, programme=indicator_codes is None, fingerprints=fingerprints)
     return counts
 
 

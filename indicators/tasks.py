@@ -16,10 +16,12 @@ from .services import RecomputeBusy, results_prune, results_recompute
     time_limit=2100,
     acks_late=True,
 )
-def recompute_all(self, indicator_codes: list[str] | None = None, triggered_by: str = "celery") -> dict:
-    """Recompute every stored result (nightly from beat, and after each import)."""
+def recompute_all(
+    self, indicator_codes: list[str] | None = None, triggered_by: str = "celery", incremental: bool = False
+) -> dict:
+    """Recompute every stored result (nightly from beat and after each import: only what changed)."""
     try:
-        run = results_recompute(indicator_codes=indicator_codes, triggered_by=triggered_by)
+        run = results_recompute(indicator_codes=indicator_codes, triggered_by=triggered_by, incremental=incremental)
     except RecomputeBusy:
         # The run in progress reads the same data: a second one would change nothing.
         return {"status": "skipped", "reason": "another recompute is running"}
@@ -36,4 +38,4 @@ def recompute_after_import(*, triggered_by: str) -> None:
     """Queue a recompute once the import's transaction has committed (in-process without a broker)."""
     from django.db import transaction
 
-    transaction.on_commit(lambda: recompute_all.delay(triggered_by=triggered_by))
+    transaction.on_commit(lambda: recompute_all.delay(triggered_by=triggered_by, incremental=True))

@@ -164,3 +164,73 @@ def test_the_command_serves_the_new_run(worsening):
     call_command("recompute", verbosity=0)
     run = ComputationRun.objects.latest()
     assert _served() == [(worsening["ed"].pk, run.pk), (worsening["rtt"].pk, run.pk)]
+
+
+def _rows(indicator):
+    return sorted(
+        ZScore.objects.filter(indicator=indicator).values_list("organisation_id", "period", "z_adjusted", "run_id")
+    )
+
+
+def test_an_incremental_run_with_no_new_data_recomputes_nothing_and_keeps_the_programme_results(worsening):
+    forced = results_recompute(triggered_by="test")
+    documents = dict(AnalysisResult.objects.values_list("key", "payload"))
+    before = {code: _rows(worsening[code]) for code in ("ed", "rtt")}
+    nightly = results_recompute(triggered_by="test", incremental=True)
+    assert (nightly.counts["recomputed"], nightly.counts["skipped"]) == (0, 2)
+    assert not ZScore.all_runs.filter(run=nightly).exists()
+    assert {code: _rows(worsening[code]) for code in ("ed", "rtt")} == before
+    assert set(CurrentResult.objects.filter(indicator__isnull=False).values_list("run_id", flat=True)) == {forced.pk}
+    # The programme-level documents are recomputed from the served rows of the skipped indicators: identical.
+    assert CurrentResult.objects.get(indicator__isnull=True).run_id == nightly.pk
+    assert dict(AnalysisResult.objects.values_list("key", "payload")) == documents
+    assert documents["early_warning"]["slipping"], "the worsening trust is on the slipping list"
+
+
+def test_a_new_month_of_one_indicator_recomputes_only_that_indicator(worsening):
+    from indicators.models import Observation
+
+    forced = results_recompute(triggered_by="test")
+    ed_before = _rows(worsening["ed"])
+    for org in worsening["orgs"]:
+        Observation.objects.create(
+            organisation=org, indicator=worsening["rtt"], period=month(2023, 1), numerator=900, denominator=6000
+        )
+    nightly = results_recompute(triggered_by="test", incremental=True)
+    assert (nightly.counts["recomputed"], nightly.counts["skipped"], nightly.counts["skipped_codes"]) == (
+        1,
+        1,
+        ["ed_4hr"],
+    )
+    assert _rows(worsening["ed"]) == ed_before  # untouched: same rows of the forced run
+    rtt = ZScore.objects.filter(indicator=worsening["rtt"])
+    assert set(rtt.values_list("run_id", flat=True)) == {nightly.pk}
+    assert rtt.filter(period=month(2023, 1)).count() == 15 and rtt.count() == 15 * 37
+    assert CurrentResult.objects.get(indicator=worsening["ed"]).run_id == forced.pk
+    # An edited value (same count of rows) changes the fingerprint too.
+    Observation.objects.filter(indicator=worsening["ed"], period=month(2020, 1)).update(numerator=1)
+    again = results_recompute(triggered_by="test", incremental=True)
+    assert again.counts["skipped_codes"] == ["rtt_18wk"]
+
+
+def test_an_episode_change_recomputes_every_indicator(worsening):
+    from tests.indicators.builders import episode
+
+    results_recompute(triggered_by="test")
+    episode(worsening["orgs"][3], "SMQ", month(2021, 6))
+    nightly = results_recompute(triggered_by="test", incremental=True)
+    assert (nightly.counts["recomputed"], nightly.counts["skipped"]) == (2, 0)
+
+
+def test_the_command_is_incremental_unless_forced_and_says_so_last(worsening):
+    out = io.StringIO()
+    call_command("recompute", verbosity=0, stdout=out)
+    first = ComputationRun.objects.latest()
+    assert out.getvalue().strip().splitlines()[-1].startswith(f"run {first.pk} succeeded in ")
+    assert out.getvalue().strip().endswith(": 2 indicators recomputed, 0 skipped")
+    out = io.StringIO()
+    call_command("recompute", verbosity=0, stdout=out)
+    assert out.getvalue().strip().endswith(": 0 indicators recomputed, 2 skipped")
+    out = io.StringIO()
+    call_command("recompute", "--force", verbosity=0, stdout=out)
+    assert out.getvalue().strip().endswith(": 2 indicators recomputed, 0 skipped")

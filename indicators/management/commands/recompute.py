@@ -1,4 +1,7 @@
-"""manage.py recompute [--indicator CODE]: the nightly recompute, run now, with progress."""
+"""manage.py recompute [--indicator CODE] [--force]: the nightly recompute, run now, with progress.
+
+Without --force only the indicators whose inputs changed since the served run are recomputed.
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,13 +13,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--indicator", action="append", dest="indicators", metavar="CODE")
+        parser.add_argument("--force", action="store_true", help="Recompute every indicator, changed or not.")
 
-    def handle(self, *args, indicators=None, **options):
+    def handle(self, *args, indicators=None, force=False, **options):
         verbose = options["verbosity"] > 0
         try:
             run = results_recompute(
                 indicator_codes=indicators,
                 triggered_by="manage.py recompute",
+                incremental=not force,
                 progress=(lambda message: self.stderr.write(message)) if verbose else None,
             )
         except RecomputeBusy as exc:
@@ -27,5 +32,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"run {run.pk}: {counts.get('observations', 0)} observations, {counts.get('zscores', 0)} z-scores, "
             f"{counts.get('trajectories', 0)} trajectories, {counts.get('pooled_effects', 0)} pooled effects, "
-            f"{counts.get('alerts', 0)} alerts in {counts.get('seconds')} s"
+            f"{counts.get('alerts', 0)} alerts"
+        )
+        self.stdout.write(
+            f"run {run.pk} succeeded in {counts.get('seconds')} s: {counts.get('recomputed', 0)} indicators "
+            f"recomputed, {counts.get('skipped', 0)} skipped"
         )
