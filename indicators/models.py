@@ -410,3 +410,20 @@ class AnalysisResult(ResultModel):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RecomputeRequest(models.Model):
+    """A recompute asked for while another ran: the running one picks it up as a follow-up run when it ends.
+
+    Never dropped: a run claims (deletes) every request made before it took the lock, since it
+    reads all the data committed by then; a request made later triggers the follow-up.
+    """
+
+    requested = models.DateTimeField(auto_now_add=True)
+    triggered_by = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["requested"]
+
+    def __str__(self) -> str:
+        return f"recompute requested {self.requested:%Y-%m-%d %H:%M:%S} by {self.triggered_by or 'unknown'}"

@@ -47,6 +47,7 @@ from .models import (
     NationalValue,
     Observation,
     PooledEffect,
+    RecomputeRequest,
     SpcSummary,
     SurveyBenchmarkGroup,
     TrajectoryFit,
@@ -285,6 +286,7 @@ def results_recompute(
     triggered_by: str = "",
     progress: Callable[[str], None] | None = None,
     incremental: bool = False,
+    _retry: bool = False,
 ) -> ComputationRun:
     """Recompute and store every result (or those of some indicators) atomically; returns the run.
 
@@ -308,6 +310,8 @@ def results_recompute(
     try:
         with transaction.atomic(), _recompute_lock():
             _abandon_stale_runs(current=run)
+            # This run reads everything committed so far: it answers every request made before now.
+            RecomputeRequest.objects.filter(requested__lte=run.started).delete()
             if connection.vendor == "postgresql":
                 # Results are derived data: a crash in the instant after commit loses at most this
                 # run (the previous one stays served), so skip waiting for the WAL flush.
@@ -320,6 +324,16 @@ def results_recompute(
             run.finished = timezone.now()
             run.counts = counts
             run.save(update_fields=["status", "finished", "counts", "problems", "changes"])
+    except RecomputeBusy:
+        ComputationRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED,
+            finished=timezone.now(),
+            error="another recompute is running: a follow-up is queued",
+        )
+        run.refresh_from_db()
+        if not _retry:
+            _request_follow_up(triggered_by, incremental=incremental, progress=progress)
+        raise
     except Exception as exc:
         ComputationRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED, finished=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
@@ -331,7 +345,29 @@ def results_recompute(
         f"run {run.pk} succeeded in {run.counts['seconds']} s: {run.counts.get('recomputed', 0)} indicators "
         f"recomputed, {run.counts.get('skipped', 0)} skipped"
     )
+    if RecomputeRequest.objects.exists():
+        say("a recompute was requested during this run: running the follow-up")
+        follow_up = results_recompute(triggered_by=f"follow-up of run {run.pk}", progress=progress, incremental=True)
+        run.counts["follow_up_run"] = follow_up.pk
+        ComputationRun.objects.filter(pk=run.pk).update(counts=run.counts)
     return run
+
+
+def _request_follow_up(triggered_by: str, *, incremental: bool, progress=None) -> None:
+    """Record the refused request, then try once more: the holder may have finished in between.
+
+    The holder looks for requests after it released the lock, and this side retries after it
+    recorded one, so in every interleaving either the holder runs a follow-up or this side runs.
+    """
+    RecomputeRequest.objects.create(triggered_by=triggered_by[:100])
+    if transaction.get_connection().in_atomic_block:
+        return  # inside someone's transaction (the holder's own, in tests): the holder will see it at commit
+    try:
+        results_recompute(
+            triggered_by=f"coalesced: {triggered_by}"[:100], progress=progress, incremental=incremental, _retry=True
+        )
+    except RecomputeBusy:
+        pass  # still held: the holder finds the request when it ends
 
 
 def _inputs_fingerprints(indicators: list[Indicator], k: float, h: float) -> dict[int, str]:

@@ -23,8 +23,8 @@ def recompute_all(
     try:
         run = results_recompute(indicator_codes=indicator_codes, triggered_by=triggered_by, incremental=incremental)
     except RecomputeBusy:
-        # The run in progress reads the same data: a second one would change nothing.
-        return {"status": "skipped", "reason": "another recompute is running"}
+        # Recorded as a request: the run in progress runs a follow-up when it ends (never dropped).
+        return {"status": "coalesced", "reason": "another recompute is running; a follow-up run will follow it"}
     return {"status": run.status, "run_id": run.pk, "counts": run.counts}
 
 

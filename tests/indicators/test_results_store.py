@@ -234,3 +234,31 @@ def test_the_command_is_incremental_unless_forced_and_says_so_last(worsening):
     out = io.StringIO()
     call_command("recompute", "--force", verbosity=0, stdout=out)
     assert out.getvalue().strip().endswith(": 2 indicators recomputed, 0 skipped")
+
+
+def test_a_recompute_requested_during_a_run_is_followed_up_not_dropped(worsening):
+    """An import commits new rows and asks for a recompute while the nightly run holds the lock."""
+    from indicators.models import Observation, RecomputeRequest
+    from indicators.services import RecomputeBusy
+
+    refused = []
+
+    def progress(message):
+        if message.startswith("ed_4hr:") and not refused:  # the observations are read by now
+            for org in worsening["orgs"]:
+                Observation.objects.create(
+                    organisation=org, indicator=worsening["rtt"], period=month(2023, 1), numerator=9, denominator=60
+                )
+            with pytest.raises(RecomputeBusy):
+                results_recompute(triggered_by="import follow-up", incremental=True)
+            refused.append(True)
+
+    first = results_recompute(triggered_by="nightly", progress=progress)
+    assert refused
+    assert ComputationRun.objects.get(triggered_by="import follow-up").status == RunStatus.FAILED
+    follow_up = ComputationRun.objects.get(triggered_by=f"follow-up of run {first.pk}")
+    assert follow_up.status == RunStatus.SUCCEEDED
+    assert ComputationRun.objects.get(pk=first.pk).counts["follow_up_run"] == follow_up.pk
+    assert follow_up.counts["skipped_codes"] == ["ed_4hr"] and follow_up.counts["recomputed"] == 1
+    assert ZScore.objects.filter(indicator=worsening["rtt"], period=month(2023, 1)).count() == 15
+    assert not RecomputeRequest.objects.exists()
