@@ -436,19 +436,23 @@ def _inputs_fingerprints(indicators: list[Indicator], k: float, h: float) -> dic
     return fingerprints
 
 
-def _stored_programme_inputs(indicator: Indicator) -> dict:
-    """What the programme-level results need of an indicator that was not recomputed: its served rows."""
+def _stored_programme_inputs(indicator: Indicator, run: ComputationRun | None = None) -> dict:
+    """What the programme-level results need of an indicator from stored rows: served ones, or `run`'s."""
+
+    def rows(model):
+        return model.objects.all() if run is None else model.all_runs.filter(run=run)
+
     alerts = pd.DataFrame(
         list(
-            Alert.objects.filter(indicator=indicator).values(
-                "organisation_id", "period", "kind", "statistic", "threshold", "synthetic"
-            )
+            rows(Alert)
+            .filter(indicator=indicator)
+            .values("organisation_id", "period", "kind", "statistic", "threshold", "synthetic")
         ),
         columns=["organisation_id", "period", "kind", "statistic", "threshold", "synthetic"],
     )
     alerts["period"] = pd.to_datetime(alerts["period"])
-    charts = list(SpcSummary.objects.filter(indicator=indicator).values("organisation_id", "points"))
-    zscores = ZScore.objects.filter(indicator=indicator)
+    charts = list(rows(SpcSummary).filter(indicator=indicator).values("organisation_id", "points"))
+    zscores = rows(ZScore).filter(indicator=indicator)
     survey = None
     if indicator.kind == IndicatorKind.SCORE and indicator.code.startswith("staff_survey"):
         survey = pd.DataFrame(
@@ -1004,6 +1008,155 @@ def stored_document(key: str) -> dict | None:
     """The payload of a programme-level result, or None before the first run."""
     row = AnalysisResult.objects.filter(key=key).only("payload").first()
     return row.payload if row else None
+
+
+def results_fan_out_start(*, triggered_by: str = "", incremental: bool = False) -> tuple[ComputationRun, list[int]]:
+    """Open a run whose parts are computed one per indicator (by Celery workers): the run and the parts."""
+    k, h = settings.EARLY_WARNING_CUSUM_K, settings.EARLY_WARNING_CUSUM_H
+    run = ComputationRun.objects.create(
+        method_version=METHOD_VERSION,
+        parameters={
+            "indicators": "all",
+            "cusum_k": k,
+            "cusum_h": h,
+            "spc_points": compute.SPC_POINTS,
+            "incremental": incremental,
+            "fan_out": True,
+        },
+        triggered_by=triggered_by[:100],
+    )
+    indicators = list(Indicator.objects.order_by("code"))
+    fingerprints = _inputs_fingerprints(indicators, k, h)
+    run.counts = {"fingerprints": {str(pk): value for pk, value in fingerprints.items()}}
+    if incremental:
+        served = dict(
+            CurrentResult.objects.filter(indicator__isnull=False, run__method_version=METHOD_VERSION).values_list(
+                "indicator_id", "fingerprint"
+            )
+        )
+        indicators = [indicator for indicator in indicators if served.get(indicator.pk) != fingerprints[indicator.pk]]
+    run.save(update_fields=["counts"])
+    return run, [indicator.pk for indicator in indicators]
+
+
+def results_compute_part(run_id: int, indicator_id: int) -> dict:
+    """One part of a fanned-out run: compute one indicator and store its rows under the run, in one transaction.
+
+    A retried part first deletes its own rows (this run, this indicator), so it replaces, never
+    duplicates. Nothing is served until the final step switches the pointers.
+    """
+    run = ComputationRun.objects.get(pk=run_id)
+    indicator = Indicator.objects.get(pk=indicator_id)
+    k, h = run.parameters["cusum_k"], run.parameters["cusum_h"]
+    started = time.perf_counter()
+    observations = observations_frame([indicator.pk])
+    synthetic_batches = list(ImportBatch.objects.filter(synthetic=True).values_list("pk", flat=True))
+    observations["synthetic"] = observations["batch_id"].isin(synthetic_batches).to_numpy(dtype=bool)
+    observations, _ = _analysed_observations(observations)
+    episodes = _episodes()
+    spells = compute.spells_by_organisation(episodes)
+    confidential_codes = frozenset(Regime.objects.filter(confidential=True).values_list("code", flat=True))
+    meta = _indicator_meta(indicator)
+    frame = compute.applicable_observations(observations, meta, dict(Organisation.objects.values_list("pk", "kind")))
+    if indicator.synthetic:
+        frame = frame.assign(synthetic=True)
+    summary = {"indicator": indicator.code, "zscores": 0, "problems": []}
+    with transaction.atomic():
+        for model in RESULT_MODELS:
+            model.all_runs.filter(run=run, indicator=indicator).delete()
+        if not frame.empty:
+            results, _ = _timed_compute(frame, meta, spells, k, h, compute.spell_synthetic_keys(episodes, spells))
+            _stamp_confidential(results, confidential_codes)
+            _store_indicator(run, indicator, results)
+            summary.update(
+                zscores=len(results.zscores),
+                trajectories=len(results.trajectories),
+                pooled_effects=len(results.pooled),
+                alerts=len(results.alerts),
+                problems=_named_problems(results.problems[: compute.MAX_PROBLEMS_LISTED]),
+            )
+    summary["seconds"] = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def results_fan_out_finish(run_id: int, parts: list[dict]) -> ComputationRun:
+    """The final step of a fanned-out run: programme-level results, then switch the pointers, in one transaction.
+
+    Computed from this run's rows for the indicators it recomputed and the served rows of the
+    others. A failure leaves every pointer where it was (the run's rows are pruned later).
+    """
+    run = ComputationRun.objects.get(pk=run_id)
+    started = time.perf_counter()
+    k, h = run.parameters["cusum_k"], run.parameters["cusum_h"]
+    done = {part["indicator"] for part in parts}
+    fingerprints = {int(pk): value for pk, value in (run.counts.get("fingerprints") or {}).items()}
+    try:
+        with transaction.atomic(), _recompute_lock():
+            indicators = list(Indicator.objects.order_by("code"))
+            episodes = _episodes()
+            spells = compute.spells_by_organisation(episodes)
+            confidential_codes = frozenset(Regime.objects.filter(confidential=True).values_list("code", flat=True))
+            all_alerts, concerns, survey, n_charts, data_end = [], [], {}, {}, None
+            for indicator in indicators:
+                stored = _stored_programme_inputs(indicator, run if indicator.code in done else None)
+                if indicator.cadence != "annual" and stored["data_end"] is not None:
+                    cadence = "annual" if indicator.code in compute.ROLLING_YEAR_INDICATOR_CODES else indicator.cadence
+                    n_charts[cadence] = n_charts.get(cadence, 0) + stored["n_orgs"]
+                    all_alerts.append(stored["alerts"])
+                    concerns.append(stored["concerns"])
+                    data_end = max(data_end, stored["data_end"]) if data_end else stored["data_end"]
+                if stored["survey"] is not None:
+                    survey[indicator.code] = stored["survey"]
+            cutoff = settings.DATA_CUTOFF or data_end or timezone.localdate()
+            alerts = pd.concat(all_alerts, ignore_index=True) if all_alerts else pd.DataFrame()
+            spc_concerns = pd.concat(concerns, ignore_index=True) if concerns else None
+            _store_documents(
+                run,
+                episodes,
+                spells,
+                alerts,
+                survey,
+                n_charts,
+                data_end,
+                cutoff,
+                k,
+                h,
+                indicators,
+                confidential_codes,
+                spc_concerns,
+            )
+            ids = [indicator.pk for indicator in indicators if indicator.code in done]
+            run.changes = _switch_pointers(run, ids, programme=True, fingerprints=fingerprints)
+            counts = {
+                "recomputed": len(ids),
+                "skipped": len(indicators) - len(ids),
+                "zscores": sum(part.get("zscores", 0) for part in parts),
+                "trajectories": sum(part.get("trajectories", 0) for part in parts),
+                "pooled_effects": sum(part.get("pooled_effects", 0) for part in parts),
+                "alerts": sum(part.get("alerts", 0) for part in parts),
+                "parts": [
+                    {key: part.get(key) for key in ("indicator", "zscores", "hostname", "seconds")} for part in parts
+                ],
+                "criteria_evaluated": criteria_evaluate(),
+                "data_cutoff": cutoff.isoformat(),
+                "seconds": round(time.perf_counter() - started + sum(part.get("seconds", 0) for part in parts), 3),
+            }
+            if data_end is not None:
+                counts["data_end"] = data_end.isoformat()
+            run.problems = [problem for part in parts for problem in part.get("problems", [])][
+                : compute.MAX_PROBLEMS_LISTED
+            ]
+            run.counts = counts
+            run.status = RunStatus.SUCCEEDED
+            run.finished = timezone.now()
+            run.save(update_fields=["status", "finished", "counts", "problems", "changes"])
+    except Exception as exc:
+        ComputationRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, finished=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+    _prune_soon()
+    return run
 
 
 __all__ = ["RecomputeBusy", "results_recompute", "stored_document"]

@@ -277,3 +277,88 @@ def test_a_recompute_requested_during_a_run_is_followed_up_not_dropped(worsening
     assert follow_up.counts["skipped_codes"] == ["ed_4hr"] and follow_up.counts["recomputed"] == 1
     assert ZScore.objects.filter(indicator=worsening["rtt"], period=month(2023, 1)).count() == 15
     assert not RecomputeRequest.objects.exists()
+
+
+def _all_results():
+    z = sorted(
+        ZScore.objects.values_list("organisation_id", "indicator_id", "period", "z", "z_adjusted", "value", "upper")
+    )
+    spc = sorted(SpcSummary.objects.values_list("organisation_id", "indicator_id", "variation_icon", "mean", "upper"))
+    alerts = sorted(Alert.objects.values_list("organisation_id", "indicator_id", "period", "statistic"))
+    documents = dict(AnalysisResult.objects.values_list("key", "payload"))
+    return z, spc, alerts, documents
+
+
+def test_the_fanned_out_run_in_process_gives_the_in_process_results_and_names_each_part(worsening):
+    results_recompute(triggered_by="test")
+    expected = _all_results()
+    out = io.StringIO()
+    call_command("recompute", "--via-celery", "--force", verbosity=0, stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    run = ComputationRun.objects.latest()
+    assert run.status == RunStatus.SUCCEEDED and run.parameters["fan_out"] is True
+    assert [line.split(":")[0] for line in lines[:-1]] == ["ed_4hr", "rtt_18wk"]
+    assert all(" z-scores on " in line for line in lines[:-1])
+    assert lines[-1].startswith(f"run {run.pk} succeeded in ") and lines[-1].endswith(
+        ": 2 indicators recomputed, 0 skipped"
+    )
+    assert _served() == [(worsening["ed"].pk, run.pk), (worsening["rtt"].pk, run.pk)]
+    assert _all_results() == expected
+    # A retried part replaces its own rows.
+    from indicators.services import results_compute_part
+
+    results_compute_part(run.pk, worsening["ed"].pk)
+    assert ZScore.objects.filter(indicator=worsening["ed"]).count() == 15 * 36
+    # Incremental: nothing changed, no part.
+    out = io.StringIO()
+    call_command("recompute", "--via-celery", verbosity=0, stdout=out)
+    assert out.getvalue().strip().endswith(": 0 indicators recomputed, 2 skipped")
+    assert _all_results() == expected
+
+
+@pytest.mark.celery
+@pytest.mark.skipif(not __import__("os").environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL")
+def test_a_chord_on_a_real_worker_gives_the_in_process_results(child_env, monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from oversight.celery import app
+
+    orgs = organisations(10)
+    for code, seed in (("ed_4hr", 1), ("rtt_18wk", 2)):
+        panel(proportion_indicator(code), orgs, month(2020, 1), 30, seed=seed)
+    results_recompute(triggered_by="in-process")
+    expected = _all_results()
+
+    monkeypatch.setattr(app.conf, "task_always_eager", False)
+    app.control.purge()
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "oversight",
+            "worker",
+            "--pool=solo",
+            "--loglevel=warning",
+            "-Q",
+            "celery",
+            "-n",
+            f"chord-{os.getpid()}@%h",
+        ],
+        env=child_env,
+        cwd=settings.BASE_DIR,
+    )
+    try:
+        out = io.StringIO()
+        call_command("recompute", "--via-celery", "--force", "--timeout", "180", verbosity=0, stdout=out)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 3 and all(f"chord-{os.getpid()}@" in line for line in lines[:2]), lines
+    assert _all_results() == expected

@@ -14,9 +14,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--indicator", action="append", dest="indicators", metavar="CODE")
         parser.add_argument("--force", action="store_true", help="Recompute every indicator, changed or not.")
+        parser.add_argument(
+            "--via-celery",
+            action="store_true",
+            help="Queue the run as a Celery chord (one part per indicator), wait, and list which worker ran each.",
+        )
+        parser.add_argument("--timeout", type=int, default=1800, help="Seconds to wait for --via-celery.")
 
-    def handle(self, *args, indicators=None, force=False, **options):
+    def handle(self, *args, indicators=None, force=False, via_celery=False, **options):
         verbose = options["verbosity"] > 0
+        if via_celery:
+            if indicators:
+                raise CommandError("--via-celery runs every indicator (changed ones without --force)")
+            self._via_celery(force=force, timeout=options["timeout"])
+            return
         try:
             run = results_recompute(
                 indicator_codes=indicators,
@@ -34,6 +45,22 @@ class Command(BaseCommand):
             f"{counts.get('trajectories', 0)} trajectories, {counts.get('pooled_effects', 0)} pooled effects, "
             f"{counts.get('alerts', 0)} alerts"
         )
+        self.stdout.write(
+            f"run {run.pk} succeeded in {counts.get('seconds')} s: {counts.get('recomputed', 0)} indicators "
+            f"recomputed, {counts.get('skipped', 0)} skipped"
+        )
+
+    def _via_celery(self, *, force: bool, timeout: int) -> None:
+        from indicators.tasks import recompute_fan_out
+
+        run, result = recompute_fan_out(triggered_by="manage.py recompute --via-celery", incremental=not force)
+        try:
+            outcome = result.get(timeout=timeout)
+        except Exception as exc:
+            raise CommandError(f"run {run.pk} failed: {type(exc).__name__}") from exc
+        counts = outcome["counts"]
+        for part in counts.get("parts", []):
+            self.stdout.write(f"{part['indicator']}: {part['zscores']} z-scores on {part['hostname']}")
         self.stdout.write(
             f"run {run.pk} succeeded in {counts.get('seconds')} s: {counts.get('recomputed', 0)} indicators "
             f"recomputed, {counts.get('skipped', 0)} skipped"
