@@ -428,12 +428,19 @@ def _inputs_fingerprints(indicators: list[Indicator], k: float, h: float) -> dic
                 indicator.target,
                 indicator.applies_to,
             ],
-            "observations": aggregates.get(indicator.pk),
+            "observations": _stable(aggregates.get(indicator.pk)),
         }
         digest = hashlib.sha256(shared.encode())
         digest.update(json.dumps(own, default=repr, sort_keys=True).encode())
         fingerprints[indicator.pk] = digest.hexdigest()
     return fingerprints
+
+
+def _stable(row: dict | None) -> dict | None:
+    """Float sums to 10 significant digits: PostgreSQL's (parallel) float sums vary in the last bits by order."""
+    if row is None:
+        return None
+    return {key: float(f"{value:.10g}") if isinstance(value, float) else value for key, value in row.items()}
 
 
 def _stored_programme_inputs(indicator: Indicator, run: ComputationRun | None = None) -> dict:
