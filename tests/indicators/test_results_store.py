@@ -355,7 +355,7 @@ def test_a_chord_on_a_real_worker_gives_the_in_process_results(child_env, monkey
     )
     try:
         out = io.StringIO()
-        call_command("recompute", "--via-celery", "--force", "--timeout", "180", verbosity=0, stdout=out)
+        call_command("recompute", "--via-celery", "--force", "--timeout", "60", verbosity=0, stdout=out)
     finally:
         worker.terminate()
         worker.wait(timeout=30)

@@ -51,13 +51,23 @@ class Command(BaseCommand):
         )
 
     def _via_celery(self, *, force: bool, timeout: int) -> None:
+        import time
+
+        from indicators.constants import RunStatus
         from indicators.tasks import recompute_fan_out
 
-        run, result = recompute_fan_out(triggered_by="manage.py recompute --via-celery", incremental=not force)
-        try:
-            outcome = result.get(timeout=timeout)
-        except Exception as exc:
-            raise CommandError(f"run {run.pk} failed: {type(exc).__name__}") from exc
+        run, _ = recompute_fan_out(triggered_by="manage.py recompute --via-celery", incremental=not force)
+        # Wait on the run's own row (the final step stamps it), not on a result backend.
+        deadline = time.monotonic() + timeout
+        run.refresh_from_db()
+        while run.status == RunStatus.RUNNING:
+            if time.monotonic() > deadline:
+                raise CommandError(f"run {run.pk} did not finish within {timeout} s")
+            time.sleep(0.5)
+            run.refresh_from_db()
+        if run.status != RunStatus.SUCCEEDED:
+            raise CommandError(f"run {run.pk} {run.status}: {run.error.splitlines()[0] if run.error else ''}")
+        outcome = {"counts": run.counts}
         counts = outcome["counts"]
         for part in counts.get("parts", []):
             self.stdout.write(f"{part['indicator']}: {part['zscores']} z-scores on {part['hostname']}")
