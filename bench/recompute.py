@@ -3,13 +3,16 @@
 Usage (PostgreSQL and a scratch database; the script creates and migrates it):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/oversight_bench .venv/bin/python bench/recompute.py \
-        [--trusts 230] [--indicators 16] [--months 90] [--spells 60] [--repeat 3] [--scale 1,10]
+        [--trusts 230] [--indicators 16] [--months 90] [--spells 60] [--repeat 3] [--scale 1,10] [--incremental]
 
 For each scale it generates trusts × indicators × months observations (seeded), loads them
 with COPY, then in fresh subprocesses measures (median of --repeat runs):
   floor      reading every observation with COPY into pandas arrays (indicators.selectors)
   recompute  indicators.services.results_recompute: read, compute, write every result
-and the peak resident memory of the recompute process. It prints a table and the ratios the
+and the peak resident memory of the recompute process.
+With --incremental (issue 11), at scale 1 only: forced full runs (the run's own time) against a
+`psql \\copy` of the observations to /dev/null, then nightly runs with no new data, then runs after
+one new month of one indicator, each ratio to the forced run. It prints a table and the ratios the
 issue sets targets for: recompute/floor ≤ 2, peak ≤ 1.5 GB, time(10×)/time(1×) ≤ 10.
 """
 
@@ -58,6 +61,8 @@ def generate(trusts: int, indicators: int, months: int, spells: int, seed: int =
             "indicators_observation",
             "trusts_regimeepisode",
             "trusts_historicalregimeepisode",
+            "indicators_currentresult",
+            "indicators_recomputerequest",
             "indicators_computationrun",
         ):
             cursor.execute(f"DELETE FROM {table}")
@@ -138,13 +143,19 @@ def measure(kind: str) -> dict:
 
     started = time.perf_counter()
     phases = {}
+    own = None
     if kind == "floor":
         frame = observations_frame()
         rows = len(frame)
     else:
-        run = results_recompute(triggered_by="bench")
+        if kind == "new_month":
+            add_month_of_first_indicator()
+        run = results_recompute(triggered_by=f"bench {kind}", incremental=kind in ("nightly", "new_month"))
         rows = run.counts.get("observations", 0)
         phases = run.counts.get("phase_seconds", {})
+        own = run.counts.get("seconds")
+        phases["recomputed"] = run.counts.get("recomputed")
+        phases["skipped"] = run.counts.get("skipped")
     seconds = time.perf_counter() - started
     # The recompute process's own peak, plus the largest forked compute process's when there are some.
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -152,11 +163,61 @@ def measure(kind: str) -> dict:
     return {
         "kind": kind,
         "seconds": seconds,
+        "own_seconds": own,
         "rows": rows,
         "peak_mb": peak_mb,
         "child_peak_mb": child_peak_mb,
         "phases": phases,
     }
+
+
+def add_month_of_first_indicator() -> None:
+    """One new month of the first bench indicator for every trust (its latest month's values, +1 month)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO indicators_observation (organisation_id, indicator_id, period, numerator, denominator)
+            SELECT organisation_id, indicator_id, (period + interval '1 month')::date, numerator, denominator
+            FROM indicators_observation
+            WHERE indicator_id = (SELECT id FROM indicators_indicator WHERE code = 'bench_00')
+              AND period = (SELECT max(period) FROM indicators_observation o JOIN indicators_indicator i
+                            ON i.id = o.indicator_id WHERE i.code = 'bench_00')
+            """
+        )
+
+
+def psql_copy_seconds(url: str) -> float:
+    """Wall time of `psql -c "\\copy indicators_observation TO /dev/null"` (the issue's floor)."""
+    started = time.perf_counter()
+    subprocess.run(
+        ["psql", url, "-q", "-c", "\\copy indicators_observation TO '/dev/null'"], check=True, capture_output=True
+    )
+    return time.perf_counter() - started
+
+
+def incremental(args) -> None:
+    """Forced full runs against psql's copy, then no-new-data nightly runs and one-new-month runs."""
+    url = os.environ["DATABASE_URL"]
+    rows = generate(args.trusts, args.indicators, args.months, args.spells)
+    print(f"generated and loaded {rows:,} observations", flush=True)
+    copy = statistics.median(psql_copy_seconds(url) for _ in range(args.repeat))
+    figures = {"psql_copy_s": copy}
+    for kind in ("recompute", "nightly", "new_month"):
+        runs = [run_child(kind) for _ in range(args.repeat)]
+        figures[kind] = {
+            "own_median_s": statistics.median(m["own_seconds"] for m in runs),
+            "process_median_s": statistics.median(m["seconds"] for m in runs),
+            "recomputed_skipped": [(m["phases"]["recomputed"], m["phases"]["skipped"]) for m in runs],
+        }
+        print(kind, json.dumps(figures[kind]), flush=True)
+    forced = figures["recompute"]["own_median_s"]
+    print(f"\npsql \\copy of {rows:,} observations to /dev/null: median {copy:.2f} s")
+    print(f"forced full recompute (run's own time): median {forced:.2f} s = {forced / copy:.2f}× the psql copy")
+    for kind, label in (("nightly", "nightly run, no new data"), ("new_month", "one new month of one indicator")):
+        own = figures[kind]["own_median_s"]
+        print(f"{label}: median {own:.2f} s = {own / forced:.1%} of the forced run")
 
 
 def run_child(kind: str, processes: int = 1) -> dict:
@@ -176,7 +237,12 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--scale", default="1,10", help="comma-separated multiples of --trusts to run")
     parser.add_argument("--processes", default="1,2", help="comma-separated RECOMPUTE_PROCESSES to measure")
-    parser.add_argument("--measure", choices=["floor", "recompute"], help=argparse.SUPPRESS)
+    parser.add_argument("--measure", choices=["floor", "recompute", "nightly", "new_month"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="at scale 1: forced runs vs psql \\copy, nightly runs with no new data, one new month of one indicator",
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         parser.error("set DATABASE_URL to a scratch PostgreSQL database, e.g. .../oversight_bench")
@@ -187,6 +253,9 @@ def main():
 
     ensure_database(os.environ["DATABASE_URL"])
     setup_django()
+    if args.incremental:
+        incremental(args)
+        return
     results = []
     for scale in [int(s) for s in args.scale.split(",")]:
         trusts = args.trusts * scale

@@ -43,6 +43,7 @@ class BatchStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    ABANDONED = "abandoned", "Abandoned"  # its process died before it finished (issue 11)
 
 
 class RunStatus(models.TextChoices):

@@ -144,6 +144,11 @@ class ComputationRun(models.Model):
         "one bad row never fails a run.",
     )
     triggered_by = models.CharField(max_length=100, blank=True)
+    changes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What changed against the results this run replaced: new alerts, changed SPC variation icons.",
+    )
 
     class Meta:
         ordering = ["-started"]
@@ -159,16 +164,67 @@ class ComputationRun(models.Model):
         return date.fromisoformat(end) if end else None
 
 
+class CurrentResult(models.Model):
+    """The one pointer readers follow: which run's rows are served for an indicator (or the programme).
+
+    A run writes its rows under its own id and, once every part succeeded, moves the pointers of the
+    indicators it recomputed in one short transaction, keeping the run it replaced as `previous_run`
+    (so a page can say what changed). A failed or killed run never moves a pointer. The row with no
+    indicator points at the programme-level documents (AnalysisResult).
+    """
+
+    indicator = models.OneToOneField(
+        Indicator, null=True, blank=True, on_delete=models.CASCADE, related_name="current_result"
+    )
+    run = models.ForeignKey(ComputationRun, on_delete=models.PROTECT, related_name="+")
+    previous_run = models.ForeignKey(ComputationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    fingerprint = models.CharField(max_length=64, blank=True, help_text="Hash of the inputs the run computed from.")
+    switched = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["indicator_id"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id or 'programme'} → run {self.run_id}"
+
+
+class CurrentResultManager(models.Manager):
+    """Every reader's manager: only the rows of the run each indicator's pointer names (CurrentResult).
+
+    It is the default manager, so pages, the API, exports and reverse relations
+    (`indicator.national_values`) can only ever read a current, complete run; the writer
+    and the prune use `all_runs`.
+    """
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if any(field.name == "indicator" for field in self.model._meta.fields):
+            return queryset.filter(
+                models.Exists(
+                    CurrentResult.objects.filter(
+                        indicator_id=models.OuterRef("indicator_id"), run_id=models.OuterRef("run_id")
+                    )
+                )
+            )
+        return queryset.filter(
+            run_id=models.Subquery(CurrentResult.objects.filter(indicator__isnull=True).values("run_id")[:1])
+        )
+
+
 class ResultModel(models.Model):
     """Every stored result names the run that made it (and so its method version).
 
-    Result tables are derived data, replaced whole inside one transaction by the recompute,
+    Result tables are derived data written under the run's id (never over another run's rows),
     whose inputs already passed the observation table's foreign keys. Their foreign keys
     therefore carry no database constraint (db_constraint=False): checking ~330,000 deferred
     constraints at commit cost more than the rest of the write (bench/recompute.py).
+    Readers go through `objects` (the current run only); `all_runs` sees every run's rows.
     """
 
     run = models.ForeignKey(ComputationRun, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+
+    objects = CurrentResultManager()
+    all_runs = models.Manager()  # noqa: DJ012 — a manager, declared after the default one
 
     class Meta:
         abstract = True
@@ -188,7 +244,7 @@ class NationalValue(ResultModel):
 
     class Meta:
         ordering = ["indicator", "period"]
-        constraints = [models.UniqueConstraint(fields=["indicator", "period"], name="national_value_unique")]
+        constraints = [models.UniqueConstraint(fields=["run", "indicator", "period"], name="national_value_unique")]
 
 
 class ZScore(ResultModel):
@@ -262,7 +318,8 @@ class TrajectoryFit(ResultModel):
         ordering = ["indicator", "organisation", "spell_entered"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "indicator", "regime_group", "spell_entered"], name="trajectory_unique_spell"
+                fields=["run", "organisation", "indicator", "regime_group", "spell_entered"],
+                name="trajectory_unique_spell",
             )
         ]
 
@@ -295,7 +352,7 @@ class PooledEffect(ResultModel):
         ordering = ["indicator", "regime_group", "quantity", "confidential"]
         constraints = [
             models.UniqueConstraint(
-                fields=["indicator", "regime_group", "quantity", "confidential"], name="pooled_effect_unique"
+                fields=["run", "indicator", "regime_group", "quantity", "confidential"], name="pooled_effect_unique"
             )
         ]
 
@@ -325,7 +382,7 @@ class SpcSummary(ResultModel):
 
     class Meta:
         ordering = ["indicator", "organisation"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "indicator"], name="spc_unique")]
+        constraints = [models.UniqueConstraint(fields=["run", "organisation", "indicator"], name="spc_unique")]
 
 
 class Alert(ResultModel):
@@ -349,8 +406,11 @@ class Alert(ResultModel):
 class AnalysisResult(ResultModel):
     """A whole-programme result stored as a document: survival curves, Tables 3/22/24/29, slipping list."""
 
-    key = models.CharField(max_length=60, unique=True)
+    key = models.CharField(max_length=60)
     payload = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "key"], name="analysis_result_run_key")]
 
     def __str__(self) -> str:
         return self.key
@@ -380,3 +440,20 @@ class SpcRebase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation.ods_code} {self.indicator.code} rebased from {self.rebased_from.isoformat()}"
+
+
+class RecomputeRequest(models.Model):
+    """A recompute asked for while another ran: the running one picks it up as a follow-up run when it ends.
+
+    Never dropped: a run claims (deletes) every request made before it took the lock, since it
+    reads all the data committed by then; a request made later triggers the follow-up.
+    """
+
+    requested = models.DateTimeField(auto_now_add=True)
+    triggered_by = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["requested"]
+
+    def __str__(self) -> str:
+        return f"recompute requested {self.requested:%Y-%m-%d %H:%M:%S} by {self.triggered_by or 'unknown'}"

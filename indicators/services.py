@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import io
 import json
 import logging
@@ -27,6 +28,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone
 
 from oversight.permissions import RUN_COUNTS_WITHOUT_CONFIDENTIAL
@@ -40,10 +42,13 @@ from .models import (
     Alert,
     AnalysisResult,
     ComputationRun,
+    CurrentResult,
     ImportBatch,
     Indicator,
     NationalValue,
+    Observation,
     PooledEffect,
+    RecomputeRequest,
     SpcRebase,
     SpcSummary,
     SurveyBenchmarkGroup,
@@ -283,11 +288,24 @@ def results_recompute(
     indicator_codes: list[str] | None = None,
     triggered_by: str = "",
     progress: Callable[[str], None] | None = None,
+    incremental: bool = False,
+    _retry: bool = False,
 ) -> ComputationRun:
-    """Recompute and store every result (or those of some indicators) atomically; returns the run."""
+    """Recompute and store every result (or those of some indicators) atomically; returns the run.
+
+    An incremental full run (no indicator codes; the nightly run, `manage.py recompute` without
+    --force) recomputes only the indicators whose inputs' fingerprint changed since the run served
+    for them, plus the programme-level results; otherwise every indicator is recomputed.
+    """
     say = progress or (lambda message: None)
     k, h = settings.EARLY_WARNING_CUSUM_K, settings.EARLY_WARNING_CUSUM_H
-    parameters = {"indicators": indicator_codes or "all", "cusum_k": k, "cusum_h": h, "spc_points": compute.SPC_POINTS}
+    parameters = {
+        "indicators": indicator_codes or "all",
+        "cusum_k": k,
+        "cusum_h": h,
+        "spc_points": compute.SPC_POINTS,
+        "incremental": bool(incremental),
+    }
     run = ComputationRun.objects.create(
         method_version=METHOD_VERSION, parameters=parameters, triggered_by=triggered_by[:100]
     )
@@ -295,18 +313,30 @@ def results_recompute(
     try:
         with transaction.atomic(), _recompute_lock():
             _abandon_stale_runs(current=run)
+            # This run reads everything committed so far: it answers every request made before now.
+            RecomputeRequest.objects.filter(requested__lte=run.started).delete()
             if connection.vendor == "postgresql":
                 # Results are derived data: a crash in the instant after commit loses at most this
                 # run (the previous one stays served), so skip waiting for the WAL flush.
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit = off")
-            counts = _recompute_in_transaction(run, indicator_codes, k, h, say)
+            counts = _recompute_in_transaction(run, indicator_codes, k, h, say, incremental=incremental)
             counts["criteria_evaluated"] = criteria_evaluate()  # exit readiness from the same data (issue 13)
             counts["seconds"] = round(time.perf_counter() - started, 3)
             run.status = RunStatus.SUCCEEDED
             run.finished = timezone.now()
             run.counts = counts
-            run.save(update_fields=["status", "finished", "counts", "problems"])
+            run.save(update_fields=["status", "finished", "counts", "problems", "changes"])
+    except RecomputeBusy:
+        ComputationRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED,
+            finished=timezone.now(),
+            error="another recompute is running: a follow-up is queued",
+        )
+        run.refresh_from_db()
+        if not _retry:
+            _request_follow_up(triggered_by, incremental=incremental, progress=progress)
+        raise
     except Exception as exc:
         ComputationRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED, finished=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
@@ -314,8 +344,17 @@ def results_recompute(
         run.refresh_from_db()
         _after_run(run)
         raise
-    say(f"run {run.pk} succeeded in {run.counts['seconds']} s")
+    _prune_soon()
+    say(
+        f"run {run.pk} succeeded in {run.counts['seconds']} s: {run.counts.get('recomputed', 0)} indicators "
+        f"recomputed, {run.counts.get('skipped', 0)} skipped"
+    )
     _after_run(run)
+    if RecomputeRequest.objects.exists():
+        say("a recompute was requested during this run: running the follow-up")
+        follow_up = results_recompute(triggered_by=f"follow-up of run {run.pk}", progress=progress, incremental=True)
+        run.counts["follow_up_run"] = follow_up.pk
+        ComputationRun.objects.filter(pk=run.pk).update(counts=run.counts)
     return run
 
 
@@ -324,6 +363,278 @@ def _after_run(run: ComputationRun) -> None:
     from actions.signals import after_run
 
     after_run(run.pk)
+
+
+def _request_follow_up(triggered_by: str, *, incremental: bool, progress=None) -> None:
+    """Record the refused request, then try once more: the holder may have finished in between.
+
+    The holder looks for requests after it released the lock, and this side retries after it
+    recorded one, so in every interleaving either the holder runs a follow-up or this side runs.
+    """
+    RecomputeRequest.objects.create(triggered_by=triggered_by[:100])
+    if transaction.get_connection().in_atomic_block:
+        return  # inside someone's transaction (the holder's own, in tests): the holder will see it at commit
+    try:
+        results_recompute(
+            triggered_by=f"coalesced: {triggered_by}"[:100], progress=progress, incremental=incremental, _retry=True
+        )
+    except RecomputeBusy:
+        pass  # still held: the holder finds the request when it ends
+
+
+def _inputs_fingerprints(indicators: list[Indicator], k: float, h: float) -> dict[int, str]:
+    """A hash per indicator of everything its results are computed from.
+
+    Its observations (count, newest id, sums of every number, batches), its catalogue row, and what
+    every indicator shares: episodes and regimes (the spells fitted), organisations (lineages,
+    sectors, kinds), synthetic batches, the parameters and the method version.
+    """
+    shared = json.dumps(
+        {
+            "method": METHOD_VERSION,
+            "k": k,
+            "h": h,
+            "spc_points": compute.SPC_POINTS,
+            "cutoff": str(settings.DATA_CUTOFF or ""),
+            "episodes": list(
+                RegimeEpisode.objects.order_by("pk").values_list(
+                    "pk", "organisation_id", "regime_id", "entered", "exited", "route", "exit_unknown", "synthetic"
+                )
+            ),
+            "regimes": list(Regime.objects.order_by("pk").values_list("pk", "code", "family", "confidential")),
+            "organisations": list(
+                Organisation.objects.order_by("pk").values_list("pk", "sector", "kind", "successor_id")
+            ),
+            "synthetic_batches": list(ImportBatch.objects.filter(synthetic=True).order_by("pk").values_list("pk")),
+        },
+        default=str,
+        sort_keys=True,
+    )
+    aggregates = {
+        row["indicator_id"]: row
+        for row in Observation.objects.order_by()
+        .values("indicator_id")
+        .annotate(
+            n=Count("id"),
+            last=Max("id"),
+            end=Max("period"),
+            numerator=Sum("numerator"),
+            denominator=Sum("denominator"),
+            value=Sum("value"),
+            lower=Sum("lower"),
+            upper=Sum("upper"),
+            batches=Sum("batch_id"),
+        )
+    }
+    rebases: dict[int, list] = defaultdict(list)
+    for indicator_id, *rebase in SpcRebase.objects.order_by("pk").values_list(
+        "indicator_id", "organisation_id", "rebased_from"
+    ):
+        rebases[indicator_id].append(rebase)
+    fingerprints = {}
+    for indicator in indicators:
+        own = {
+            "row": [
+                indicator.code,
+                indicator.kind,
+                indicator.cadence,
+                indicator.polarity,
+                indicator.pre_window_months,
+                indicator.synthetic,
+                indicator.analysis_cadence,
+                indicator.target,
+                indicator.applies_to,
+            ],
+            "observations": _stable(aggregates.get(indicator.pk)),
+            "rebases": rebases.get(indicator.pk, []),  # a rebased SPC chart is redrawn
+        }
+        digest = hashlib.sha256(shared.encode())
+        digest.update(json.dumps(own, default=repr, sort_keys=True).encode())
+        fingerprints[indicator.pk] = digest.hexdigest()
+    return fingerprints
+
+
+def _stable(row: dict | None) -> dict | None:
+    """Float sums to 10 significant digits: PostgreSQL's (parallel) float sums vary in the last bits by order."""
+    if row is None:
+        return None
+    return {key: float(f"{value:.10g}") if isinstance(value, float) else value for key, value in row.items()}
+
+
+def _stored_programme_inputs(indicator: Indicator, run: ComputationRun | None = None) -> dict:
+    """What the programme-level results need of an indicator from stored rows: served ones, or `run`'s."""
+
+    def rows(model):
+        return model.objects.all() if run is None else model.all_runs.filter(run=run)
+
+    alerts = pd.DataFrame(
+        list(
+            rows(Alert)
+            .filter(indicator=indicator)
+            .values("organisation_id", "period", "kind", "statistic", "threshold", "synthetic")
+        ),
+        columns=["organisation_id", "period", "kind", "statistic", "threshold", "synthetic"],
+    )
+    alerts["period"] = pd.to_datetime(alerts["period"])
+    charts = list(rows(SpcSummary).filter(indicator=indicator).values("organisation_id", "points"))
+    zscores = rows(ZScore).filter(indicator=indicator)
+    survey = None
+    if indicator.kind == IndicatorKind.SCORE and indicator.code.startswith("staff_survey"):
+        survey = pd.DataFrame(
+            list(zscores.values("organisation_id", "period", "value")), columns=["organisation_id", "period", "value"]
+        )
+        survey["period"] = pd.to_datetime(survey["period"])
+    return {
+        "alerts": alerts.assign(indicator_id=indicator.pk),
+        "concerns": compute.spc_concern_points(charts, indicator.pk),
+        "n_orgs": zscores.order_by().values("organisation_id").distinct().count(),
+        "data_end": zscores.aggregate(end=Max("period"))["end"],
+        "survey": survey,
+    }
+
+
+MAX_CHANGES_LISTED = 200
+
+
+def _switch_pointers(
+    run: ComputationRun, indicator_ids: list[int], *, programme: bool, fingerprints: dict[int, str] | None = None
+) -> dict:
+    """Point the indicators (and the programme) at `run`, keeping the run replaced as previous.
+
+    Called last in the run's transaction, once every part has been written, so readers switch
+    from one complete run to the next at commit. Returns what changed against the replaced rows.
+    """
+    pointers = {
+        row.indicator_id: row
+        for row in CurrentResult.objects.select_for_update().filter(indicator_id__in=indicator_ids)
+    }
+    changes = _changes(run, {indicator: row.run_id for indicator, row in pointers.items()})
+    for indicator_id in indicator_ids:
+        row = pointers.get(indicator_id)
+        fingerprint = (fingerprints or {}).get(indicator_id, "")
+        if row is None:
+            CurrentResult.objects.create(indicator_id=indicator_id, run=run, fingerprint=fingerprint)
+        elif row.run_id != run.pk:
+            CurrentResult.objects.filter(pk=row.pk).update(
+                run=run, previous_run_id=row.run_id, fingerprint=fingerprint, switched=timezone.now()
+            )
+    if programme:
+        row = CurrentResult.objects.select_for_update().filter(indicator__isnull=True).first()
+        if row is None:
+            CurrentResult.objects.create(indicator=None, run=run)
+        else:
+            CurrentResult.objects.filter(pk=row.pk).update(run=run, previous_run_id=row.run_id, switched=timezone.now())
+    return changes
+
+
+def _changes(run: ComputationRun, replaced: dict[int, int]) -> dict:
+    """New alerts and changed SPC variation icons of `run` against the runs it replaces (per indicator).
+
+    Alerts and SPC charts depend on indicator data only (never on a confidential regime), so the
+    list is the same for every reader.
+    """
+    if not replaced:
+        return {"compared": False, "new_alerts": 0, "variation_changes": 0, "alerts": [], "variations": []}
+    ids = list(replaced)
+    pairs = Q()
+    for indicator_id, old_run in replaced.items():
+        pairs |= Q(indicator_id=indicator_id, run_id=old_run)
+    alert_key = ("organisation_id", "indicator_id", "period", "kind")
+    before = set(Alert.all_runs.filter(pairs).values_list(*alert_key))
+    now = Alert.all_runs.filter(run=run, indicator_id__in=ids).values_list(*alert_key, "statistic")
+    new_alerts = sorted(
+        (row for row in now if row[:4] not in before), key=lambda row: (row[2], row[0], row[1]), reverse=True
+    )
+    spc_key = ("organisation_id", "indicator_id")
+    old_icons = {row[:2]: row[2] for row in SpcSummary.all_runs.filter(pairs).values_list(*spc_key, "variation_icon")}
+    variations = sorted(
+        (org, indicator, old_icons[(org, indicator)], icon)
+        for org, indicator, icon in SpcSummary.all_runs.filter(run=run, indicator_id__in=ids).values_list(
+            *spc_key, "variation_icon"
+        )
+        if (org, indicator) in old_icons and old_icons[(org, indicator)] != icon
+    )
+    org_ids = {row[0] for row in new_alerts[:MAX_CHANGES_LISTED]} | {row[0] for row in variations[:MAX_CHANGES_LISTED]}
+    orgs = dict(Organisation.objects.filter(pk__in=org_ids).values_list("pk", "ods_code"))
+    codes = dict(Indicator.objects.values_list("pk", "code"))
+    return {
+        "compared": True,
+        "previous_runs": sorted(set(replaced.values())),
+        "new_alerts": len(new_alerts),
+        "variation_changes": len(variations),
+        "alerts": [
+            {
+                "organisation": orgs.get(org, ""),
+                "indicator": codes.get(ind, ""),
+                "period": period.isoformat(),
+                "kind": kind,
+                "statistic": round(statistic, 3),
+            }
+            for org, ind, period, kind, statistic in new_alerts[:MAX_CHANGES_LISTED]
+        ],
+        "variations": [
+            {"organisation": orgs.get(org, ""), "indicator": codes.get(ind, ""), "before": old, "after": new}
+            for org, ind, old, new in variations[:MAX_CHANGES_LISTED]
+        ],
+    }
+
+
+RESULT_MODELS = (ZScore, NationalValue, TrajectoryFit, PooledEffect, SpcSummary, Alert)
+
+
+@transaction.atomic
+def results_serve_run(run: ComputationRun) -> list[int]:
+    """Serve `run`'s rows: point every indicator it has rows for (and the programme, if it has documents) at it.
+
+    The way back to a kept previous run, and how hand-built results (tests, fixtures) are published.
+    """
+    indicator_ids = sorted(
+        {pk for model in RESULT_MODELS for pk in model.all_runs.filter(run=run).values_list("indicator_id", flat=True)}
+    )
+    programme = AnalysisResult.all_runs.filter(run=run).exists()
+    _switch_pointers(run, indicator_ids, programme=programme)
+    return indicator_ids
+
+
+def results_prune() -> dict[str, int]:
+    """Delete result rows of runs no pointer serves, keeping each indicator's previous run (off the critical path).
+
+    Rows of a run still running are kept (its parts may be writing); a failed or killed run's rows go.
+    """
+    deleted = {}
+    with transaction.atomic():
+        for model in RESULT_MODELS:
+            keep = Exists(
+                CurrentResult.objects.filter(indicator_id=OuterRef("indicator_id")).filter(
+                    Q(run_id=OuterRef("run_id")) | Q(previous_run_id=OuterRef("run_id"))
+                )
+            )
+            stale = model.all_runs.exclude(keep).exclude(run_id__in=_running_run_ids())
+            deleted[model._meta.model_name] = stale._raw_delete(stale.db)
+        programme = (
+            CurrentResult.objects.filter(indicator__isnull=True).values_list("run_id", "previous_run_id").first()
+        )
+        kept = {run for run in (programme or ()) if run}
+        stale = AnalysisResult.all_runs.exclude(run_id__in=kept).exclude(run_id__in=_running_run_ids())
+        deleted["analysisresult"] = stale._raw_delete(stale.db)
+    return deleted
+
+
+def _running_run_ids() -> list[int]:
+    return list(ComputationRun.objects.filter(status=RunStatus.RUNNING).values_list("pk", flat=True))
+
+
+def _prune_soon() -> None:
+    """Prune after the switch: queued to a worker with a broker, else here and now (after the commit)."""
+    from .tasks import prune_results
+
+    try:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            results_prune()
+        else:
+            prune_results.delay()
+    except Exception:  # a prune that fails leaves extra rows, never wrong ones
+        logger.exception("pruning old result rows failed")
 
 
 class _ResultWriter:
@@ -415,7 +726,7 @@ def _computed(work, spells, k, h, processes: int, synthetic_spells=frozenset()):
         yield ((indicator, meta, *future.result()) for (indicator, meta, _), future in zip(work, futures, strict=True))
 
 
-def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
+def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=False) -> dict:
     indicators = list(Indicator.objects.order_by("code"))
     if indicator_codes:
         known = {indicator.code for indicator in indicators}
@@ -423,7 +734,18 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
         if unknown:
             raise ValueError(f"unknown indicator code(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         indicators = [indicator for indicator in indicators if indicator.code in indicator_codes]
+    fingerprints = _inputs_fingerprints(indicators, k, h)
+    skipped: list[Indicator] = []
+    if indicator_codes is None and incremental:
+        served = dict(
+            CurrentResult.objects.filter(indicator__isnull=False, run__method_version=METHOD_VERSION).values_list(
+                "indicator_id", "fingerprint"
+            )
+        )
+        skipped = [indicator for indicator in indicators if served.get(indicator.pk) == fingerprints[indicator.pk]]
+        indicators = [indicator for indicator in indicators if indicator not in skipped]
     ids = [indicator.pk for indicator in indicators]
+    say(f"{len(indicators)} indicators to recompute, {len(skipped)} unchanged since the run served")
 
     say(f"reading observations of {len(indicators)} indicators")
     clock = time.perf_counter()
@@ -438,13 +760,15 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
     confidential_codes = frozenset(Regime.objects.filter(confidential=True).values_list("code", flat=True))
     by_indicator = dict(tuple(observations.groupby("indicator_id", sort=False))) if len(observations) else {}
 
-    # Replace only the recomputed indicators' rows; the transaction keeps readers on the old ones.
-    clock = time.perf_counter()
-    for model in (ZScore, NationalValue, TrajectoryFit, PooledEffect, SpcSummary, Alert):
-        model.objects.filter(indicator_id__in=ids).delete()
-    phases["delete"] = time.perf_counter() - clock
-
-    counts = {"observations": len(observations), "indicators": len(indicators), **loading}
+    # Rows go in under this run's id beside the served ones; nothing is deleted here (results_prune).
+    counts = {
+        "observations": len(observations),
+        "indicators": len(indicators),
+        "recomputed": len(indicators),
+        "skipped": len(skipped),
+        "skipped_codes": [indicator.code for indicator in skipped],
+        **loading,
+    }
     problems: list[dict] = []
     totals = dict.fromkeys(("zscores", "national_values", "trajectories", "pooled_effects", "spc", "alerts"), 0)
     public = dict.fromkeys(("trajectories", "pooled_effects"), 0)  # rows a caller without confidential access sees
@@ -499,6 +823,16 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
                     data_end = max(data_end, latest.date()) if data_end else latest.date()
             if indicator.kind == IndicatorKind.SCORE and indicator.code.startswith("staff_survey"):
                 survey[indicator.code] = results.zscores[["organisation_id", "period", "value"]]
+    for indicator in skipped:
+        stored = _stored_programme_inputs(indicator)
+        if indicator.cadence != "annual" and stored["data_end"] is not None:
+            chart_cadence = "annual" if indicator.code in compute.ROLLING_YEAR_INDICATOR_CODES else indicator.cadence
+            n_charts[chart_cadence] = n_charts.get(chart_cadence, 0) + stored["n_orgs"]
+            all_alerts.append(stored["alerts"])
+            concerns.append(stored["concerns"])
+            data_end = max(data_end, stored["data_end"]) if data_end else stored["data_end"]
+        if stored["survey"] is not None:
+            survey[indicator.code] = stored["survey"]
     phases["write"] = writer.seconds
     phases["write_wait"] = writer.waited
     counts.update(totals)
@@ -531,6 +865,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say) -> dict:
             confidential_codes,
             spc_concerns,
         )
+    run.changes = _switch_pointers(run, ids, programme=indicator_codes is None, fingerprints=fingerprints)
     return counts
 
 
@@ -696,8 +1031,7 @@ def _store_documents(
         "staff_survey": compute.compute_staff_survey(survey, spells, theme_names, benchmark_groups),
         "staff_survey_public": compute.compute_staff_survey(survey, public_spells, theme_names, benchmark_groups),
     }
-    AnalysisResult.objects.filter(key__in=documents).delete()
-    AnalysisResult.objects.bulk_create(
+    AnalysisResult.all_runs.bulk_create(
         [AnalysisResult(run=run, key=key, payload=payload) for key, payload in documents.items()]
     )
 
@@ -706,6 +1040,158 @@ def stored_document(key: str) -> dict | None:
     """The payload of a programme-level result, or None before the first run."""
     row = AnalysisResult.objects.filter(key=key).only("payload").first()
     return row.payload if row else None
+
+
+def results_fan_out_start(*, triggered_by: str = "", incremental: bool = False) -> tuple[ComputationRun, list[int]]:
+    """Open a run whose parts are computed one per indicator (by Celery workers): the run and the parts."""
+    k, h = settings.EARLY_WARNING_CUSUM_K, settings.EARLY_WARNING_CUSUM_H
+    run = ComputationRun.objects.create(
+        method_version=METHOD_VERSION,
+        parameters={
+            "indicators": "all",
+            "cusum_k": k,
+            "cusum_h": h,
+            "spc_points": compute.SPC_POINTS,
+            "incremental": incremental,
+            "fan_out": True,
+        },
+        triggered_by=triggered_by[:100],
+    )
+    indicators = list(Indicator.objects.order_by("code"))
+    fingerprints = _inputs_fingerprints(indicators, k, h)
+    run.counts = {"fingerprints": {str(pk): value for pk, value in fingerprints.items()}}
+    if incremental:
+        served = dict(
+            CurrentResult.objects.filter(indicator__isnull=False, run__method_version=METHOD_VERSION).values_list(
+                "indicator_id", "fingerprint"
+            )
+        )
+        indicators = [indicator for indicator in indicators if served.get(indicator.pk) != fingerprints[indicator.pk]]
+    run.save(update_fields=["counts"])
+    return run, [indicator.pk for indicator in indicators]
+
+
+def results_compute_part(run_id: int, indicator_id: int) -> dict:
+    """One part of a fanned-out run: compute one indicator and store its rows under the run, in one transaction.
+
+    A retried part first deletes its own rows (this run, this indicator), so it replaces, never
+    duplicates. Nothing is served until the final step switches the pointers.
+    """
+    run = ComputationRun.objects.get(pk=run_id)
+    indicator = Indicator.objects.get(pk=indicator_id)
+    k, h = run.parameters["cusum_k"], run.parameters["cusum_h"]
+    started = time.perf_counter()
+    observations = observations_frame([indicator.pk])
+    synthetic_batches = list(ImportBatch.objects.filter(synthetic=True).values_list("pk", flat=True))
+    observations["synthetic"] = observations["batch_id"].isin(synthetic_batches).to_numpy(dtype=bool)
+    observations, _ = _analysed_observations(observations)
+    episodes = _episodes()
+    spells = compute.spells_by_organisation(episodes)
+    confidential_codes = frozenset(Regime.objects.filter(confidential=True).values_list("code", flat=True))
+    meta = _indicator_meta(indicator)
+    frame = compute.applicable_observations(observations, meta, dict(Organisation.objects.values_list("pk", "kind")))
+    if indicator.synthetic:
+        frame = frame.assign(synthetic=True)
+    summary = {"indicator": indicator.code, "zscores": 0, "problems": []}
+    with transaction.atomic():
+        for model in RESULT_MODELS:
+            model.all_runs.filter(run=run, indicator=indicator).delete()
+        if not frame.empty:
+            results, _ = _timed_compute(frame, meta, spells, k, h, compute.spell_synthetic_keys(episodes, spells))
+            _stamp_confidential(results, confidential_codes)
+            _store_indicator(run, indicator, results)
+            summary.update(
+                zscores=len(results.zscores),
+                trajectories=len(results.trajectories),
+                pooled_effects=len(results.pooled),
+                alerts=len(results.alerts),
+                problems=_named_problems(results.problems[: compute.MAX_PROBLEMS_LISTED]),
+            )
+    summary["seconds"] = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def results_fan_out_finish(run_id: int, parts: list[dict]) -> ComputationRun:
+    """The final step of a fanned-out run: programme-level results, then switch the pointers, in one transaction.
+
+    Computed from this run's rows for the indicators it recomputed and the served rows of the
+    others. A failure leaves every pointer where it was (the run's rows are pruned later).
+    """
+    run = ComputationRun.objects.get(pk=run_id)
+    started = time.perf_counter()
+    k, h = run.parameters["cusum_k"], run.parameters["cusum_h"]
+    done = {part["indicator"] for part in parts}
+    fingerprints = {int(pk): value for pk, value in (run.counts.get("fingerprints") or {}).items()}
+    try:
+        with transaction.atomic(), _recompute_lock():
+            indicators = list(Indicator.objects.order_by("code"))
+            episodes = _episodes()
+            spells = compute.spells_by_organisation(episodes)
+            confidential_codes = frozenset(Regime.objects.filter(confidential=True).values_list("code", flat=True))
+            all_alerts, concerns, survey, n_charts, data_end = [], [], {}, {}, None
+            for indicator in indicators:
+                stored = _stored_programme_inputs(indicator, run if indicator.code in done else None)
+                if indicator.cadence != "annual" and stored["data_end"] is not None:
+                    cadence = "annual" if indicator.code in compute.ROLLING_YEAR_INDICATOR_CODES else indicator.cadence
+                    n_charts[cadence] = n_charts.get(cadence, 0) + stored["n_orgs"]
+                    all_alerts.append(stored["alerts"])
+                    concerns.append(stored["concerns"])
+                    data_end = max(data_end, stored["data_end"]) if data_end else stored["data_end"]
+                if stored["survey"] is not None:
+                    survey[indicator.code] = stored["survey"]
+            cutoff = settings.DATA_CUTOFF or data_end or timezone.localdate()
+            alerts = pd.concat(all_alerts, ignore_index=True) if all_alerts else pd.DataFrame()
+            spc_concerns = pd.concat(concerns, ignore_index=True) if concerns else None
+            _store_documents(
+                run,
+                episodes,
+                spells,
+                alerts,
+                survey,
+                n_charts,
+                data_end,
+                cutoff,
+                k,
+                h,
+                indicators,
+                confidential_codes,
+                spc_concerns,
+            )
+            ids = [indicator.pk for indicator in indicators if indicator.code in done]
+            run.changes = _switch_pointers(run, ids, programme=True, fingerprints=fingerprints)
+            counts = {
+                "recomputed": len(ids),
+                "skipped": len(indicators) - len(ids),
+                "zscores": sum(part.get("zscores", 0) for part in parts),
+                "trajectories": sum(part.get("trajectories", 0) for part in parts),
+                "pooled_effects": sum(part.get("pooled_effects", 0) for part in parts),
+                "alerts": sum(part.get("alerts", 0) for part in parts),
+                "parts": [
+                    {key: part.get(key) for key in ("indicator", "zscores", "hostname", "seconds")} for part in parts
+                ],
+                "criteria_evaluated": criteria_evaluate(),
+                "data_cutoff": cutoff.isoformat(),
+                "seconds": round(time.perf_counter() - started + sum(part.get("seconds", 0) for part in parts), 3),
+            }
+            if data_end is not None:
+                counts["data_end"] = data_end.isoformat()
+            run.problems = [problem for part in parts for problem in part.get("problems", [])][
+                : compute.MAX_PROBLEMS_LISTED
+            ]
+            run.counts = counts
+            run.status = RunStatus.SUCCEEDED
+            run.finished = timezone.now()
+            run.save(update_fields=["status", "finished", "counts", "problems", "changes"])
+    except Exception as exc:
+        ComputationRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, finished=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        run.refresh_from_db()
+        _after_run(run)
+        raise
+    _prune_soon()
+    _after_run(run)  # a fanned-out run notifies as an in-process one does (issue 15)
+    return run
 
 
 __all__ = ["RecomputeBusy", "results_recompute", "stored_document"]

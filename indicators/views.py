@@ -534,9 +534,13 @@ def imports(request):
                     status = 422
                 except ValueError as exc:
                     form.add_error("format", str(exc))
-                except Exception as exc:  # the batch records it; say so rather than a bare 500
+                except Exception:  # the batch records it; say so (never the database's text) rather than a 500
                     logger.exception("import of %s failed", upload.name)
-                    form.add_error(None, f"The import stopped on an unexpected error: {type(exc).__name__}: {exc}")
+                    form.add_error(
+                        None,
+                        "The import stopped on an internal error and nothing was loaded; it has been logged "
+                        "for the administrators. Check the file is a plain CSV export and try again.",
+                    )
                 else:
                     recompute_after_import(triggered_by=f"upload by {user}")
                     messages.success(

@@ -197,7 +197,15 @@ class ComputationRunSerializer(serializers.ModelSerializer):
             "error",
             "problems",
             "triggered_by",
+            "changes",
         ]
+        extra_kwargs = {
+            "changes": {
+                "help_text": "Against the results this run replaced: {compared, new_alerts, variation_changes, "
+                "alerts: [{organisation, indicator, period, kind, statistic}], "
+                "variations: [{organisation, indicator, before, after}]} (first 200 of each)."
+            }
+        }
 
     def get_counts(self, run) -> dict:
         request = self.context.get("request")

@@ -6,13 +6,15 @@ errors) so the import history shows refused files too.
 """
 
 import hashlib
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -121,6 +123,34 @@ class ImportContext:
 
 Importer = Callable[[str, ImportContext], None]
 
+logger = logging.getLogger(__name__)
+
+INTERNAL_ERROR = (
+    "the import stopped on an internal error; nothing was loaded. It has been logged for the administrators "
+    "(batch {batch})"
+)
+
+
+def abandon_dead_batches() -> int:
+    """Mark as abandoned every batch still 'running' for longer than any import may live (its process died).
+
+    An upload in a web worker dies at the server's timeout and a task at its hard time limit; a
+    batch running longer than the longer of these (settings.IMPORT_ABANDONED_AFTER_SECONDS) can
+    no longer finish.
+    """
+    limit = getattr(settings, "IMPORT_ABANDONED_AFTER_SECONDS", 0) or settings.CELERY_TASK_TIME_LIMIT + 60
+    return ImportBatch.objects.filter(
+        status=BatchStatus.RUNNING, started__lt=timezone.now() - timedelta(seconds=limit)
+    ).update(status=BatchStatus.ABANDONED, finished=timezone.now())
+
+
+def _refuse_nul(text: str, context: ImportContext) -> None:
+    """A NUL character is never data (PostgreSQL refuses it in text): name its line and refuse the file."""
+    at = text.find("\x00")
+    if at >= 0:
+        line = text.count("\n", 0, at) + 1
+        context.errors.add(line, "", "NUL", "the file contains a NUL byte (\\x00); save it again as plain CSV text")
+
 
 def run_import(
     fmt: str,
@@ -134,6 +164,7 @@ def run_import(
 ) -> ImportSummary:
     """Import one file as one transaction and record it as an ImportBatch, refused or not."""
     data, name = read_source(source, file_name)
+    abandon_dead_batches()
     batch = ImportBatch.objects.create(
         file_name=name[:255],
         sha256=hashlib.sha256(data).hexdigest(),
@@ -151,13 +182,21 @@ def run_import(
     )
     try:
         with transaction.atomic():
-            importer(data if getattr(importer, "binary", False) else decode(data), context)
+            if getattr(importer, "binary", False):
+                importer(data, context)
+            else:
+                text = decode(data)
+                _refuse_nul(text, context)
+                context.refuse_if_errors()
+                importer(text, context)
             context.refuse_if_errors()
     except _Refusal:
         _finish(context, BatchStatus.FAILED)
         raise ImportRefused(context.errors.listed, batch=batch, total=context.errors.total) from None
-    except Exception as exc:
-        context.errors.add(None, "", "", f"the import stopped on an unexpected error: {type(exc).__name__}: {exc}")
+    except Exception:
+        # The database's own text (a constraint, an encoding) is logged, never shown: it names internals.
+        logger.exception("import batch %s (%s, %s) failed", batch.pk, fmt, name)
+        context.errors.add(None, "", "", INTERNAL_ERROR.format(batch=batch.pk))
         _finish(context, BatchStatus.FAILED)
         raise
     _finish(context, BatchStatus.SUCCEEDED)

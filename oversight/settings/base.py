@@ -228,6 +228,7 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-recompute": {
         "task": "indicators.tasks.recompute_all",
         "schedule": crontab(hour=2, minute=30),
+        "kwargs": {"incremental": True},  # only the indicators whose inputs changed (issue 11)
         # A nightly run not started within six hours is dropped: the next night's supersedes it.
         "options": {"expires": int(timedelta(hours=6).total_seconds())},
     },

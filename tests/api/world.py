@@ -44,6 +44,7 @@ def world(db, regimes, alice, bob, carol, bob_trusts, other_trust, make_org):
         TrajectoryFit,
         ZScore,
     )
+    from indicators.services import results_serve_run
     from trusts.models import RegimeEpisode, SegmentAssignment
 
     rb1, rb2 = bob_trusts
@@ -117,6 +118,7 @@ def world(db, regimes, alice, bob, carol, bob_trusts, other_trust, make_org):
         series=[],
     )
     PooledEffect.objects.create(run=run, indicator=indicator, regime_group="SMQ", quantity="level_change", n=3)
+    results_serve_run(run)  # results are read through the current-run pointer (issue 11)
     return {
         "alice": alice,
         "bob": bob,

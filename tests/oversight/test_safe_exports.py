@@ -39,6 +39,7 @@ def test_text_that_is_a_plain_number_or_harmless_is_left_alone(text):
 @pytest.fixture
 def hostile(db, regimes, alice, make_org):
     from indicators.models import ComputationRun, Indicator, NationalValue, ZScore
+    from indicators.services import results_serve_run
     from trusts.models import RegimeEpisode
 
     organisation = make_org("RH1", PAYLOADS[0])
@@ -51,6 +52,7 @@ def hostile(db, regimes, alice, make_org):
     ZScore.objects.create(
         run=run, organisation=organisation, indicator=indicator, period=date(2024, 1, 1), value=0.1, z=-0.385
     )
+    results_serve_run(run)  # results are read through the current-run pointer (issue 11)
     return {"organisation": organisation, "indicator": indicator}
 
 

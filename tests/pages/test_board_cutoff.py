@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from indicators.models import ComputationRun, Indicator, NationalValue, SpcSummary
+from indicators.services import results_serve_run
 from trusts.models import Regime, RegimeEpisode
 from trusts.selectors import board_rows
 
@@ -37,6 +38,7 @@ def board(regimes, make_org, alice):
     SpcSummary.objects.create(
         run=run, organisation=trusts["RA2"], indicator=annual, variation_icon="special_cause_improvement", points=[]
     )
+    results_serve_run(run)  # results are read through the current-run pointer (issue 11)
     return alice
 
 
@@ -77,5 +79,6 @@ def test_an_ordinal_score_casts_no_vote(board):
         SpcSummary.objects.create(
             run=run, organisation=ra3, indicator=indicator, variation_icon="special_cause_improvement", points=[]
         )
+    results_serve_run(run)
     row = _by_code(board)["RA3"]
     assert (row.spc_improvement, row.spc_concern, row.light) == (1, 1, "amber")

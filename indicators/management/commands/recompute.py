@@ -1,4 +1,7 @@
-"""manage.py recompute [--indicator CODE]: the nightly recompute, run now, with progress."""
+"""manage.py recompute [--indicator CODE] [--force]: the nightly recompute, run now, with progress.
+
+Without --force only the indicators whose inputs changed since the served run are recomputed.
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,13 +13,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--indicator", action="append", dest="indicators", metavar="CODE")
+        parser.add_argument("--force", action="store_true", help="Recompute every indicator, changed or not.")
+        parser.add_argument(
+            "--via-celery",
+            action="store_true",
+            help="Queue the run as a Celery chord (one part per indicator), wait, and list which worker ran each.",
+        )
+        parser.add_argument("--timeout", type=int, default=1800, help="Seconds to wait for --via-celery.")
 
-    def handle(self, *args, indicators=None, **options):
+    def handle(self, *args, indicators=None, force=False, via_celery=False, **options):
         verbose = options["verbosity"] > 0
+        if via_celery:
+            if indicators:
+                raise CommandError("--via-celery runs every indicator (changed ones without --force)")
+            self._via_celery(force=force, timeout=options["timeout"])
+            return
         try:
             run = results_recompute(
                 indicator_codes=indicators,
                 triggered_by="manage.py recompute",
+                incremental=not force,
                 progress=(lambda message: self.stderr.write(message)) if verbose else None,
             )
         except RecomputeBusy as exc:
@@ -27,5 +43,35 @@ class Command(BaseCommand):
         self.stdout.write(
             f"run {run.pk}: {counts.get('observations', 0)} observations, {counts.get('zscores', 0)} z-scores, "
             f"{counts.get('trajectories', 0)} trajectories, {counts.get('pooled_effects', 0)} pooled effects, "
-            f"{counts.get('alerts', 0)} alerts in {counts.get('seconds')} s"
+            f"{counts.get('alerts', 0)} alerts"
+        )
+        self.stdout.write(
+            f"run {run.pk} succeeded in {counts.get('seconds')} s: {counts.get('recomputed', 0)} indicators "
+            f"recomputed, {counts.get('skipped', 0)} skipped"
+        )
+
+    def _via_celery(self, *, force: bool, timeout: int) -> None:
+        import time
+
+        from indicators.constants import RunStatus
+        from indicators.tasks import recompute_fan_out
+
+        run, _ = recompute_fan_out(triggered_by="manage.py recompute --via-celery", incremental=not force)
+        # Wait on the run's own row (the final step stamps it), not on a result backend.
+        deadline = time.monotonic() + timeout
+        run.refresh_from_db()
+        while run.status == RunStatus.RUNNING:
+            if time.monotonic() > deadline:
+                raise CommandError(f"run {run.pk} did not finish within {timeout} s")
+            time.sleep(0.5)
+            run.refresh_from_db()
+        if run.status != RunStatus.SUCCEEDED:
+            raise CommandError(f"run {run.pk} {run.status}: {run.error.splitlines()[0] if run.error else ''}")
+        outcome = {"counts": run.counts}
+        counts = outcome["counts"]
+        for part in counts.get("parts", []):
+            self.stdout.write(f"{part['indicator']}: {part['zscores']} z-scores on {part['hostname']}")
+        self.stdout.write(
+            f"run {run.pk} succeeded in {counts.get('seconds')} s: {counts.get('recomputed', 0)} indicators "
+            f"recomputed, {counts.get('skipped', 0)} skipped"
         )
