@@ -28,7 +28,10 @@ run: bootstrap
 	@echo "Serving Oversight on http://127.0.0.1:$(PORT)/"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
 
+# The whole suite, after the checks every commit must pass: ruff (lint and format) and no missing migration.
 test: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=oversight.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=oversight.settings.test $(PY) -m pytest $(PYTEST_ARGS)
 
 # The fast inner loop: everything but the browser and schemathesis tests.

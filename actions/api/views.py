@@ -1,6 +1,8 @@
 """/api/v1/subscriptions/ (your own: create, list, delete), /api/v1/notifications/ (yours, mark read), cases."""
 
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, status
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -53,6 +55,10 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gene
         notification.refresh_from_db()
         return Response(self.get_serializer(notification).data)
 
+    @extend_schema(
+        request=serializers.MarkReadSerializer,
+        responses=inline_serializer("NotificationsMarked", {"marked": drf_serializers.IntegerField()}),
+    )
     @action(detail=False, methods=["post"], url_path="mark-read", serializer_class=serializers.MarkReadSerializer)
     def mark_read(self, request):
         _require_write(request)

@@ -119,7 +119,7 @@ def test_a_failed_run_tells_oversight_staff_only(django_capture_on_commit_callba
 
     services.subscription_create(user=alice, target="all", events=["failure"])
     services.subscription_create(user=carol, target="all", events=ALL)
-    monkeypatch.setattr(indicator_services, "_recompute_in_transaction", lambda *a: 1 / 0)
+    monkeypatch.setattr(indicator_services, "_recompute_in_transaction", lambda *a, **kw: 1 / 0)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ZeroDivisionError):
         results_recompute(triggered_by="doomed")
     assert [n.event.kind for n in Notification.objects.filter(user=alice)] == ["failure"]
