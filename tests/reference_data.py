@@ -20,6 +20,5 @@ def ensure_reference_data() -> None:
 
     if not FrameworkVersion.objects.exists():
         importlib.import_module("trusts.migrations.0005_seed_framework_versions_and_pip").seed(django_apps, None)
-        importlib.import_module("trusts.migrations.0012_pip_family").classify(django_apps, None)
     if not Group.objects.exists():
         importlib.import_module("oversight.migrations.0001_roles").ensure_roles(django_apps)

@@ -143,7 +143,8 @@ def test_the_pages_draw_their_charts_without_errors(live_server, computed_world,
     page.wait_for_selector("#forest-level_change-chart .main-svg")
     forest = chart_traces(page, "forest-level_change")
     assert forest[0] == "Trust estimate (95% CI)" and forest[1].startswith("Pooled (random effects")
-    assert {"SMQ", "CP", "NOF4"} <= set(chart_traces(page, "survival-figure"))
+    # NOF4's curve is absent: the world's NOF4 episode began after the data's cut-off (issue 10).
+    assert {"SMQ", "CP"} <= set(chart_traces(page, "survival-figure"))
     assert chart_traces(page, "competing-figure") == ["Exited CP", "Escalated to SMQ"]
     snapshot(page, "analytics")
 

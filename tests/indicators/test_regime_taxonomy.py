@@ -27,7 +27,7 @@ def test_the_seeded_regimes_carry_their_family():
     assert families["SMF"] == families["FSM"] == RegimeFamily.FINANCE
     assert families["CP"] == RegimeFamily.WATCH_LIST
     assert families["NOF4"] == RegimeFamily.RECOVERY
-    assert families["PIP"] == RegimeFamily.RECOVERY  # the Provider Improvement Programme follows RSP (issue 13)
+    assert families["PIP"] == RegimeFamily.IMPROVEMENT  # the Provider Improvement Programme (issue 13)
     assert Regime.objects.get(code="CP").confidential
 
 
