@@ -38,7 +38,8 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class MarkReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    # Ids within a 64-bit key: a larger number is refused by the field (400), never sent to the database.
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), allow_empty=False)
 
 
 class OutlierCaseSerializer(serializers.ModelSerializer):
