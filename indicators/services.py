@@ -23,6 +23,8 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -461,6 +463,64 @@ def _stable(row: dict | None) -> dict | None:
     return {key: float(f"{value:.10g}") if isinstance(value, float) else value for key, value in row.items()}
 
 
+def _is_staff_survey(indicator: Indicator) -> bool:
+    """A staff-survey theme: the programme's staff-survey comparison (Table 24) reads its scores."""
+    return indicator.kind == IndicatorKind.SCORE and indicator.code.startswith("staff_survey")
+
+
+@dataclass
+class _ProgrammeInputs:
+    """What the programme-level results gather from each indicator, computed now or read from stored rows:
+    its alerts and SPC concern points, its charts counted by cadence, the data's end and the staff survey."""
+
+    alerts: list = field(default_factory=list)
+    concerns: list = field(default_factory=list)
+    n_charts: dict = field(default_factory=dict)
+    survey: dict = field(default_factory=dict)
+    data_end: date | None = None
+
+    def add(self, indicator: Indicator, *, n_orgs: int, alerts, concerns, end: date | None, survey=None) -> None:
+        if indicator.cadence != "annual" and end is not None:
+            # Charts by the cadence of their points (SHMI's independent points are annual).
+            cadence = "annual" if indicator.code in compute.ROLLING_YEAR_INDICATOR_CODES else indicator.cadence
+            self.n_charts[cadence] = self.n_charts.get(cadence, 0) + n_orgs
+            self.alerts.append(alerts)
+            self.concerns.append(concerns)
+            self.data_end = max(self.data_end, end) if self.data_end else end
+        if survey is not None:
+            self.survey[indicator.code] = survey
+
+    def add_stored(self, indicator: Indicator, run: ComputationRun | None = None) -> None:
+        """An indicator not recomputed by this run (or one whose rows `run` wrote): from its stored rows."""
+        stored = _stored_programme_inputs(indicator, run)
+        self.add(
+            indicator,
+            n_orgs=stored["n_orgs"],
+            alerts=stored["alerts"],
+            concerns=stored["concerns"],
+            end=stored["data_end"],
+            survey=stored["survey"],
+        )
+
+    def store(self, run, *, episodes, spells, cutoff, k, h, indicators, confidential_codes) -> None:
+        """Write the programme-level documents (early warning, time in regime, categories, staff survey)."""
+        _store_documents(
+            run,
+            episodes,
+            spells,
+            pd.concat(self.alerts, ignore_index=True) if self.alerts else pd.DataFrame(),
+            self.survey,
+            self.n_charts,
+            self.data_end,
+            cutoff,
+            k,
+            h,
+            indicators,
+            confidential_codes,
+            pd.concat(self.concerns, ignore_index=True) if self.concerns else None,
+        )
+
+
 def _stored_programme_inputs(indicator: Indicator, run: ComputationRun | None = None) -> dict:
     """What the programme-level results need of an indicator from stored rows: served ones, or `run`'s."""
 
@@ -479,7 +539,7 @@ def _stored_programme_inputs(indicator: Indicator, run: ComputationRun | None = 
     charts = list(rows(SpcSummary).filter(indicator=indicator).values("organisation_id", "points"))
     zscores = rows(ZScore).filter(indicator=indicator)
     survey = None
-    if indicator.kind == IndicatorKind.SCORE and indicator.code.startswith("staff_survey"):
+    if _is_staff_survey(indicator):
         survey = pd.DataFrame(
             list(zscores.values("organisation_id", "period", "value")), columns=["organisation_id", "period", "value"]
         )
@@ -772,11 +832,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
     problems: list[dict] = []
     totals = dict.fromkeys(("zscores", "national_values", "trajectories", "pooled_effects", "spc", "alerts"), 0)
     public = dict.fromkeys(("trajectories", "pooled_effects"), 0)  # rows a caller without confidential access sees
-    all_alerts = []
-    concerns = []
-    survey: dict[str, pd.DataFrame] = {}
-    n_charts: dict[str, int] = {}
-    data_end = None
+    programme = _ProgrammeInputs()
     work = []
     kinds = dict(Organisation.objects.values_list("pk", "kind"))
     rebases: dict[int, tuple] = defaultdict(tuple)
@@ -798,7 +854,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
         _computed(work, spells, k, h, settings.RECOMPUTE_PROCESSES, synthetic_spells) as computed,
         _ResultWriter(run) as writer,
     ):
-        for indicator, meta, results, seconds in computed:
+        for indicator, _meta, results, seconds in computed:
             say(f"{indicator.code}: {len(results.zscores)} observations")
             phases["compute"] += seconds
             _stamp_confidential(results, confidential_codes)
@@ -812,27 +868,18 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
             totals["pooled_effects"] += len(results.pooled)
             totals["spc"] += len(results.spc)
             totals["alerts"] += len(results.alerts)
-            if meta.cadence != "annual":
-                # Charts by the cadence of their points (SHMI's independent points are annual).
-                chart_cadence = "annual" if meta.code in compute.ROLLING_YEAR_INDICATOR_CODES else meta.cadence
-                n_charts[chart_cadence] = n_charts.get(chart_cadence, 0) + results.zscores["organisation_id"].nunique()
-                all_alerts.append(results.alerts.assign(indicator_id=indicator.pk))
-                concerns.append(compute.spc_concern_points(results.spc, indicator.pk))
-                latest = results.zscores["period"].max()
-                if pd.notna(latest):  # every row of an indicator may have been screened out
-                    data_end = max(data_end, latest.date()) if data_end else latest.date()
-            if indicator.kind == IndicatorKind.SCORE and indicator.code.startswith("staff_survey"):
-                survey[indicator.code] = results.zscores[["organisation_id", "period", "value"]]
+            latest = results.zscores["period"].max()
+            programme.add(
+                indicator,
+                n_orgs=results.zscores["organisation_id"].nunique(),
+                alerts=results.alerts.assign(indicator_id=indicator.pk),
+                concerns=compute.spc_concern_points(results.spc, indicator.pk),
+                end=latest.date() if pd.notna(latest) else None,  # every row may have been screened out
+                survey=results.zscores[["organisation_id", "period", "value"]] if _is_staff_survey(indicator) else None,
+            )
     for indicator in skipped:
-        stored = _stored_programme_inputs(indicator)
-        if indicator.cadence != "annual" and stored["data_end"] is not None:
-            chart_cadence = "annual" if indicator.code in compute.ROLLING_YEAR_INDICATOR_CODES else indicator.cadence
-            n_charts[chart_cadence] = n_charts.get(chart_cadence, 0) + stored["n_orgs"]
-            all_alerts.append(stored["alerts"])
-            concerns.append(stored["concerns"])
-            data_end = max(data_end, stored["data_end"]) if data_end else stored["data_end"]
-        if stored["survey"] is not None:
-            survey[indicator.code] = stored["survey"]
+        programme.add_stored(indicator)
+    data_end = programme.data_end
     phases["write"] = writer.seconds
     phases["write_wait"] = writer.waited
     counts.update(totals)
@@ -848,22 +895,15 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
     counts["data_cutoff"] = cutoff.isoformat()
     if indicator_codes is None:
         say("programme-level results: early warning, time in regime, categories, staff survey")
-        alerts = pd.concat(all_alerts, ignore_index=True) if all_alerts else pd.DataFrame()
-        spc_concerns = pd.concat(concerns, ignore_index=True) if concerns else None
-        _store_documents(
+        programme.store(
             run,
-            episodes,
-            spells,
-            alerts,
-            survey,
-            n_charts,
-            data_end,
-            cutoff,
-            k,
-            h,
-            indicators,
-            confidential_codes,
-            spc_concerns,
+            episodes=episodes,
+            spells=spells,
+            cutoff=cutoff,
+            k=k,
+            h=h,
+            indicators=indicators,
+            confidential_codes=confidential_codes,
         )
     run.changes = _switch_pointers(run, ids, programme=indicator_codes is None, fingerprints=fingerprints)
     return counts
@@ -1128,34 +1168,20 @@ def results_fan_out_finish(run_id: int, parts: list[dict]) -> ComputationRun:
             episodes = _episodes()
             spells = compute.spells_by_organisation(episodes)
             confidential_codes = frozenset(Regime.objects.filter(confidential=True).values_list("code", flat=True))
-            all_alerts, concerns, survey, n_charts, data_end = [], [], {}, {}, None
+            programme = _ProgrammeInputs()
             for indicator in indicators:
-                stored = _stored_programme_inputs(indicator, run if indicator.code in done else None)
-                if indicator.cadence != "annual" and stored["data_end"] is not None:
-                    cadence = "annual" if indicator.code in compute.ROLLING_YEAR_INDICATOR_CODES else indicator.cadence
-                    n_charts[cadence] = n_charts.get(cadence, 0) + stored["n_orgs"]
-                    all_alerts.append(stored["alerts"])
-                    concerns.append(stored["concerns"])
-                    data_end = max(data_end, stored["data_end"]) if data_end else stored["data_end"]
-                if stored["survey"] is not None:
-                    survey[indicator.code] = stored["survey"]
+                programme.add_stored(indicator, run if indicator.code in done else None)
+            data_end = programme.data_end
             cutoff = settings.DATA_CUTOFF or data_end or timezone.localdate()
-            alerts = pd.concat(all_alerts, ignore_index=True) if all_alerts else pd.DataFrame()
-            spc_concerns = pd.concat(concerns, ignore_index=True) if concerns else None
-            _store_documents(
+            programme.store(
                 run,
-                episodes,
-                spells,
-                alerts,
-                survey,
-                n_charts,
-                data_end,
-                cutoff,
-                k,
-                h,
-                indicators,
-                confidential_codes,
-                spc_concerns,
+                episodes=episodes,
+                spells=spells,
+                cutoff=cutoff,
+                k=k,
+                h=h,
+                indicators=indicators,
+                confidential_codes=confidential_codes,
             )
             ids = [indicator.pk for indicator in indicators if indicator.code in done]
             run.changes = _switch_pointers(run, ids, programme=True, fingerprints=fingerprints)
