@@ -30,7 +30,7 @@ from .models import (
 )
 
 BOARD_ALERT_MONTHS = 6  # the board counts alerts fired in the latest six months of data
-Z95, Z998 = 1.959964, 3.090232  # two-sided 95% and 99.8% normal quantiles
+from .stats.constants import Z95, Z998  # noqa: F401
 
 
 def add_months(day: date, months: int) -> date:

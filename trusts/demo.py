@@ -36,6 +36,7 @@ from simple_history.utils import bulk_create_with_history
 
 from indicators.constants import ED_4HR, BatchStatus, ImportFormat
 from indicators.models import ImportBatch, Indicator, Observation
+from indicators.stats.constants import Z95
 
 from .constants import (
     CP,
@@ -246,7 +247,7 @@ def spell_months(spells: list[tuple[date, date | None]]) -> list[tuple[int, int 
 
 def shmi_limits(expected, tau2: float = SHMI_TAU2) -> tuple[np.ndarray, np.ndarray]:
     """Published-style 95% overdispersed control limits around 1 for expected deaths E."""
-    half_width = 1.959964 * np.sqrt(1.0 / np.asarray(expected, dtype=float) + tau2)
+    half_width = Z95 * np.sqrt(1.0 / np.asarray(expected, dtype=float) + tau2)
     return np.exp(-half_width), np.exp(half_width)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-Z95 = 1.959964
+from .constants import Z95
 
 
 def harrell_c(durations, events, risk) -> float:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-Z95 = 1.959964
+from .constants import Z95
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 SHMI_2025 = REAL / "shmi" / "SHMI_data_at_trust_level_Feb25-Jan26_csv.csv"
 HSCIC = sorted((REAL / "shmi" / "hscic-2011-2014").glob("shmi-*.csv"))
-Z95 = 1.959964
+from indicators.stats.constants import Z95
 
 
 @pytest.fixture
