@@ -1,7 +1,7 @@
 """API representations of the indicator catalogue, observations and the stored results.
 
 Observations and z-scores carry `synthetic`: true when the value came from the generated demo set.
-Long lists build their rows directly rather than through a Field object per cell.
+Long lists render these declarations from values_list rows (oversight.api.fastlist).
 """
 
 from rest_framework import serializers
@@ -11,9 +11,6 @@ from oversight import permissions
 from ..models import Alert, ComputationRun, Indicator, Observation, PooledEffect, TrajectoryFit, ZScore
 from ..stats.spc import POINT_TYPES
 
-
-def _iso(day):
-    return day.isoformat() if day else None
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
@@ -39,7 +36,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
 class ObservationSerializer(serializers.ModelSerializer):
     organisation = serializers.CharField(source="organisation.ods_code", read_only=True)
     indicator = serializers.CharField(source="indicator.code", read_only=True)
-    synthetic = serializers.BooleanField(read_only=True, help_text="Generated demo data, not a real value.")
+    synthetic = serializers.BooleanField(source="is_synthetic", read_only=True, help_text="Generated demo data, not a real value.")
     batch = serializers.IntegerField(source="batch_id", read_only=True, allow_null=True)
 
     class Meta:
@@ -58,26 +55,11 @@ class ObservationSerializer(serializers.ModelSerializer):
             "synthetic",
         ]
 
-    def to_representation(self, row):
-        return {
-            "id": row.pk,
-            "organisation": row.organisation.ods_code,
-            "indicator": row.indicator.code,
-            "period": _iso(row.period),
-            "numerator": row.numerator,
-            "denominator": row.denominator,
-            "value": row.value,
-            "lower": row.lower,
-            "upper": row.upper,
-            "batch": row.batch_id,
-            "synthetic": bool(getattr(row, "is_synthetic", False)),
-        }
-
 
 class ZScoreSerializer(serializers.ModelSerializer):
     organisation = serializers.CharField(source="organisation.ods_code", read_only=True)
     indicator = serializers.CharField(source="indicator.code", read_only=True)
-    synthetic = serializers.BooleanField(read_only=True, help_text="Computed from generated demo data.")
+    synthetic = serializers.BooleanField(source="is_synthetic", read_only=True, help_text="Computed from generated demo data.")
 
     class Meta:
         model = ZScore
@@ -96,23 +78,6 @@ class ZScoreSerializer(serializers.ModelSerializer):
             "run",
             "synthetic",
         ]
-
-    def to_representation(self, row):
-        return {
-            "id": row.pk,
-            "organisation": row.organisation.ods_code,
-            "indicator": row.indicator.code,
-            "period": _iso(row.period),
-            "numerator": row.numerator,
-            "denominator": row.denominator,
-            "value": row.value,
-            "z": row.z,
-            "z_adjusted": row.z_adjusted,
-            "upper": row.upper,
-            "limits_rebuilt": row.limits_rebuilt,
-            "run": row.run_id,
-            "synthetic": bool(getattr(row, "is_synthetic", False)),
-        }
 
 
 class TrajectorySerializer(serializers.ModelSerializer):

@@ -4,7 +4,7 @@ from django.db.models import Exists, OuterRef
 from rest_framework import mixins
 from rest_framework.response import Response
 
-from oversight.api.fastlist import FastListMixin
+from oversight.api.fastlist import ValuesListMixin
 from oversight.api.views import GenericViewSet, ReadOnlyViewSet
 
 from .. import exports
@@ -23,22 +23,9 @@ class IndicatorViewSet(ReadOnlyViewSet):
     ordering_fields = ["code", "name"]
 
 
-class ObservationViewSet(FastListMixin, ReadOnlyViewSet):
+class ObservationViewSet(ValuesListMixin, ReadOnlyViewSet):
     """Observed values, one per trust, indicator and period, with their import batch."""
 
-    fast_columns = {
-        "id": "id",
-        "organisation": "organisation__ods_code",
-        "indicator": "indicator__code",
-        "period": "period",
-        "numerator": "numerator",
-        "denominator": "denominator",
-        "value": "value",
-        "lower": "lower",
-        "upper": "upper",
-        "batch": "batch_id",
-        "synthetic": "is_synthetic",
-    }
 
     serializer_class = serializers.ObservationSerializer
     filterset_class = filters.ObservationFilterSet
@@ -58,24 +45,9 @@ def _synthetic_batches():
     return ImportBatch.objects.filter(synthetic=True)
 
 
-class ZScoreViewSet(FastListMixin, ReadOnlyViewSet):
+class ZScoreViewSet(ValuesListMixin, ReadOnlyViewSet):
     """Each trust-period's z-score against the national value, unadjusted and overdispersion-adjusted."""
 
-    fast_columns = {
-        "id": "id",
-        "organisation": "organisation__ods_code",
-        "indicator": "indicator__code",
-        "period": "period",
-        "numerator": "numerator",
-        "denominator": "denominator",
-        "value": "value",
-        "z": "z",
-        "z_adjusted": "z_adjusted",
-        "upper": "upper",
-        "limits_rebuilt": "limits_rebuilt",
-        "run": "run_id",
-        "synthetic": "is_synthetic",
-    }
 
     serializer_class = serializers.ZScoreSerializer
     filterset_class = filters.ZScoreFilterSet

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 from tqdm import tqdm
@@ -333,6 +333,9 @@ def observations_upsert(context: ImportContext, rows: list[ObservationRow]) -> N
     if not rows:
         return
     ids = organisation_ids(context, {row.org_code for row in rows})
+    if connection.vendor == "postgresql":
+        _observations_copy_upsert(context, rows, ids)
+        return
     periods = [row.period for row in rows]
     stored = {
         (organisation_id, indicator_id, period): (pk, tuple(values))
@@ -363,6 +366,38 @@ def observations_upsert(context: ImportContext, rows: list[ObservationRow]) -> N
     Observation.objects.bulk_update(updating, [*OBSERVATION_VALUE_FIELDS, "batch"], batch_size=BULK_BATCH_SIZE)
     context.summary.created += len(creating)
     context.summary.updated += len(updating)
+
+
+def _observations_copy_upsert(context: ImportContext, rows: list[ObservationRow], ids: dict[str, int]) -> None:
+    """PostgreSQL: COPY the checked rows into a temporary staging table, then one INSERT … ON CONFLICT.
+
+    Runs inside the import's transaction (the staging table is dropped at its end). A stored row whose
+    values are the same keeps its batch and is not counted, so a second import changes nothing.
+    """
+    table = Observation._meta.db_table
+    columns = ", ".join(OBSERVATION_VALUE_FIELDS)
+    changed = " OR ".join(f"{table}.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in OBSERVATION_VALUE_FIELDS)
+    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*OBSERVATION_VALUE_FIELDS, "batch_id"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE observation_staging (organisation_id bigint, indicator_id bigint, period date, "
+            "numerator double precision, denominator double precision, value double precision, "
+            "lower double precision, upper double precision) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy(f"COPY observation_staging (organisation_id, indicator_id, period, {columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((ids[row.org_code], row.indicator.pk, row.period, *row.values()))
+        cursor.execute(
+            f"INSERT INTO {table} (organisation_id, indicator_id, period, {columns}, batch_id) "
+            f"SELECT organisation_id, indicator_id, period, {columns}, %s FROM observation_staging "
+            f"ON CONFLICT (organisation_id, indicator_id, period) DO UPDATE SET {assignments} WHERE {changed} "
+            "RETURNING (xmax = 0)",
+            [context.batch.pk],
+        )
+        inserted = [flag for (flag,) in cursor.fetchall()]
+        cursor.execute("DROP TABLE observation_staging")
+    context.summary.created += sum(inserted)
+    context.summary.updated += len(inserted) - sum(inserted)
 
 
 class TrustRegister:

@@ -230,7 +230,7 @@ SEGMENT_DETAIL_FIELDS = [
 
 
 class SegmentSerializer(serializers.ModelSerializer):
-    """A segment assignment. The list is the API's busiest endpoint, so rows are built directly."""
+    """A segment assignment. The list (the API's busiest) renders these fields from values_list rows."""
 
     organisation = serializers.CharField(source="organisation.ods_code", read_only=True)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
@@ -252,24 +252,6 @@ class SegmentSerializer(serializers.ModelSerializer):
             "synthetic",
             *SEGMENT_DETAIL_FIELDS,
         ]
-
-    def to_representation(self, instance):
-        # The same fields as declared, without a Field object per cell (several times faster on long lists).
-        organisation = instance.organisation
-        return {
-            "id": instance.pk,
-            "organisation": organisation.ods_code,
-            "organisation_name": organisation.name,
-            "region": organisation.region,
-            "segment": instance.segment,
-            "effective_from": instance.effective_from.isoformat(),
-            "effective_to": instance.effective_to.isoformat() if instance.effective_to else None,
-            "published": instance.published,
-            "source": instance.source,
-            "synthetic": instance.synthetic,
-            "framework": instance.framework.code if instance.framework_id else None,
-            **{name: getattr(instance, name) for name in SEGMENT_DETAIL_FIELDS[1:]},
-        }
 
 
 class EpisodeRecordMixin(serializers.Serializer):

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from oversight import permissions
-from oversight.api.fastlist import FastListMixin
+from oversight.api.fastlist import ValuesListMixin
 from oversight.api.views import GenericViewSet, ReadOnlyViewSet
 from trusts import services
 
@@ -236,33 +236,9 @@ class EntryProposalViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         ]
     )
 )
-class SegmentViewSet(FastListMixin, ReadOnlyViewSet):
+class SegmentViewSet(ValuesListMixin, ReadOnlyViewSet):
     """NHS Oversight Framework segments; `?as_of=YYYY-MM-DD` gives every organisation's segment on a date."""
 
-    fast_columns = {
-        "id": "id",
-        "organisation": "organisation__ods_code",
-        "organisation_name": "organisation__name",
-        "region": "organisation__region",
-        "segment": "segment",
-        "effective_from": "effective_from",
-        "effective_to": "effective_to",
-        "published": "published",
-        "source": "source",
-        "synthetic": "synthetic",
-        "framework": "framework__code",
-        "category": "category",
-        "rank": "rank",
-        "average_score": "average_score",
-        "in_deficit": "in_deficit",
-        "finance_in_deficit": "finance_in_deficit",
-        "pre_adjustment_segment": "pre_adjustment_segment",
-        "domain_access": "domain_access",
-        "domain_effectiveness_experience": "domain_effectiveness_experience",
-        "domain_finance_productivity": "domain_finance_productivity",
-        "domain_patient_safety": "domain_patient_safety",
-        "domain_people_workforce": "domain_people_workforce",
-    }
     count_in_window = True  # one query: the page and the total together
     serializer_class = serializers.SegmentSerializer
     filterset_class = SegmentFilterSet
