@@ -12,7 +12,6 @@ from ..models import Alert, ComputationRun, Indicator, Observation, PooledEffect
 from ..stats.spc import POINT_TYPES
 
 
-
 class IndicatorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Indicator
@@ -36,7 +35,9 @@ class IndicatorSerializer(serializers.ModelSerializer):
 class ObservationSerializer(serializers.ModelSerializer):
     organisation = serializers.CharField(source="organisation.ods_code", read_only=True)
     indicator = serializers.CharField(source="indicator.code", read_only=True)
-    synthetic = serializers.BooleanField(source="is_synthetic", read_only=True, help_text="Generated demo data, not a real value.")
+    synthetic = serializers.BooleanField(
+        source="is_synthetic", read_only=True, help_text="Generated demo data, not a real value."
+    )
     batch = serializers.IntegerField(source="batch_id", read_only=True, allow_null=True)
 
     class Meta:
@@ -59,7 +60,9 @@ class ObservationSerializer(serializers.ModelSerializer):
 class ZScoreSerializer(serializers.ModelSerializer):
     organisation = serializers.CharField(source="organisation.ods_code", read_only=True)
     indicator = serializers.CharField(source="indicator.code", read_only=True)
-    synthetic = serializers.BooleanField(source="is_synthetic", read_only=True, help_text="Computed from generated demo data.")
+    synthetic = serializers.BooleanField(
+        source="is_synthetic", read_only=True, help_text="Computed from generated demo data."
+    )
 
     class Meta:
         model = ZScore

@@ -26,7 +26,6 @@ class IndicatorViewSet(ReadOnlyViewSet):
 class ObservationViewSet(ValuesListMixin, ReadOnlyViewSet):
     """Observed values, one per trust, indicator and period, with their import batch."""
 
-
     serializer_class = serializers.ObservationSerializer
     filterset_class = filters.ObservationFilterSet
     ordering_fields = ["period", "organisation__ods_code", "indicator__code", "value"]
@@ -47,7 +46,6 @@ def _synthetic_batches():
 
 class ZScoreViewSet(ValuesListMixin, ReadOnlyViewSet):
     """Each trust-period's z-score against the national value, unadjusted and overdispersion-adjusted."""
-
 
     serializer_class = serializers.ZScoreSerializer
     filterset_class = filters.ZScoreFilterSet

@@ -384,7 +384,9 @@ def _observations_copy_upsert(context: ImportContext, rows: list[ObservationRow]
             "numerator double precision, denominator double precision, value double precision, "
             "lower double precision, upper double precision) ON COMMIT DROP"
         )
-        with cursor.cursor.copy(f"COPY observation_staging (organisation_id, indicator_id, period, {columns}) FROM STDIN") as copy:
+        with cursor.cursor.copy(
+            f"COPY observation_staging (organisation_id, indicator_id, period, {columns}) FROM STDIN"
+        ) as copy:
             for row in rows:
                 copy.write_row((ids[row.org_code], row.indicator.pk, row.period, *row.values()))
         cursor.execute(
