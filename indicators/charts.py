@@ -13,6 +13,8 @@ from datetime import date
 
 import numpy as np
 
+from .stats.constants import Z95, Z998  # noqa: F401  (re-exported for views)
+
 NHS_BLUE = "#005eb8"
 NHS_DARK_BLUE = "#003087"
 NHS_GREY = "#768692"
@@ -26,8 +28,6 @@ NHS_AQUA = "#00a499"
 NHS_PINK = "#ae2573"
 SERIES_COLOURS = [NHS_BLUE, NHS_ORANGE, NHS_PURPLE, NHS_AQUA, NHS_PINK, NHS_GREEN, NHS_DARK_GREY, NHS_RED]
 REGIME_FILL = {"SMQ": "rgba(213,40,27,0.12)", "CP": "rgba(237,139,0,0.14)", "NOF4": "rgba(51,0,114,0.12)"}
-
-from .stats.constants import Z95, Z998  # noqa: F401  (re-exported for views)
 
 
 def number(value, digits: int = 6):

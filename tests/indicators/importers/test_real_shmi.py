@@ -10,13 +10,13 @@ from indicators.importers import ImportRefused, import_file
 from indicators.importers.shmi import shmi_period
 from indicators.models import ImportBatch, Observation, ZScore
 from indicators.services import results_recompute
+from indicators.stats.constants import Z95
 from tests.indicators.importers.importer_data import REAL
 
 pytestmark = pytest.mark.django_db
 
 SHMI_2025 = REAL / "shmi" / "SHMI_data_at_trust_level_Feb25-Jan26_csv.csv"
 HSCIC = sorted((REAL / "shmi" / "hscic-2011-2014").glob("shmi-*.csv"))
-from indicators.stats.constants import Z95
 
 
 @pytest.fixture
