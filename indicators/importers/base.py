@@ -371,18 +371,20 @@ def observations_upsert(context: ImportContext, rows: list[ObservationRow]) -> N
 def _observations_copy_upsert(context: ImportContext, rows: list[ObservationRow], ids: dict[str, int]) -> None:
     """PostgreSQL: COPY the checked rows into a temporary staging table, then one INSERT … ON CONFLICT.
 
-    Runs inside the import's transaction (the staging table is dropped at its end). A stored row whose
-    values are the same keeps its batch and is not counted, so a second import changes nothing.
+    Runs inside the import's transaction: the staging table is dropped after the upsert, or with the
+    rolled-back transaction if anything fails, so a later call in the same import can create it again.
+    A stored row whose values are the same keeps its batch and is not counted, so a second import
+    changes nothing.
     """
     table = Observation._meta.db_table
     columns = ", ".join(OBSERVATION_VALUE_FIELDS)
     changed = " OR ".join(f"{table}.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in OBSERVATION_VALUE_FIELDS)
     assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*OBSERVATION_VALUE_FIELDS, "batch_id"))
     with connection.cursor() as cursor:
+        # The staging columns are the target's own (same names and types), with none of its constraints.
         cursor.execute(
-            "CREATE TEMP TABLE observation_staging (organisation_id bigint, indicator_id bigint, period date, "
-            "numerator double precision, denominator double precision, value double precision, "
-            "lower double precision, upper double precision) ON COMMIT DROP"
+            f"CREATE TEMP TABLE observation_staging AS "
+            f"SELECT organisation_id, indicator_id, period, {columns} FROM {table} WITH NO DATA"
         )
         with cursor.cursor.copy(
             f"COPY observation_staging (organisation_id, indicator_id, period, {columns}) FROM STDIN"

@@ -22,8 +22,15 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 TOTAL = "_fast_list_total"
 MAX_PAGE_NUMBER = 10**6  # beyond any list here; a larger offset would overflow the database's integers
 
-# Fields whose representation of the database's own value is that value: no call per cell.
-_IDENTITY = (serializers.IntegerField, serializers.BooleanField, serializers.CharField, relations.RelatedField)
+# Fields whose representation of the database's own value is that value: no call per cell. A related
+# field reads its key or slug column, so only these two kinds of relation can come from a values list.
+_IDENTITY = (
+    serializers.IntegerField,
+    serializers.BooleanField,
+    serializers.CharField,
+    relations.PrimaryKeyRelatedField,
+    relations.SlugRelatedField,
+)
 
 
 def _identity(value):
@@ -36,16 +43,16 @@ def columns(serializer):
     for name, field in serializer.fields.items():
         if field.write_only:
             continue
-        if field.source == "*" or isinstance(field, (serializers.SerializerMethodField, relations.ManyRelatedField)):
+        if (
+            field.source == "*"
+            or isinstance(field, (serializers.SerializerMethodField, relations.ManyRelatedField))
+            or (isinstance(field, relations.RelatedField) and not isinstance(field, _IDENTITY))
+        ):
             raise TypeError(f"{type(serializer).__name__}.{name}: a values list needs a column source")
         path = field.source.replace(".", "__")
         if isinstance(field, relations.SlugRelatedField):
             path = f"{path}__{field.slug_field}"
-        if isinstance(field, _IDENTITY) and not isinstance(field, serializers.ChoiceField):
-            render = _identity
-        else:
-            render = field.to_representation
-        out.append((name, path, render))
+        out.append((name, path, _identity if isinstance(field, _IDENTITY) else field.to_representation))
     return out
 
 
