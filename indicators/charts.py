@@ -13,7 +13,7 @@ from datetime import date
 
 import numpy as np
 
-from .stats.constants import Z95, Z998  # noqa: F401  (re-exported for views)
+from .stats.constants import Z95, Z998
 
 NHS_BLUE = "#005eb8"
 NHS_DARK_BLUE = "#003087"

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .stats import METHOD_VERSION, periods
 from .stats.categories import performance_categories
+from .stats.constants import Z95
 from .stats.early_warning import (
     expected_false_alarms_per_month,
     panel_cusum,
@@ -28,7 +29,7 @@ from .stats.spc import xmr_panel
 from .stats.spells import Spell, build_spells, follows_on
 from .stats.staff_survey import binomial_test_vs, signed_rank
 from .stats.survival import aalen_johansen, exit_within_target, kaplan_meier
-from .stats.zscores import Z95, panel_proportion_z, panel_ratio_z, panel_score_z, to_quarters
+from .stats.zscores import panel_proportion_z, panel_ratio_z, panel_score_z, to_quarters
 
 QUANTITIES = ("pre_slope", "level_change", "slope_change_during", "slope_change_after")
 

@@ -28,7 +28,6 @@ from .models import (
     TrajectoryFit,
     ZScore,
 )
-from .stats.constants import Z95, Z998  # noqa: F401
 
 BOARD_ALERT_MONTHS = 6  # the board counts alerts fired in the latest six months of data
 

@@ -24,6 +24,7 @@ from .compute import POOL_GROUPS, QUANTITIES
 from .constants import ED_4HR, EffectQuantity, ImportFormat, IndicatorKind, Polarity, RegimeGroup
 from .models import Indicator
 from .services import stored_document
+from .stats.constants import Z95, Z998
 from .stats.early_warning import cusum
 
 logger = logging.getLogger(__name__)
@@ -132,11 +133,11 @@ def indicator_detail(request, code: str):
             }
         )
     beyond_998 = sorted(
-        (row for row in rows if row["z_adj"] is not None and abs(row["z_adj"]) > charts.Z998),
+        (row for row in rows if row["z_adj"] is not None and abs(row["z_adj"]) > Z998),
         key=lambda row: -abs(row["z_adj"]),
     )
     beyond_95 = sorted(
-        (row for row in rows if row["z_adj"] is not None and charts.Z95 < abs(row["z_adj"]) <= charts.Z998),
+        (row for row in rows if row["z_adj"] is not None and Z95 < abs(row["z_adj"]) <= Z998),
         key=lambda row: -abs(row["z_adj"]),
     )
     bands = charts.spread_bands(reads.zscore_spread(indicator))
@@ -186,7 +187,7 @@ def _funnel_summary(rows, period_label, indicator, national_row, tau2, tau2_sour
 def implied_tau2(rows: list[dict]) -> float | None:
     """τ² of a ratio's published 95% limits: u = exp(1.96·√(1/E + τ²)) solved per trust, median taken."""
     values = [
-        (np.log(row["upper"]) / charts.Z95) ** 2 - 1.0 / row["x"]
+        (np.log(row["upper"]) / Z95) ** 2 - 1.0 / row["x"]
         for row in rows
         if row.get("upper") and row["upper"] > 1 and row.get("x") and row["x"] > 0
     ]

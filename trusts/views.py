@@ -22,6 +22,7 @@ from indicators.page_selectors import (
     trust_indicator_summaries,
     trust_recent_alerts,
 )
+from indicators.stats.constants import Z95, Z998
 from oversight.audit_text import value_in_unit
 from oversight.permissions import (
     can_approve,
@@ -126,9 +127,9 @@ def _coefficient_text(coefficient: dict | None, digits=2) -> str:
 def _z_band(z) -> str:
     if z is None:
         return "no z-score"
-    if abs(z) > charts.Z998:
+    if abs(z) > Z998:
         return "beyond the 99.8% limits"
-    if abs(z) > charts.Z95:
+    if abs(z) > Z95:
         return "beyond the 95% limits"
     return "within 95% limits"
 

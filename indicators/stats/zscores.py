@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 # Two-sided 95% normal quantile, to the precision the published SHMI limits use.
-from .constants import Z95  # noqa: F401  (re-exported: callers import it from here)
+from .constants import Z95
 
 # Winsorising percentiles (Spiegelhalter 2005 uses the 10% and 90% points).
 WINSOR_LOW, WINSOR_HIGH = 10.0, 90.0
