@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from indicators.constants import RunStatus
 from indicators.models import Alert, ComputationRun, ImportBatch, SpcSummary
+from indicators.stats.periods import months_apart
 from oversight import permissions
 from trusts.constants import CriterionDataStatus
 from trusts.models import ExitCriterion, RegimeEpisode
@@ -127,7 +128,7 @@ def _recent(alerts):
     )
     for alert in alerts:
         end = ends.get(alert.indicator_id)
-        if end is None or (end.year * 12 + end.month) - (alert.period.year * 12 + alert.period.month) < RECENT_MONTHS:
+        if end is None or months_apart(alert.period, end) < RECENT_MONTHS:
             yield alert
 
 

@@ -28,14 +28,9 @@ from .models import (
     TrajectoryFit,
     ZScore,
 )
+from .stats.periods import shift_months
 
 BOARD_ALERT_MONTHS = 6  # the board counts alerts fired in the latest six months of data
-
-
-def add_months(day: date, months: int) -> date:
-    """The first day of the month `months` after `day`'s month."""
-    total = day.year * 12 + day.month - 1 + months
-    return date(total // 12, total % 12 + 1, 1)
 
 
 def data_end() -> date | None:
@@ -123,7 +118,7 @@ def board_signals(user, organisation_ids: list[int]) -> tuple[dict[int, TrustSig
             signals[org].its_worsening += 1
     end = data_end()
     if end is not None:
-        since = add_months(end, -(BOARD_ALERT_MONTHS - 1))
+        since = shift_months(end, -(BOARD_ALERT_MONTHS - 1))
         alerts = Alert.objects.filter(organisation_id__in=organisation_ids, period__gte=since).exclude(_NON_VOTING)
         for org, code in alerts.values_list("organisation_id", "indicator__code"):
             signals[org].alerts += 1
@@ -364,7 +359,7 @@ def trust_recent_alerts(organisation, months: int = BOARD_ALERT_MONTHS, *, end: 
     end = end or data_end()
     if end is None:
         return []
-    since = add_months(end, -(months - 1))
+    since = shift_months(end, -(months - 1))
     return list(
         Alert.objects.filter(organisation=organisation, period__gte=since)
         .select_related("indicator")

@@ -26,6 +26,7 @@ import re
 from datetime import date
 
 from ..constants import SHMI
+from ..stats.periods import month_number
 from .ae import _MONTHS
 from .base import ImportContext, KeyRegister, ObservationRow, TrustRegister, catalogued_indicator, observations_upsert
 from .reading import parse_count, parse_number, parse_ods_code, read_table
@@ -38,10 +39,6 @@ PUBLICATION_LAG_MONTHS = 7  # HSCIC: a publication covers the year ending 7 mont
 _YEAR_SPAN_RE = re.compile(r"(?i)(?<![a-z])([a-z]{3})(\d{2})[-_ ]?(?:to[-_ ]?)?([a-z]{3})(\d{2})(?!\d)")
 _PUBLICATION_RE = re.compile(r"(?i)shmi[-_ ](\d{4})[-_ ]([a-z]+)")
 _COPYRIGHT_RE = re.compile(r'^\s*"?\s*copyright', re.IGNORECASE)
-
-
-def _month_number(year: int, month: int) -> int:
-    return year * 12 + month - 1
 
 
 def _quarter_ending_by(end_month: int) -> date:
@@ -57,14 +54,14 @@ def shmi_period(file_name: str) -> date:
     """The quarterly period a SHMI file covers, from its published file name (see the module doc)."""
     span = _YEAR_SPAN_RE.search(file_name)
     if span and span[1].upper() in _MONTHS and span[3].upper() in _MONTHS:
-        start = _month_number(2000 + int(span[2]), _MONTHS[span[1].upper()])
-        end = _month_number(2000 + int(span[4]), _MONTHS[span[3].upper()])
+        start = month_number(date(2000 + int(span[2]), _MONTHS[span[1].upper()], 1))
+        end = month_number(date(2000 + int(span[4]), _MONTHS[span[3].upper()], 1))
         if end - start != 11:
             raise ValueError(f"the file name says {span[0]}, which is not a rolling year (12 months)")
         return _quarter_ending_by(end)
     publication = _PUBLICATION_RE.search(file_name)
     if publication and publication[2].upper() in _MONTHS:
-        published = _month_number(int(publication[1]), _MONTHS[publication[2].upper()])
+        published = month_number(date(int(publication[1]), _MONTHS[publication[2].upper()], 1))
         return _quarter_ending_by(published - PUBLICATION_LAG_MONTHS)
     raise ValueError(
         "cannot tell which year the file covers: keep the published file name "

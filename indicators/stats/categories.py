@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from .spells import add_months, build_spells, months_between
+from .periods import add_months, months_between
+from .spells import build_spells
 
 SMQ_CODES = frozenset({"SMQ", "QSM"})
 CP_CODES = frozenset({"CP"})

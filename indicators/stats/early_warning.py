@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from .periods import month_index
+
 # d2 for moving ranges of two: σ̂ = mean(MR) / 1.128.
 D2 = 1.128
 # Markov-chain states for Brook–Evans; 400 gives ARL₀ to within 0.01% of the converged value.
@@ -207,12 +209,6 @@ def panel_self_baseline_ewma(
     return work.loc[frame.index]
 
 
-def _month_number(periods: pd.Series) -> np.ndarray:
-    """Months since year 0 for each period (so differences are calendar months)."""
-    stamps = pd.to_datetime(periods)
-    return (stamps.dt.year * 12 + stamps.dt.month - 1).to_numpy(dtype=np.int64)
-
-
 def slipping(
     signals: pd.DataFrame,
     window_months: int = 6,
@@ -232,12 +228,12 @@ def slipping(
     if signals.empty:
         return pd.DataFrame(columns=columns)
     work = signals[["org", "indicator", period_column]].rename(columns={period_column: "period"})
-    work = work.assign(month=_month_number(work["period"]))
+    work = work.assign(month=month_index(work["period"]))
     work = work.drop_duplicates(["org", "indicator", "month"])
     work["spc"] = False
     if spc_concerns is not None and not spc_concerns.empty:
         concern_keys = set(
-            zip(spc_concerns["org"], spc_concerns["indicator"], _month_number(spc_concerns["period"]), strict=True)
+            zip(spc_concerns["org"], spc_concerns["indicator"], month_index(spc_concerns["period"]), strict=True)
         )
         work["spc"] = [key in concern_keys for key in zip(work["org"], work["indicator"], work["month"], strict=True)]
     work = work.sort_values(["org", "month", "indicator"], kind="stable")

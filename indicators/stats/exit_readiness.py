@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from .periods import month_number
+
 COMPARATORS = {"le": operator.le, "lt": operator.lt, "ge": operator.ge, "gt": operator.gt}
 MET, MET_NOT_SUSTAINED, NOT_MET, NO_DATA = "met", "met_not_sustained", "not_met", "no_data"
 
@@ -28,10 +30,6 @@ class Readiness:
     months_met: int = 0
     latest_month: date | None = None
     latest_value: float | None = None
-
-
-def _month_index(day: date) -> int:
-    return day.year * 12 + day.month - 1
 
 
 def criterion_readiness(
@@ -50,10 +48,10 @@ def criterion_readiness(
     latest_month, latest_value = series[-1]
     if not test(latest_value, threshold):
         return Readiness(NOT_MET, latest_month=latest_month, latest_value=latest_value)
-    run_start, expected = latest_month, _month_index(latest_month)
+    run_start, expected = latest_month, month_number(latest_month)
     months = 0
     for month, value in reversed(series):
-        if _month_index(month) != expected or not test(value, threshold):
+        if month_number(month) != expected or not test(value, threshold):
             break
         run_start, months, expected = month, months + step_months, expected - step_months
     needed = max(months_sustained or step_months, step_months)

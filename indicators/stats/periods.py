@@ -12,6 +12,7 @@ one, so a single late return does not split a series, but the 2019–2024 A&E ho
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 import numpy as np
@@ -42,7 +43,7 @@ def period_index(periods, cadence: str) -> np.ndarray:
 
 def date_index(day: date, cadence: str) -> int:
     """Position on the cadence's calendar of the period containing `day`."""
-    return (day.year * 12 + day.month - 1) // _step(cadence)
+    return month_number(day) // _step(cadence)
 
 
 def index_date(number: int, cadence: str) -> date:
@@ -56,10 +57,46 @@ def index_label(number: int, cadence: str) -> str:
     return index_date(number, cadence).isoformat()
 
 
+def month_number(day: date) -> int:
+    """Months since January of year 0 of `day`'s month (differences are calendar months)."""
+    return day.year * 12 + day.month - 1
+
+
+def months_apart(earlier: date, later: date) -> int:
+    """Whole calendar months from `earlier`'s month to `later`'s month (days ignored)."""
+    return month_number(later) - month_number(earlier)
+
+
 def shift_months(day: date, months: int) -> date:
-    """The first day of the month `months` after (negative: before) `day`'s month."""
-    total = day.year * 12 + day.month - 1 + months
+    """The first day of the month `months` after (negative: before) `day`'s month.
+
+    For periods, which are named by their first day. `add_months` keeps the day of the month.
+    """
+    total = month_number(day) + months
     return date(total // 12, total % 12 + 1, 1)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` calendar months later (clamped to the month's last day).
+
+    For dates of events (entries, exits), where the day matters: 31 Jan + 1 month is 28/29 Feb.
+    """
+    total = month_number(day) + months
+    year, month = divmod(total, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def months_between(start: date, end: date) -> float:
+    """Calendar months from `start` to `end` (whole months plus the fraction of the next one)."""
+    if end < start:
+        return -months_between(end, start)
+    whole = months_apart(start, end)
+    if add_months(start, whole) > end:
+        whole -= 1
+    anchor = add_months(start, whole)
+    following = add_months(start, whole + 1)
+    return whole + (end - anchor).days / (following - anchor).days
 
 
 def period_start(day: date, cadence: str) -> date:

@@ -13,7 +13,6 @@ combined analyses; add NOF4 for the RSP era).
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -63,23 +62,3 @@ def build_spells(episodes: Iterable[tuple[str, date, date | None]]) -> list[Spel
         following = spells[index + 1][0] if index + 1 < len(spells) else None
         result.append(Spell(entered=entered, exited=exited, regimes=tuple(regimes), re_entry_after=following))
     return result
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` calendar months later (clamped to the month's last day)."""
-    month_index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(month_index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
-
-
-def months_between(start: date, end: date) -> float:
-    """Calendar months from `start` to `end` (whole months plus the fraction of the next one)."""
-    if end < start:
-        return -months_between(end, start)
-    whole = (end.year - start.year) * 12 + (end.month - start.month)
-    if add_months(start, whole) > end:
-        whole -= 1
-    anchor = add_months(start, whole)
-    following = add_months(start, whole + 1)
-    return whole + (end - anchor).days / (following - anchor).days

@@ -5,16 +5,12 @@ from datetime import date
 import numpy as np
 
 from indicators.models import Indicator, Observation
+from indicators.stats.periods import shift_months
 from trusts.models import Organisation, Regime, RegimeEpisode
 
 
 def month(year: int, month_: int) -> date:
     return date(year, month_, 1)
-
-
-def add_months(day: date, months: int) -> date:
-    total = day.year * 12 + day.month - 1 + months
-    return date(total // 12, total % 12 + 1, 1)
 
 
 def proportion_indicator(code="ed_4hr", **fields) -> Indicator:
@@ -48,7 +44,7 @@ def panel(indicator, orgs, start: date, months: int, seed: int = 0, base=0.15, e
                 Observation(
                     organisation=org,
                     indicator=indicator,
-                    period=add_months(start, t),
+                    period=shift_months(start, t),
                     numerator=float(rng.binomial(n, p)),
                     denominator=float(n),
                     value=None,

@@ -11,7 +11,8 @@ from django.test import Client
 
 from indicators.models import Observation, SpcRebase, SpcSummary
 from indicators.spc_rebases import spc_rebase_add
-from tests.indicators.builders import add_months, month, organisations, panel, proportion_indicator
+from indicators.stats.periods import shift_months
+from tests.indicators.builders import month, organisations, panel, proportion_indicator
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_a_rebased_chart_draws_its_limits_from_the_rebase_period_on(shifted, ali
     before = SpcSummary.objects.get(organisation=trust, indicator=indicator)
     assert before.rebased_from is None and len(before.points) > 10
 
-    rebase_from = add_months(month(2021, 1), 30)
+    rebase_from = shift_months(month(2021, 1), 30)
     spc_rebase_add(actor=alice, organisation=trust, indicator=indicator, rebased_from=rebase_from, reason="New pathway")
     call_command("recompute", verbosity=0)  # (tests run tasks eagerly; this makes the order explicit)
 

@@ -3,13 +3,13 @@
 from datetime import date
 
 from indicators import charts
+from indicators.stats.periods import shift_months
 
 
 def _series(first: date, n: int):
     out = []
     for step in range(n):
-        total = first.year * 12 + first.month - 1 + step
-        period = date(total // 12, total % 12 + 1, 1).isoformat()
+        period = shift_months(first, step).isoformat()
         out.append({"period": period, "z_adj": 0.0, "fitted": 0.1 * step, "counterfactual": 0.05 * step})
     return out
 

@@ -6,14 +6,11 @@ from datetime import date
 
 import pytest
 
+from indicators.stats.periods import shift_months
+
 pytestmark = pytest.mark.django_db
 
 TODAY = date.today()
-
-
-def _add_months(day: date, months: int) -> date:
-    total = day.year * 12 + day.month - 1 + months
-    return date(total // 12, total % 12 + 1, 1)
 
 
 @pytest.fixture
@@ -28,7 +25,7 @@ def programme(regimes, make_org):
         regime = regimes["CP"] if i % 4 == 0 else regimes["SMQ"]
         if regime.code == "CP":
             entered = date(2016, 1 + i % 12, 1)
-        exited = _add_months(entered, 6 + (i * 7) % 40)
+        exited = shift_months(entered, 6 + (i * 7) % 40)
         episodes.append(RegimeEpisode(organisation=org, regime=regime, entered=entered, exited=exited, synthetic=True))
     for i in range(6):
         episodes.append(

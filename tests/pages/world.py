@@ -14,7 +14,8 @@ from datetime import date
 
 from django.utils import timezone
 
-from tests.indicators.builders import add_months, episode, organisations, panel, proportion_indicator
+from indicators.stats.periods import shift_months
+from tests.indicators.builders import episode, organisations, panel, proportion_indicator
 from trusts.models import (
     DiagnosticStocktake,
     EpisodeNote,
@@ -50,7 +51,7 @@ def build_world(n_trusts=6, months=36, *, prefix="T", start=date(2015, 1, 1), in
         org.region = "Y56" if index % 2 == 0 else "Y62"
     Organisation.objects.bulk_update(orgs, ["region"])
     entry_t = months // 2
-    entry = add_months(start, entry_t)
+    entry = shift_months(start, entry_t)
     late = months - 8
 
     def improving_after_entry(t):
@@ -64,7 +65,7 @@ def build_world(n_trusts=6, months=36, *, prefix="T", start=date(2015, 1, 1), in
 
     smq = episode(orgs[0], "SMQ", entry, synthetic=True, reason="Inadequate for well-led and safe.")
     cp = episode(orgs[1], "CP", entry, reason="At risk of SMQ.")
-    exited = episode(orgs[2], "SMQ", add_months(start, 8), add_months(start, months - 10))
+    exited = episode(orgs[2], "SMQ", shift_months(start, 8), shift_months(start, months - 10))
     nof4 = episode(orgs[4], "NOF4", date(2021, 9, 1), route="transferred")
 
     director = user_create(

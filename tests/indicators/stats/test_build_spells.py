@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from indicators.stats.spells import Spell, add_months, build_spells, months_between
+from indicators.stats.periods import add_months, months_between
+from indicators.stats.spells import Spell, build_spells
 
 
 def test_it_joins_cp_then_smq_escalation_into_one_spell():
