@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from fpdf import FPDF
-
 from indicators.charts import spc_icon_text
 from indicators.models import SpcSummary
 from oversight import permissions
@@ -21,45 +19,12 @@ from trusts.models import ExitCriterion
 from trusts.selectors import EXIT_LIKELIHOOD_RULE, board_rows
 
 from . import selectors
+from .pdf import LandscapeDocument as _Pack
+from .pdf import latin1 as _t
 
 LIGHT_RGB = {"green": (0, 150, 57), "amber": (237, 139, 0), "red": (218, 41, 28)}
 ICON_RGB = {"improvement": (0, 94, 184), "concern": (237, 139, 0), "neutral": (51, 0, 114), "common": (150, 150, 150)}
 NHS_BLUE = (0, 94, 184)
-ASCII = {
-    "→": "->",
-    "–": "-",
-    "—": "-",
-    "±": "+/-",
-    "≥": ">=",
-    "≤": "<=",
-    "‘": "'",
-    "’": "'",
-    "“": '"',
-    "”": '"',
-    "…": "...",
-}
-
-
-def _t(text) -> str:
-    text = "" if text is None else str(text)
-    for char, plain in ASCII.items():
-        text = text.replace(char, plain)
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
-class _Pack(FPDF):
-    def __init__(self, title: str):
-        super().__init__(orientation="L", unit="mm", format="A4")
-        self.pack_title = title
-        self.set_auto_page_break(auto=True, margin=12)
-        self.set_margins(12, 12, 12)
-        self.set_title(title)
-
-    def footer(self):
-        self.set_y(-10)
-        self.set_font("Helvetica", size=7)
-        self.set_text_color(90, 90, 90)
-        self.cell(0, 5, _t(f"{self.pack_title} - page {self.page_no()}"), align="R")
 
 
 def _light(pdf: _Pack, light: str, w: float = 16, h: float = 5) -> None:

@@ -150,7 +150,7 @@ def board_pack_pdf(request):
 
 @require_safe
 def evaluation_report(request):
-    """/analytics/report/?cutoff=DATE: the evaluation's tables at a cut-off (download=html for the file)."""
+    """/analytics/report/?cutoff=DATE: the evaluation's tables at a cut-off (download=html or pdf for a file)."""
     from django.http import HttpResponse
     from django.template.loader import render_to_string
 
@@ -161,7 +161,14 @@ def evaluation_report(request):
         cutoff = date.fromisoformat(text) if text else None
     except ValueError:
         return HttpResponse(f"cutoff: {text!r} is not a date (YYYY-MM-DD).", status=400, content_type="text/plain")
-    context = report_context(build_report(request.user, cutoff))
+    report = build_report(request.user, cutoff)
+    if request.GET.get("download") == "pdf":
+        from .report_pdf import report_pdf
+
+        response = HttpResponse(report_pdf(report), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="evaluation-{report.cutoff}.pdf"'
+        return response
+    context = report_context(report)
     if request.GET.get("download") == "html":
         response = HttpResponse(render_to_string("actions/report_file.html", context, request=request))
         response["Content-Disposition"] = f'attachment; filename="evaluation-{context["report"].cutoff}.html"'

@@ -4,10 +4,11 @@ import csv
 import html
 import io
 import re
+import zlib
 from datetime import date
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from indicators.exports import export_effects
@@ -90,3 +91,44 @@ def test_time_in_regime_is_rebuilt_at_the_cutoff(db, alice):
     early = client.get("/analytics/report/?cutoff=2015-06-01").content.decode()
     assert '<th scope="row">SMQ</th>' not in early
     assert client.get("/analytics/report/?cutoff=June").status_code == 400
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text drawn on every page: fpdf2 compresses each content stream and writes text as (…) Tj."""
+    shown = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            stream = zlib.decompress(match.group(1))
+        except zlib.error:
+            continue
+        shown += [m.decode("latin-1") for m in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", stream)]
+    return "\n".join(text.replace("\\(", "(").replace("\\)", ")") for text in shown)
+
+
+def test_the_report_as_pdf_prints_the_stored_table_23_and_respects_rights(db, alice, carol, tmp_path):
+    build_world(6, 36, start=date(2015, 1, 1))
+    results_recompute(triggered_by="test")
+    client = Client()
+    client.force_login(alice)
+    response = client.get("/analytics/report/?cutoff=2030-01-01&download=pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    text = pdf_text(response.content)
+    assert "Table 13: overview of trusts in each regime" in text and "Table 23" in text
+    # Every stored pooled row the page shows is printed at the page's precision, in its group's table.
+    effects = PooledEffect.objects.filter(regime_group="SMQ+CP", indicator__code="ed_4hr").exclude(estimate=None)
+    assert effects.exists()
+    for effect in effects:
+        assert f"{effect.estimate:.4f}" in text
+        assert f"{effect.ci_low:.4f} to {effect.ci_high:.4f}" in text
+    assert "(CP)" in text  # alice has confidential access: the CP group's table is there
+    # carol has none: no confidential regime's group, in the PDF as on the page.
+    client.force_login(carol)
+    hidden = pdf_text(client.get("/analytics/report/?download=pdf").content)
+    assert "Table 23" in hidden and "(CP)" not in hidden and "(SMQ+CP)" not in hidden
+    # The command writes the same document by the file's extension, and refuses another extension.
+    target = tmp_path / "report.pdf"
+    call_command("evaluation_report", "--cutoff", "2030-01-01", "--out", str(target))
+    assert pdf_text(target.read_bytes()) == text
+    with pytest.raises(CommandError, match="must end in .html, .htm or .pdf"):
+        call_command("evaluation_report", "--cutoff", "2030-01-01", "--out", str(tmp_path / "report.docx"))
