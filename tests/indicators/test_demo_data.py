@@ -18,19 +18,12 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from indicators.constants import ED_4HR
+from indicators.demo import demo_data_generate
 from indicators.models import ImportBatch, Indicator, Observation
+from indicators.stats.simulation import CP_MONTHS, SMQ_MONTHS, RegimeEffect, financial_year, regime_offset, shmi_limits
+from indicators.stats.simulation_plan import plan_regime_history
 from tests.reference_data import ensure_reference_data
 from trusts.constants import CP, NOF4, SMQ, CriterionStatus, CriterionTheme, EpisodeRoute, FundingCategory
-from trusts.demo import (
-    CP_MONTHS,
-    SMQ_MONTHS,
-    RegimeEffect,
-    demo_data_generate,
-    financial_year,
-    plan_regime_history,
-    regime_offset,
-    shmi_limits,
-)
 from trusts.models import (
     DiagnosticStocktake,
     EpisodeNote,
