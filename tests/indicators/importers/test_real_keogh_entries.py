@@ -79,7 +79,7 @@ def test_excluded_from_time_in_regime_and_the_spells_but_counted_as_entries():
 
 
 def test_the_synthetic_companion_invents_no_keogh_entries_beside_the_real_ones(loaded):
-    from trusts.demo import demo_data_generate
+    from indicators.demo import demo_data_generate
 
     demo_data_generate(seed=3)
 

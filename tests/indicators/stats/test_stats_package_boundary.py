@@ -21,6 +21,8 @@ MODULES = [
     "segmentation",
     "exit_readiness",
     "periods",
+    "simulation",
+    "simulation_plan",
 ]
 
 

@@ -4,7 +4,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from trusts.demo import demo_data_generate
+from indicators.demo import demo_data_generate
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
+from indicators.demo import demo_data_generate
 from indicators.models import ImportBatch, Indicator, Observation
-from trusts.demo import demo_data_generate
 from trusts.models import Organisation
 
 pytestmark = pytest.mark.django_db

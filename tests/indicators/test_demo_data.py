@@ -18,19 +18,11 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from indicators.constants import ED_4HR
+from indicators.demo import demo_data_generate
 from indicators.models import ImportBatch, Indicator, Observation
+from indicators.stats.simulation import CP_MONTHS, SMQ_MONTHS, financial_year
 from tests.reference_data import ensure_reference_data
 from trusts.constants import CP, NOF4, SMQ, CriterionStatus, CriterionTheme, EpisodeRoute, FundingCategory
-from trusts.demo import (
-    CP_MONTHS,
-    SMQ_MONTHS,
-    RegimeEffect,
-    demo_data_generate,
-    financial_year,
-    plan_regime_history,
-    regime_offset,
-    shmi_limits,
-)
 from trusts.models import (
     DiagnosticStocktake,
     EpisodeNote,
@@ -509,34 +501,13 @@ def test_the_command_prints_a_summary_on_two_lines(make_org):
         call_command("generate_demo_data", "--end", "2020-01-01", stdout=StringIO())
 
 
-# --- the pure parts -----------------------------------------------------------------------------
+# --- the plain codes of the pure plan ---------------------------------------------------------
 
 
-def test_regime_offset_codes_the_interrupted_time_series_terms():
-    effect = RegimeEffect(0.01, -0.1, -0.02, 0.03, hold_after=5)
-    times = [81, 82, 99, 100, 105, 110, 112, 115, 130]
-    offset = regime_offset(times, [(100, 110)], effect, pre_periods=18)
-    expected = [0.0, 0.0, 0.17, 0.08, 0.03, -0.02, 0.06, 0.18, 0.18]
-    assert np.allclose(offset, expected)
-    still_in = regime_offset([130], [(100, None)], effect, pre_periods=18)
-    assert np.allclose(still_in, [0.01 * 48 - 0.1 - 0.02 * 30])
+def test_the_plans_plain_codes_are_the_ones_trusts_stores():
+    from indicators.stats import simulation_plan
 
-
-def test_shmi_limits_match_the_methods_worked_example():
-    lower, upper = shmi_limits(np.array([1000.0]), tau2=0.003015067)
-    assert upper[0] == pytest.approx(1.1322335, abs=1e-6)
-    assert lower[0] == pytest.approx(1 / 1.1322335, abs=1e-6)
-
-
-@pytest.mark.parametrize("seed", range(12))
-def test_the_regime_history_plan_hits_table_22_for_any_seed(seed):
-    plans = plan_regime_history(np.random.default_rng(seed))
-    episodes = [episode for plan in plans for episode in plan]
-    smq = [episode.months for episode in episodes if episode.regime == SMQ]
-    cp = [episode.months for episode in episodes if episode.regime == CP]
-    assert (len(plans), len(smq), len(cp)) == (62, 40, 49)
-    assert np.mean(smq) == 27 and np.mean(cp) == 14
-    assert SMQ_MONTHS[0] <= min(smq) and max(smq) <= SMQ_MONTHS[1]
-    assert CP_MONTHS[0] <= min(cp) and max(cp) <= CP_MONTHS[1]
-    assert sum(episode.route == EpisodeRoute.ESCALATED_FROM_CP for episode in episodes) == 18
-    assert sum(episode.route == EpisodeRoute.RE_ENTRY and episode.regime == SMQ for episode in episodes) == 4
+    assert (simulation_plan.SMQ, simulation_plan.CP, simulation_plan.NOF4) == (SMQ, CP, NOF4)
+    routes = (simulation_plan.DIRECT, simulation_plan.ESCALATED_FROM_CP, simulation_plan.TRANSFERRED)
+    assert routes == (EpisodeRoute.DIRECT, EpisodeRoute.ESCALATED_FROM_CP, EpisodeRoute.TRANSFERRED)
+    assert simulation_plan.RE_ENTRY == EpisodeRoute.RE_ENTRY
