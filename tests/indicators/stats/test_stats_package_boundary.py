@@ -21,6 +21,7 @@ MODULES = [
     "segmentation",
     "exit_readiness",
     "periods",
+    "funnel",
 ]
 
 
