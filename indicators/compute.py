@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from .page_results import with_implied_tau2
 from .stats import METHOD_VERSION, periods
 from .stats.categories import performance_categories
 from .stats.constants import Z95
@@ -722,6 +723,7 @@ def compute_indicator(
     """
     frame, problems = screen_rows(frame, meta)
     national, zscores = compute_zscores(frame, meta)
+    national = with_implied_tau2(national, zscores, meta.kind)  # stored for the funnel page
     its_zscores, its_cadence = analysis_zscores(frame, zscores, meta)
     trajectories = compute_trajectories(its_zscores, meta, spells, cadence=its_cadence)
     spc = compute_spc(zscores, meta)

@@ -240,6 +240,11 @@ class NationalValue(ResultModel):
     national = models.FloatField(null=True)
     phi = models.FloatField(null=True)
     tau2 = models.FloatField(null=True)
+    tau2_implied = models.FloatField(
+        null=True,
+        help_text="A ratio's τ² implied by its published 95% limits (median across trusts, methods §2); "
+        "the funnel uses it when tau2 is unknown.",
+    )
     n_trusts = models.PositiveIntegerField()
 
     class Meta:

@@ -57,6 +57,7 @@ from .models import (
     TrajectoryFit,
     ZScore,
 )
+from .page_results import early_warning_series
 from .selectors import observations_frame
 from .stats import METHOD_VERSION
 
@@ -933,6 +934,7 @@ def _store_indicator(run, indicator: Indicator, results: compute.IndicatorResult
                 "national": national["national"].to_numpy(dtype=float),
                 "phi": national["phi"].to_numpy(dtype=float),
                 "tau2": national["tau2"].to_numpy(dtype=float),
+                "tau2_implied": national["tau2_implied"].to_numpy(dtype=float),
                 "n_trusts": national["n_trusts"].to_numpy(dtype=int),
             }
         ),
@@ -1071,6 +1073,7 @@ def _store_documents(
         "staff_survey": compute.compute_staff_survey(survey, spells, theme_names, benchmark_groups),
         "staff_survey_public": compute.compute_staff_survey(survey, public_spells, theme_names, benchmark_groups),
     }
+    documents["early_warning"]["cusum"] = early_warning_series(run, documents["early_warning"])  # for the page
     AnalysisResult.all_runs.bulk_create(
         [AnalysisResult(run=run, key=key, payload=payload) for key, payload in documents.items()]
     )

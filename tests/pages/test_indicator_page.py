@@ -64,13 +64,13 @@ def test_a_ratio_funnel_uses_the_overdispersion_its_published_limits_imply():
     import math
 
     from indicators.charts import ratio_limits
-    from indicators.views import implied_tau2
+    from indicators.stats.funnel import implied_tau2
 
     tau2 = 0.003
     rows = [
         {"x": expected, "upper": math.exp(1.959964 * math.sqrt(1 / expected + tau2))} for expected in (800, 1500, 2400)
     ]
-    assert implied_tau2(rows) == pytest.approx(tau2)
+    assert implied_tau2([row["upper"] for row in rows], [row["x"] for row in rows]) == pytest.approx(tau2)
     low, high = ratio_limits(tau2, __import__("numpy").array([1500.0]), 1.959964)
     assert high[0] == pytest.approx(rows[1]["upper"]) and low[0] == pytest.approx(1 / rows[1]["upper"])
 

@@ -23,6 +23,7 @@ MODULES = [
     "periods",
     "simulation",
     "simulation_plan",
+    "funnel",
 ]
 
 

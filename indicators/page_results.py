@@ -1,0 +1,93 @@
+"""Results the pages show that the nightly recompute stores for them, so no page computes a statistic.
+
+- `with_implied_tau2`: per period, the τ² a ratio indicator's published 95% limits imply (median across
+  trusts, methods §2), stored on NationalValue.tau2_implied; the funnel uses it when the period's
+  own τ² is unknown (every trust scored from its published limits).
+- `early_warning_series`: each slipping trust's CUSUM of the adjusted z-score for each of its
+  signalling indicators, over the whole stored history and cut to the periods the early-warning
+  page draws, stored in the early-warning document beside the slipping list.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from .stats.early_warning import cusum
+from .stats.funnel import implied_tau2
+
+CUSUM_SHOWN_PERIODS = 36  # the early-warning charts show each CUSUM's latest three years
+
+
+def with_implied_tau2(national: pd.DataFrame, zscores: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """`national` (one row per period) with a `tau2_implied` column: NaN unless `kind` is a ratio.
+
+    Only published limits imply a τ², so rows whose limits were rebuilt from the counts are left out.
+    """
+    national = national.assign(tau2_implied=np.nan)
+    if kind != "ratio" or zscores.empty or national.empty:
+        return national
+    published = zscores[~zscores["limits_rebuilt"].to_numpy(dtype=bool)]
+    by_period = {
+        period: implied_tau2(rows["upper"].to_numpy(dtype=float), rows["denominator"].to_numpy(dtype=float))
+        for period, rows in published.groupby("period", sort=False)
+    }
+    values = [by_period.get(period) for period in national["period"]]
+    national["tau2_implied"] = np.array([np.nan if value is None else value for value in values], dtype=float)
+    return national
+
+
+def _finite_or_none(values) -> list[float | None]:
+    return [value if math.isfinite(value) else None for value in np.asarray(values, dtype=float).tolist()]
+
+
+def early_warning_series(run, document: dict) -> dict:
+    """{organisation id (str): [{indicator_id, periods, statistic, signals}]} for the slipping trusts.
+
+    The z-scores are `run`'s rows for an indicator the run recomputed, the served rows otherwise
+    (what the pages serve once the run's pointers switch). The CUSUM runs over the whole history (its
+    state carries); only the latest CUSUM_SHOWN_PERIODS periods and the signals among them are kept.
+    """
+    from .models import ZScore  # the ORM only here: the rest of the module is plain arithmetic
+
+    slipping = document.get("slipping", [])
+    if not slipping:
+        return {}
+    k, h = document.get("k", 0.5), document.get("h", 4.389)
+    org_ids = sorted({item["organisation_id"] for item in slipping})
+    indicator_ids = sorted({i for item in slipping for i in item["indicator_ids"]})
+    points: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for indicator_id in indicator_ids:
+        rows = ZScore.all_runs.filter(run=run, indicator_id=indicator_id)
+        if not rows.exists():
+            rows = ZScore.objects.filter(indicator_id=indicator_id)
+        for org, period, z in (
+            rows.filter(organisation_id__in=org_ids)
+            .order_by("organisation_id", "period")
+            .values_list("organisation_id", "period", "z_adjusted")
+        ):
+            points[org][indicator_id].append((period, z))
+    out: dict[str, list[dict]] = {}
+    for item in slipping:
+        org = item["organisation_id"]
+        series = []
+        for indicator_id in item["indicator_ids"]:
+            history = points[org].get(indicator_id, [])
+            if not history:
+                continue
+            periods = [period.isoformat() for period, _ in history]
+            result = cusum(np.array([np.nan if z is None else z for _, z in history], dtype=float), k=k, h=h)
+            first_shown = len(periods) - CUSUM_SHOWN_PERIODS
+            series.append(
+                {
+                    "indicator_id": indicator_id,
+                    "periods": periods[-CUSUM_SHOWN_PERIODS:],
+                    "statistic": _finite_or_none(result.statistic[-CUSUM_SHOWN_PERIODS:]),
+                    "signals": [periods[i] for i in result.signal_indices if i >= first_shown],
+                }
+            )
+        out[str(org)] = series
+    return out

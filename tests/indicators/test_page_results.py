@@ -1,0 +1,105 @@
+"""What the recompute stores for the pages (indicators.page_results), so no page computes a statistic."""
+
+import math
+from datetime import date
+
+import pytest
+
+from indicators.models import AnalysisResult, Indicator, NationalValue, Observation, ZScore
+from indicators.page_results import CUSUM_SHOWN_PERIODS
+from indicators.services import results_recompute
+from tests.indicators.builders import month, organisations, panel, proportion_indicator
+
+pytestmark = pytest.mark.django_db
+
+Z95 = 1.959964
+PERIOD = date(2024, 4, 1)
+
+
+def published_upper(expected: float, tau2: float) -> float:
+    return math.exp(Z95 * math.sqrt(1 / expected + tau2))
+
+
+def test_a_ratio_period_scored_from_published_limits_stores_the_median_tau2_they_imply():
+    shmi = Indicator.objects.create(code="shmi", name="SHMI", kind="ratio", cadence="quarterly")
+    orgs = organisations(5, prefix="S")
+    taus = (0.004, 0.001, 0.005, 0.002, 0.003)  # median 0.003
+    Observation.objects.bulk_create(
+        Observation(
+            organisation=org,
+            indicator=shmi,
+            period=PERIOD,
+            numerator=1000 + 40 * i,
+            denominator=1000,
+            value=(1000 + 40 * i) / 1000,
+            upper=published_upper(1000, tau2),
+        )
+        for i, (org, tau2) in enumerate(zip(orgs, taus, strict=True))
+    )
+    results_recompute(triggered_by="test")
+    national = NationalValue.objects.get(indicator=shmi, period=PERIOD)
+    assert national.tau2 is None  # every trust scored from its published limits: no τ² of the period's own
+    assert national.tau2_implied == pytest.approx(0.003, abs=1e-9)
+
+
+def test_rebuilt_limits_imply_nothing_and_a_proportion_stores_no_implied_tau2():
+    shmi = Indicator.objects.create(code="shmi", name="SHMI", kind="ratio", cadence="quarterly")
+    orgs = organisations(4, prefix="S")
+    # Two published limits (τ² 0.001 and 0.003: median 0.002); two rows with counts only, rebuilt.
+    uppers = (published_upper(900, 0.001), published_upper(1100, 0.003), None, None)
+    Observation.objects.bulk_create(
+        Observation(
+            organisation=org, indicator=shmi, period=PERIOD, numerator=e * 1.05, denominator=e, value=1.05, upper=u
+        )
+        for org, e, u in zip(orgs, (900, 1100, 1000, 1200), uppers, strict=True)
+    )
+    ed = proportion_indicator("ed_4hr")
+    panel(ed, orgs, month(2024, 1), 3, seed=3)
+    results_recompute(triggered_by="test")
+    assert ZScore.objects.filter(indicator=shmi, limits_rebuilt=True).count() == 2
+    assert NationalValue.objects.get(indicator=shmi, period=PERIOD).tau2_implied == pytest.approx(0.002, abs=1e-9)
+    assert set(NationalValue.objects.filter(indicator=ed).values_list("tau2_implied", flat=True)) == {None}
+
+
+def _by_hand(values, k, h):
+    """The upper CUSUM written out: S = max(0, S + z − k), a missing z carries S, reset to 0 after S > h."""
+    s, statistic, signals = 0.0, [], []
+    for index, z in enumerate(values):
+        if z is not None:
+            s = max(0.0, s + z - k)
+        statistic.append(s)
+        if z is not None and s > h:
+            signals.append(index)
+            s = 0.0
+    return statistic, signals
+
+
+def test_the_early_warning_document_stores_each_slipping_trusts_cusum_series():
+    orgs = organisations(15)
+    ed = proportion_indicator("ed_4hr")
+    rtt = proportion_indicator("rtt_18wk")
+    worse = {0: lambda t: 0.9 if t >= 18 else 0.0}
+    panel(ed, orgs, month(2020, 1), 48, seed=1, effects=worse)
+    panel(rtt, orgs, month(2020, 1), 48, seed=2, effects=worse)
+    run = results_recompute(triggered_by="test")
+    document = AnalysisResult.objects.get(key="early_warning").payload
+    assert document["slipping"], "trust 0 worsens on both indicators"
+    assert set(document["cusum"]) == {str(item["organisation_id"]) for item in document["slipping"]}
+    for item in document["slipping"]:
+        lines = document["cusum"][str(item["organisation_id"])]
+        assert [line["indicator_id"] for line in lines] == item["indicator_ids"]
+        for line in lines:
+            history = list(
+                ZScore.all_runs.filter(
+                    run=run, organisation_id=item["organisation_id"], indicator_id=line["indicator_id"]
+                )
+                .order_by("period")
+                .values_list("period", "z_adjusted")
+            )
+            statistic, signals = _by_hand([z for _, z in history], document["k"], document["h"])
+            periods = [period.isoformat() for period, _ in history]
+            assert len(history) == 48 and len(line["periods"]) == CUSUM_SHOWN_PERIODS  # the latest three years
+            assert line["periods"] == periods[-CUSUM_SHOWN_PERIODS:]
+            assert line["statistic"] == pytest.approx(statistic[-CUSUM_SHOWN_PERIODS:])
+            assert line["signals"] == [periods[i] for i in signals if i >= len(periods) - CUSUM_SHOWN_PERIODS]
+    assert any(line["signals"] for lines in document["cusum"].values() for line in lines)
