@@ -229,3 +229,83 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.page}?{self.query}"
+
+
+class TransitionStatus(models.TextChoices):
+    ACTIVE = "active", "In transition"
+    COMPLETED = "completed", "Completed"
+    RE_ENTERED = "re_entered", "Re-entered a regime"
+
+
+class Handover(models.TextChoices):
+    REGION = "region", "Regional team"
+    SYSTEM = "system", "Integrated care board (system)"
+    BOTH = "both", "Region and system together"
+
+
+class CheckInOutcome(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    CONCERN = "concern", "Concerns noted"
+    ESCALATE = "escalate", "Escalate: consider re-entry"
+
+
+class Transition(models.Model):
+    """The period after an exit (the RSP review's "transition, not a cliff edge"): national support tapers
+    on a schedule, the trust is handed over to its region and system, and check-ins watch for slippage.
+
+    `schedule` is a list of {"starts", "ends", "support"} steps and `check_ins` a list of {"held", "outcome",
+    "note", "by"}; every change is one history row (who, when, the new lists, the reason).
+    """
+
+    episode = models.OneToOneField("trusts.RegimeEpisode", on_delete=models.CASCADE, related_name="transition")
+    starts = models.DateField(help_text="The exit date.")
+    ends = models.DateField(help_text="The end of the probation phase.")
+    status = models.CharField(max_length=10, choices=TransitionStatus.choices, default=TransitionStatus.ACTIVE)
+    handover_to = models.CharField(max_length=8, choices=Handover.choices, default=Handover.BOTH)
+    handover_note = models.TextField(blank=True)
+    schedule = models.JSONField(default=list, blank=True)
+    check_ins = models.JSONField(default=list, blank=True)
+    re_entry = models.ForeignKey(
+        "trusts.RegimeEpisode", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts", "pk"]
+
+    def __str__(self) -> str:
+        return f"Transition of {self.episode} from {self.starts:%d %b %Y} ({self.get_status_display()})"
+
+
+class CommunicationKind(models.TextChoices):
+    ENTRY = "entry", "Entry"
+    EXIT = "exit", "Exit"
+
+
+class Audience(models.TextChoices):
+    TRUST_BOARD = "trust_board", "Trust board"
+    STAFF = "staff", "Staff"
+    SYSTEM = "system", "System partners (ICB, region)"
+    PUBLIC = "public", "Patients and public"
+    MEDIA = "media", "Media"
+    MPS = "mps", "MPs and stakeholders"
+
+
+class Communication(models.Model):
+    """A communication planned with an entry or exit decision, and when it went out."""
+
+    episode = models.ForeignKey("trusts.RegimeEpisode", on_delete=models.CASCADE, related_name="communications")
+    kind = models.CharField(max_length=5, choices=CommunicationKind.choices)
+    audience = models.CharField(max_length=12, choices=Audience.choices)
+    planned = models.DateField()
+    sent = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["episode", "kind", "planned", "pk"]
+
+    def __str__(self) -> str:
+        state = f"sent {self.sent:%d %b %Y}" if self.sent else f"planned {self.planned:%d %b %Y}"
+        return f"{self.get_kind_display()} communication to {self.get_audience_display()}, {state}"

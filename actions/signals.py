@@ -11,6 +11,9 @@ def _episode_saved(sender, instance, created=False, raw=False, **kwargs):
     if raw:
         return
     from .tasks import notify_after_decision, queue
+    from .transitions import episode_recorded
+
+    episode_recorded(instance, created=created)
 
     queue(notify_after_decision, instance.pk, created=created)
 

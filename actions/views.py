@@ -245,3 +245,104 @@ def changes(request):
 
 
 __all__ = ["OutlierCase"]
+
+
+# --- transition after exit, and communications (issue 15) -------------------------------------------
+
+
+def _posted_date(request, name: str, label: str) -> date:
+    try:
+        return date.fromisoformat(request.POST.get(name, ""))
+    except ValueError:
+        raise ValidationError({name: f"{label}: give the date as YYYY-MM-DD."}) from None
+
+
+def _say_errors(request, error: ValidationError) -> None:
+    messages.error(request, "; ".join(f"{field}: {', '.join(m)}" for field, m in error.message_dict.items()))
+
+
+@require_POST
+def transition_check_in(request, pk):
+    from .models import Transition
+    from .transitions import check_in_record
+
+    transition = get_object_or_404(
+        permissions.visible_to(request.user, Transition.objects.select_related("episode__organisation")), pk=pk
+    )
+    try:
+        check_in_record(
+            actor=request.user,
+            transition=transition,
+            held=_posted_date(request, "held", "Held on"),
+            outcome=request.POST.get("outcome", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as error:
+        _say_errors(request, error)
+    else:
+        messages.success(request, "Check-in recorded.")
+    return redirect("trust-detail", ods_code=transition.episode.organisation.ods_code)
+
+
+@require_POST
+def transition_complete(request, pk):
+    from .models import Transition
+    from .transitions import transition_complete as complete
+
+    transition = get_object_or_404(
+        permissions.visible_to(request.user, Transition.objects.select_related("episode__organisation")), pk=pk
+    )
+    try:
+        complete(actor=request.user, transition=transition, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        _say_errors(request, error)
+    else:
+        messages.success(request, "Transition completed.")
+    return redirect("trust-detail", ods_code=transition.episode.organisation.ods_code)
+
+
+@require_POST
+def communication_plan(request, ods_code):
+    from trusts.models import RegimeEpisode
+
+    from .transitions import communication_plan as plan
+
+    organisation = get_object_or_404(Organisation, ods_code=ods_code.upper())
+    back = redirect("trust-detail", ods_code=organisation.ods_code)
+    episodes = permissions.visible_to(request.user, RegimeEpisode.objects.filter(organisation=organisation))
+    chosen = request.POST.get("episode", "")
+    episode = episodes.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    if episode is None:
+        messages.error(request, "Decision: choose one of this trust's episodes.")
+        return back
+    try:
+        plan(
+            actor=request.user,
+            episode=episode,
+            kind=request.POST.get("kind", ""),
+            audience=request.POST.get("audience", ""),
+            planned=_posted_date(request, "planned", "Planned for"),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as error:
+        _say_errors(request, error)
+    else:
+        messages.success(request, "Communication planned.")
+    return back
+
+
+@require_POST
+def communication_sent(request, pk):
+    from .models import Communication
+    from .transitions import communication_sent as sent
+
+    communication = get_object_or_404(
+        permissions.visible_to(request.user, Communication.objects.select_related("episode__organisation")), pk=pk
+    )
+    try:
+        sent(actor=request.user, communication=communication, sent=_posted_date(request, "sent", "Sent on"))
+    except ValidationError as error:
+        _say_errors(request, error)
+    else:
+        messages.success(request, "Communication recorded as sent.")
+    return redirect("trust-detail", ods_code=communication.episode.organisation.ods_code)

@@ -311,6 +311,8 @@ VISIBILITY_RULES = {
     "actions.outliercase": visible_cases,
     "actions.chartannotation": visible_cases,  # free text about a trust: as cases, never through a read token
     "actions.savedview": own_rows,
+    "actions.transition": visible_episode_records,  # an episode's record: a CP episode's is confidential
+    "actions.communication": visible_episode_records,
 }
 
 

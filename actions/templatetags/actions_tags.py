@@ -52,3 +52,71 @@ def chart_annotations(context, organisation, annotations):
         "can_edit": permissions.can_edit_trust_records(request.user, organisation.pk),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("actions/includes/transition_records.html", takes_context=True)
+def transition_records(context, organisation):
+    """The trust page's transition (schedule, handover, check-ins) and the decisions' communications."""
+    from oversight import permissions
+
+    from ..models import Audience, CheckInOutcome, Communication, CommunicationKind, Transition
+    from ..transitions import current_step
+
+    request = context["request"]
+    user = request.user
+    transitions = list(
+        permissions.visible_to(user, Transition.objects.filter(episode__organisation=organisation)).select_related(
+            "episode__regime"
+        )
+    )
+    for item in transitions:
+        item.current = current_step(item)
+    communications = list(
+        permissions.visible_to(user, Communication.objects.filter(episode__organisation=organisation)).select_related(
+            "episode__regime"
+        )
+    )
+    episodes = permissions.visible_to(user, organisation.episodes.select_related("regime").order_by("-entered"))
+    return {
+        "organisation": organisation,
+        "transitions": transitions,
+        "communications": communications,
+        "episodes": list(episodes),
+        "outcomes": CheckInOutcome.choices,
+        "kinds": CommunicationKind.choices,
+        "audiences": Audience.choices,
+        "can_edit": permissions.can_edit_trust_records(user, organisation.pk)
+        and permissions.can_see_episode_details(user, organisation.pk),
+        "can_approve": permissions.can_approve(user),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("actions/includes/transition_watch.html", takes_context=True)
+def transition_watch(context):
+    """Trusts in transition after an exit, watched for re-entry: their step, check-ins and recent alerts."""
+    from indicators.models import Alert
+    from indicators.page_selectors import BOARD_ALERT_MONTHS, data_end
+    from indicators.stats.periods import shift_months
+
+    from ..models import CheckInOutcome
+    from ..transitions import active_transitions, current_step
+
+    user = context["request"].user
+    transitions = list(active_transitions(user)[:100])
+    organisation_ids = [item.episode.organisation_id for item in transitions]
+    alerts: dict[int, int] = {}
+    end = data_end()
+    if transitions and end is not None:
+        # As the board counts them: alerts in the latest six months of data.
+        since = shift_months(end, -(BOARD_ALERT_MONTHS - 1))
+        for org in Alert.objects.filter(organisation_id__in=organisation_ids, period__gte=since).values_list(
+            "organisation_id", flat=True
+        ):
+            alerts[org] = alerts.get(org, 0) + 1
+    for item in transitions:
+        item.current = current_step(item)
+        item.recent_alerts = alerts.get(item.episode.organisation_id, 0)
+        item.last_check_in = item.check_ins[-1] if item.check_ins else None
+        item.last_check_in_label = CheckInOutcome(item.last_check_in["outcome"]).label if item.last_check_in else ""
+    return {"transitions": transitions}
