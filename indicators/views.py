@@ -23,7 +23,7 @@ from . import page_selectors as reads
 from .compute import POOL_GROUPS, QUANTITIES
 from .constants import ED_4HR, EffectQuantity, ImportFormat, IndicatorKind, Polarity, RegimeGroup
 from .models import Indicator
-from .services import stored_document
+from .recompute import stored_document
 from .stats.constants import Z95, Z998
 from .stats.early_warning import cusum
 
