@@ -11,6 +11,7 @@ from .. import compute
 
 
 def timed_compute(frame, meta, spells, k, h, synthetic_spells=frozenset()):
+    """One indicator's results (compute.compute_indicator) and the seconds they took."""
     clock = time.perf_counter()
     results = compute.compute_indicator(frame, meta, spells, k=k, h=h, synthetic_spells=synthetic_spells)
     return results, time.perf_counter() - clock
