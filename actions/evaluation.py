@@ -26,8 +26,8 @@ from indicators import compute
 from indicators.constants import EffectQuantity, RegimeGroup
 from indicators.models import ImportBatch, Indicator, NationalValue, Observation
 from indicators.page_selectors import pooled_effects
+from indicators.recompute import episode_records, stored_document
 from indicators.selectors import latest_successful_run
-from indicators.services import _episodes, stored_document
 from indicators.views import CATEGORY_LABELS, CONFIDENTIAL_CATEGORIES, regime_groups_for
 from oversight import permissions
 from trusts.models import Regime, RegimeEpisode
@@ -117,7 +117,7 @@ def _overview(user, cutoff: date) -> list[dict]:
 
 def _time_in_regime(user, cutoff: date) -> dict:
     hidden = set() if permissions.can_see_confidential(user) else set(permissions.confidential_regime_codes())
-    episodes = [episode for episode in _episodes() if episode.regime not in hidden]
+    episodes = [episode for episode in episode_records() if episode.regime not in hidden]
     targets = dict(Regime.objects.values_list("code", "exit_target_months"))
     document = compute.compute_time_in_regime(episodes, targets, cutoff)
     document["regimes"] = {code: entry for code, entry in document["regimes"].items() if code not in hidden}

@@ -8,7 +8,7 @@ Usage (PostgreSQL and a scratch database; the script creates and migrates it):
 For each scale it generates trusts × indicators × months observations (seeded), loads them
 with COPY, then in fresh subprocesses measures (median of --repeat runs):
   floor      reading every observation with COPY into pandas arrays (indicators.selectors)
-  recompute  indicators.services.results_recompute: read, compute, write every result
+  recompute  indicators.recompute.results_recompute: read, compute, write every result
 and the peak resident memory of the recompute process.
 With --incremental (issue 11), at scale 1 only: forced full runs (the run's own time) against a
 `psql \\copy` of the observations to /dev/null, then nightly runs with no new data, then runs after
@@ -138,8 +138,8 @@ def measure(kind: str) -> dict:
     """Run one measurement in this (fresh) process; print JSON with seconds and peak RSS."""
     import resource
 
+    from indicators.recompute import results_recompute
     from indicators.selectors import observations_frame
-    from indicators.services import results_recompute
 
     started = time.perf_counter()
     phases = {}

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
-from .services import (
+from .recompute import (
     RecomputeBusy,
     results_compute_part,
     results_fan_out_finish,

@@ -15,7 +15,7 @@ from .. import charts
 from .. import page_selectors as reads
 from ..compute import POOL_GROUPS, QUANTITIES
 from ..constants import ED_4HR, EffectQuantity, Polarity, RegimeGroup
-from ..services import stored_document
+from ..recompute import stored_document
 from .text import fmt as _fmt
 from .text import p_text as _p_text
 

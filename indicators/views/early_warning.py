@@ -12,7 +12,7 @@ from .. import charts
 from .. import page_selectors as reads
 from ..models import Indicator
 from ..page_results import CUSUM_SHOWN_PERIODS
-from ..services import stored_document
+from ..recompute import stored_document
 
 PAGE_SIZE = 50
 

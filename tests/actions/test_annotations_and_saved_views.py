@@ -8,7 +8,7 @@ from django.test import Client
 
 from actions.annotations import annotate
 from actions.models import ChartAnnotation, SavedView
-from indicators.services import results_recompute
+from indicators.recompute import results_recompute
 from oversight.audit import AuditFilters, audit_page
 from tests.pages.world import build_world
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from actions.board_pack import board_pack
-from indicators.services import results_recompute
+from indicators.recompute import results_recompute
 from tests.pages.world import build_world
 from trusts.models import RegimeEpisode
 

@@ -9,7 +9,7 @@ from django.test import Client
 from actions import services
 from actions.models import CaseSignal, CaseStatus, OutlierCase
 from indicators.models import Alert, ZScore
-from indicators.services import results_recompute
+from indicators.recompute import results_recompute
 from oversight.audit import AuditFilters, audit_page
 from tests.indicators.builders import month, organisations, panel, proportion_indicator
 

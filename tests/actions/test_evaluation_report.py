@@ -13,7 +13,7 @@ from django.test import Client
 
 from indicators.exports import export_effects
 from indicators.models import Indicator, PooledEffect
-from indicators.services import results_recompute, stored_document
+from indicators.recompute import results_recompute, stored_document
 from tests.pages.world import build_world
 
 FIELDS = ("n", "estimate", "se", "ci_low", "ci_high", "tau2", "i2")

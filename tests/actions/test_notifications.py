@@ -15,7 +15,7 @@ from actions import services
 from actions.models import Event, EventKind, Notification
 from actions.tasks import notify_after_run
 from indicators.models import Alert
-from indicators.services import results_recompute
+from indicators.recompute import results_recompute
 from tests.indicators.builders import month, organisations, panel, proportion_indicator
 from trusts.models import Regime, RegimeEpisode
 
@@ -115,11 +115,11 @@ def test_a_run_and_a_decision_notify_exactly_whom_rights_allow(
 
 
 def test_a_failed_run_tells_oversight_staff_only(django_capture_on_commit_callbacks, alice, carol, monkeypatch):
-    from indicators import services as indicator_services
+    from indicators.recompute import run as recompute_run
 
     services.subscription_create(user=alice, target="all", events=["failure"])
     services.subscription_create(user=carol, target="all", events=ALL)
-    monkeypatch.setattr(indicator_services, "_recompute_in_transaction", lambda *a, **kw: 1 / 0)
+    monkeypatch.setattr(recompute_run, "_recompute_in_transaction", lambda *a, **kw: 1 / 0)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ZeroDivisionError):
         results_recompute(triggered_by="doomed")
     assert [n.event.kind for n in Notification.objects.filter(user=alice)] == ["failure"]

@@ -44,7 +44,7 @@ def world(db, regimes, alice, bob, carol, bob_trusts, other_trust, make_org):
         TrajectoryFit,
         ZScore,
     )
-    from indicators.services import results_serve_run
+    from indicators.recompute import results_serve_run
     from trusts.models import RegimeEpisode, SegmentAssignment
 
     rb1, rb2 = bob_trusts

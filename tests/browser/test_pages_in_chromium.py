@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from indicators.services import results_recompute
+from indicators.recompute import results_recompute
 from tests.pages.world import build_world
 
 CHROMIUM = "/usr/bin/chromium"

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
+from indicators.recompute import stored_document
 from indicators.selectors import latest_successful_run
-from indicators.services import stored_document
 from tests.indicators.builders import episode, month, organisations, panel, proportion_indicator
 
 pytestmark = pytest.mark.django_db

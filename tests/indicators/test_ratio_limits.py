@@ -7,7 +7,7 @@ import pytest
 
 from indicators.constants import RunStatus
 from indicators.models import ComputationRun, Indicator, Observation, ZScore
-from indicators.services import results_recompute
+from indicators.recompute import results_recompute
 from tests.indicators.builders import organisations
 
 pytestmark = pytest.mark.django_db

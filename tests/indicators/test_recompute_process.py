@@ -12,14 +12,15 @@ from django.db import connection
 
 from indicators.constants import RunStatus
 from indicators.models import ComputationRun, ZScore
+from indicators.recompute import RecomputeBusy, results_recompute
+from indicators.recompute.lock import ADVISORY_LOCK_KEY, LOCK_FILE
 from indicators.selectors import latest_successful_run
-from indicators.services import ADVISORY_LOCK_KEY, LOCK_FILE, RecomputeBusy, results_recompute
 from tests.indicators.builders import month, organisations, panel, proportion_indicator
 
 KILL_AT_SECOND_INDICATOR = """
 import os, signal, django
 django.setup()
-from indicators.services import results_recompute
+from indicators.recompute import results_recompute
 seen = []
 def progress(message):
     if ": " in message and "observations" in message:

@@ -7,7 +7,7 @@ import pytest
 from indicators import compute
 from indicators.compute import EpisodeRecord
 from indicators.models import AnalysisResult, PooledEffect, TrajectoryFit
-from indicators.services import results_recompute
+from indicators.recompute import results_recompute
 from tests.indicators.builders import episode, month, organisations, panel, proportion_indicator
 from trusts.constants import RegimeFamily
 from trusts.models import Regime

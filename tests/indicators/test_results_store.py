@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from indicators import compute
+from indicators.compute import pipeline
 from indicators.constants import RunStatus
 from indicators.exports import export_zscores
 from indicators.models import (
@@ -17,7 +17,7 @@ from indicators.models import (
     SpcSummary,
     ZScore,
 )
-from indicators.services import results_prune, results_recompute
+from indicators.recompute import results_prune, results_recompute
 from tests.indicators.builders import month, organisations, panel, proportion_indicator
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,7 @@ def test_a_failed_run_moves_no_pointer_and_leaves_no_rows(worsening, monkeypatch
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(compute, "compute_spc", explode)
+    monkeypatch.setattr(pipeline, "compute_spc", explode)  # where compute_indicator looks it up
     with pytest.raises(RuntimeError):
         results_recompute(triggered_by="test")
     failed = ComputationRun.objects.latest()
@@ -244,7 +244,7 @@ def test_a_recompute_requested_during_a_run_is_followed_up_not_dropped(worsening
     from django.db import connection
 
     from indicators.models import Observation, RecomputeRequest
-    from indicators.services import RecomputeBusy
+    from indicators.recompute import RecomputeBusy
 
     refused = []
 
@@ -305,7 +305,7 @@ def test_the_fanned_out_run_in_process_gives_the_in_process_results_and_names_ea
     assert _served() == [(worsening["ed"].pk, run.pk), (worsening["rtt"].pk, run.pk)]
     assert _all_results() == expected
     # A retried part replaces its own rows.
-    from indicators.services import results_compute_part
+    from indicators.recompute import results_compute_part
 
     results_compute_part(run.pk, worsening["ed"].pk)
     assert ZScore.objects.filter(indicator=worsening["ed"]).count() == 15 * 36

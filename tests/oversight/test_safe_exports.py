@@ -39,7 +39,7 @@ def test_text_that_is_a_plain_number_or_harmless_is_left_alone(text):
 @pytest.fixture
 def hostile(db, regimes, alice, make_org):
     from indicators.models import ComputationRun, Indicator, NationalValue, ZScore
-    from indicators.services import results_serve_run
+    from indicators.recompute import results_serve_run
     from trusts.models import RegimeEpisode
 
     organisation = make_org("RH1", PAYLOADS[0])

@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from indicators.services import results_recompute
+from indicators.recompute import results_recompute
 from tests.pages.world import build_world
 
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from indicators.models import ComputationRun, Indicator, NationalValue, SpcSummary
-from indicators.services import results_serve_run
+from indicators.recompute import results_serve_run
 from trusts.models import Regime, RegimeEpisode
 from trusts.selectors import board_rows
 

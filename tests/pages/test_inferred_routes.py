@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from indicators.services import results_recompute
+from indicators.recompute import results_recompute
 from tests.indicators.builders import episode
 
 pytestmark = pytest.mark.django_db

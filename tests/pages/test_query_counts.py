@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from indicators.services import results_recompute
+from indicators.recompute import results_recompute
 from tests.pages.world import build_world
 
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.test import Client
 
 from indicators.models import PooledEffect, TrajectoryFit
-from indicators.services import results_recompute
+from indicators.recompute import results_recompute
 from tests.api.world import bearer, issue_token
 from tests.indicators.builders import episode, organisations, panel, proportion_indicator
 from tests.pages.conftest import _reference_data

@@ -90,7 +90,7 @@ def rtt_world(db, regimes):
 
 
 def test_every_recompute_evaluates_the_linked_criteria_without_touching_their_version(rtt_world):
-    from indicators.services import results_recompute
+    from indicators.recompute import results_recompute
     from trusts.models import ExitCriterion
 
     run = results_recompute(triggered_by="test")

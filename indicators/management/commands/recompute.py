@@ -5,7 +5,7 @@ Without --force only the indicators whose inputs changed since the served run ar
 
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.services import RecomputeBusy, results_recompute
+from indicators.recompute import RecomputeBusy, results_recompute
 
 
 class Command(BaseCommand):

@@ -15,8 +15,8 @@ from indicators.constants import BatchStatus, ImportFormat
 from indicators.demo import demo_data_generate
 from indicators.importers import import_file
 from indicators.models import ImportBatch
+from indicators.recompute import results_recompute
 from indicators.selectors import latest_successful_run
-from indicators.services import results_recompute
 from trusts.models import Organisation, RegimeEpisode
 from trusts.services import user_create
 

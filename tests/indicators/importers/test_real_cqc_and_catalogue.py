@@ -93,7 +93,7 @@ def test_a_small_dated_copy_keeps_the_trust_level_rows_only(registers, write_csv
 
 
 def test_the_clear_improver_uses_a_later_real_overall_rating(registers, regimes, write_csv):
-    from indicators.services import results_recompute, stored_document
+    from indicators.recompute import results_recompute, stored_document
     from trusts.models import Organisation, RegimeEpisode
 
     rf4 = Organisation.objects.get(ods_code="RF4")

@@ -116,7 +116,7 @@ def test_a_broken_copy_is_refused_and_nothing_is_written(keogh_trusts, write_csv
 
 
 def test_with_only_unrecorded_exits_the_analytics_page_counts_them_and_still_serves(loaded, alice, client):
-    from indicators.services import results_recompute, stored_document
+    from indicators.recompute import results_recompute, stored_document
 
     results_recompute()
     document = stored_document("time_in_regime")

@@ -9,7 +9,7 @@ import pytest
 from indicators.importers import ImportRefused, import_file
 from indicators.importers.shmi import shmi_period
 from indicators.models import ImportBatch, Observation, ZScore
-from indicators.services import results_recompute
+from indicators.recompute import results_recompute
 from indicators.stats.constants import Z95
 from tests.indicators.importers.importer_data import REAL
 

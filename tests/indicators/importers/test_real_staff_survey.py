@@ -155,7 +155,7 @@ def test_table_24_deviates_from_the_benchmarking_group_mean_by_hand():
 
 def test_the_recompute_takes_the_stored_benchmarking_groups(catalogue, make_org, regimes):
     from indicators.models import ImportBatch, Indicator
-    from indicators.services import results_recompute, stored_document
+    from indicators.recompute import results_recompute, stored_document
     from trusts.models import RegimeEpisode
 
     # The same four trusts and scores as the hand calculation above, through the database.

@@ -1,0 +1,110 @@
+"""What the programme-level results gather from each indicator, computed by this run or read from stored rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+from django.db.models import Max
+
+from .. import compute
+from ..constants import IndicatorKind
+from ..models import (
+    Alert,
+    ComputationRun,
+    Indicator,
+    SpcSummary,
+    ZScore,
+)
+from .store import store_documents
+
+
+def is_staff_survey(indicator: Indicator) -> bool:
+    """A staff-survey theme: the programme's staff-survey comparison (Table 24) reads its scores."""
+    return indicator.kind == IndicatorKind.SCORE and indicator.code.startswith("staff_survey")
+
+
+@dataclass
+class ProgrammeInputs:
+    """What the programme-level results gather from each indicator, computed now or read from stored rows:
+    its alerts and SPC concern points, its charts counted by cadence, the data's end and the staff survey."""
+
+    alerts: list = field(default_factory=list)
+    concerns: list = field(default_factory=list)
+    n_charts: dict = field(default_factory=dict)
+    survey: dict = field(default_factory=dict)
+    data_end: date | None = None
+
+    def add(self, indicator: Indicator, *, n_orgs: int, alerts, concerns, end: date | None, survey=None) -> None:
+        if indicator.cadence != "annual" and end is not None:
+            # Charts by the cadence of their points (SHMI's independent points are annual).
+            cadence = "annual" if indicator.code in compute.ROLLING_YEAR_INDICATOR_CODES else indicator.cadence
+            self.n_charts[cadence] = self.n_charts.get(cadence, 0) + n_orgs
+            self.alerts.append(alerts)
+            self.concerns.append(concerns)
+            self.data_end = max(self.data_end, end) if self.data_end else end
+        if survey is not None:
+            self.survey[indicator.code] = survey
+
+    def add_stored(self, indicator: Indicator, run: ComputationRun | None = None) -> None:
+        """An indicator not recomputed by this run (or one whose rows `run` wrote): from its stored rows."""
+        stored = _stored_programme_inputs(indicator, run)
+        self.add(
+            indicator,
+            n_orgs=stored["n_orgs"],
+            alerts=stored["alerts"],
+            concerns=stored["concerns"],
+            end=stored["data_end"],
+            survey=stored["survey"],
+        )
+
+    def store(self, run, *, episodes, spells, cutoff, k, h, indicators, confidential_codes) -> None:
+        """Write the programme-level documents (early warning, time in regime, categories, staff survey)."""
+        store_documents(
+            run,
+            episodes,
+            spells,
+            pd.concat(self.alerts, ignore_index=True) if self.alerts else pd.DataFrame(),
+            self.survey,
+            self.n_charts,
+            self.data_end,
+            cutoff,
+            k,
+            h,
+            indicators,
+            confidential_codes,
+            pd.concat(self.concerns, ignore_index=True) if self.concerns else None,
+        )
+
+
+def _stored_programme_inputs(indicator: Indicator, run: ComputationRun | None = None) -> dict:
+    """What the programme-level results need of an indicator from stored rows: served ones, or `run`'s."""
+
+    def rows(model):
+        return model.objects.all() if run is None else model.all_runs.filter(run=run)
+
+    alerts = pd.DataFrame(
+        list(
+            rows(Alert)
+            .filter(indicator=indicator)
+            .values("organisation_id", "period", "kind", "statistic", "threshold", "synthetic")
+        ),
+        columns=["organisation_id", "period", "kind", "statistic", "threshold", "synthetic"],
+    )
+    alerts["period"] = pd.to_datetime(alerts["period"])
+    charts = list(rows(SpcSummary).filter(indicator=indicator).values("organisation_id", "points"))
+    zscores = rows(ZScore).filter(indicator=indicator)
+    survey = None
+    if is_staff_survey(indicator):
+        survey = pd.DataFrame(
+            list(zscores.values("organisation_id", "period", "value")), columns=["organisation_id", "period", "value"]
+        )
+        survey["period"] = pd.to_datetime(survey["period"])
+    return {
+        "alerts": alerts.assign(indicator_id=indicator.pk),
+        "concerns": compute.spc_concern_points(charts, indicator.pk),
+        "n_orgs": zscores.order_by().values("organisation_id").distinct().count(),
+        "data_end": zscores.aggregate(end=Max("period"))["end"],
+        "survey": survey,
+    }

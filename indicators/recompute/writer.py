@@ -1,0 +1,209 @@
+"""Writing result frames fast: PostgreSQL binary and CSV COPY, one executemany elsewhere, and a writer thread.
+
+The writer knows frames and tables only; what a frame holds is `store`'s business.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+
+def _clean(value):
+    if value is None:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+PG_EPOCH = np.datetime64("2000-01-01", "D")
+BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" * 2
+BINARY_TRAILER = b"\xff\xff"
+
+
+BINARY_TYPES = {
+    "bigint": ">i8",
+    "integer": ">i4",
+    "smallint": ">i2",
+    "double precision": ">f8",
+    "date": ">i4",
+    "boolean": "?",
+    "bool": "?",
+}
+
+
+def _binary_copy_payload(columns: list[np.ndarray], db_types: list[str]) -> bytes:
+    """PostgreSQL binary COPY data for bigint, double precision and date columns (NaN/NaT → NULL).
+
+    Rows are grouped by which of their fields are NULL; each group is one fixed-width NumPy
+    record array, so the whole payload is built at memory speed with no per-row Python.
+    """
+    kinds, values, nulls = [], [], []
+    for column, db_type in zip(columns, db_types, strict=True):
+        kind = BINARY_TYPES[db_type]
+        if db_type == "date":
+            days = column.astype("datetime64[D]")
+            nulls.append(np.isnat(days))
+            values.append(np.where(np.isnat(days), 0, (days - PG_EPOCH).astype(np.int64)).astype(kind))
+        elif kind == "?":
+            nulls.append(np.zeros(len(column), dtype=bool))
+            values.append(column.astype(bool))
+        elif kind.startswith(">i"):
+            nulls.append(np.zeros(len(column), dtype=bool))
+            values.append(column.astype(kind))
+        else:
+            as_float = column.astype(float)
+            nulls.append(~np.isfinite(as_float))
+            values.append(as_float.astype(kind))
+        kinds.append(kind)
+    pattern = np.zeros(len(columns[0]), dtype=np.int64)
+    for position, null in enumerate(nulls):
+        pattern |= null.astype(np.int64) << position
+    parts = [BINARY_HEADER]
+    for code in np.unique(pattern):
+        rows = np.flatnonzero(pattern == code)
+        fields = [("count", ">i2")]
+        for position, kind in enumerate(kinds):
+            fields.append((f"length{position}", ">i4"))
+            if not (code >> position) & 1:
+                fields.append((f"value{position}", kind))
+        records = np.empty(len(rows), dtype=fields)
+        records["count"] = len(columns)
+        for position, kind in enumerate(kinds):
+            if (code >> position) & 1:
+                records[f"length{position}"] = -1
+            else:
+                records[f"length{position}"] = np.dtype(kind).itemsize
+                records[f"value{position}"] = values[position][rows]
+        parts.append(records.tobytes())
+    parts.append(BINARY_TRAILER)
+    return b"".join(parts)
+
+
+def _insert_many(model, frame: pd.DataFrame, fields, db_columns: str, json_columns: tuple[str, ...]) -> None:
+    """The embedded-database path: one executemany of plain tuples (no model instances)."""
+    columns = []
+    for name in frame.columns:
+        values = frame[name]
+        if name in json_columns:
+            columns.append([json.dumps(value) for value in values])
+        elif pd.api.types.is_datetime64_any_dtype(values.dtype):
+            columns.append([None if stamp is pd.NaT else stamp.date().isoformat() for stamp in values])
+        elif pd.api.types.is_float_dtype(values.dtype):
+            columns.append([value if math.isfinite(value) else None for value in values.tolist()])
+        else:
+            columns.append([_clean(value) for value in values.tolist()])
+    placeholders = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {model._meta.db_table} ({db_columns}) VALUES ({placeholders})",  # noqa: S608
+            list(zip(*columns, strict=True)),
+        )
+
+
+def write_frame(model, frame: pd.DataFrame, json_columns: tuple[str, ...] = (), raw=None) -> None:
+    """Insert a frame whose columns are model field names: COPY on PostgreSQL, bulk_create elsewhere.
+
+    Numeric and date tables go through binary COPY, the rest (JSON, text) through CSV COPY; the
+    per-row adaptation of an ORM insert cost more than all the statistics (bench/recompute.py).
+    """
+    if frame.empty:
+        return
+    fields = [model._meta.get_field(name) for name in frame.columns]
+    db_columns = ", ".join(field.column for field in fields)
+    if connection.vendor != "postgresql":
+        _insert_many(model, frame, fields, db_columns, json_columns)
+        return
+    db_types = [field.rel_db_type(connection) if field.is_relation else field.db_type(connection) for field in fields]
+    db_types = [db_type.split(" CHECK")[0].strip() if db_type else "" for db_type in db_types]
+    binary = all(db_type in BINARY_TYPES for db_type in db_types) and not json_columns
+    if binary:
+        payload = _binary_copy_payload([frame[column].to_numpy() for column in frame.columns], db_types)
+        statement = f"COPY {model._meta.db_table} ({db_columns}) FROM STDIN WITH (FORMAT binary)"
+    else:
+        frame = frame.copy()
+        for column in json_columns:
+            frame[column] = [json.dumps(value) for value in frame[column]]
+        buffer = io.StringIO()
+        frame.to_csv(buffer, header=False, index=False, na_rep=r"\N", date_format="%Y-%m-%d")
+        payload = buffer.getvalue()
+        statement = f"COPY {model._meta.db_table} ({db_columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    # `raw` is the psycopg connection of the run's transaction, handed to the writer thread
+    # (Django's `connection` is per thread and would open a second, separate transaction there).
+    with (raw or connection.connection).cursor() as cursor:
+        with cursor.copy(statement) as copy:
+            copy.write(payload)
+
+
+class ResultWriter:
+    """Stores each indicator's results while the next indicator is computed.
+
+    On PostgreSQL a single writer thread COPYs into the run's own transaction (the same
+    psycopg connection, which serialises its use), so the server's index work overlaps the
+    Python statistics; elsewhere it writes inline. An error in the writer is raised in the
+    caller when the block ends, which rolls the whole run back. `store(run, indicator, results,
+    raw=None)` writes one indicator's rows (`raw`: the psycopg connection to write through).
+    """
+
+    def __init__(self, run, store: Callable[..., None]):
+        self.run = run
+        self._store = store
+        self.seconds = 0.0
+        self.waited = 0.0
+        self.threaded = connection.vendor == "postgresql"
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self):
+        if self.threaded:
+            self._raw = connection.connection
+            self._thread = threading.Thread(target=self._work, name="result-writer", daemon=True)
+            self._thread.start()
+        return self
+
+    def submit(self, indicator, results) -> None:
+        if not self.threaded:
+            clock = time.perf_counter()
+            self._store(self.run, indicator, results)
+            self.seconds += time.perf_counter() - clock
+            return
+        if self._error:
+            raise self._error
+        clock = time.perf_counter()
+        self._queue.put((indicator, results))
+        self.waited += time.perf_counter() - clock
+
+    def _work(self):
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error:
+                continue
+            clock = time.perf_counter()
+            try:
+                self._store(self.run, *item, raw=self._raw)
+            except BaseException as exc:  # noqa: BLE001 — handed to the caller's thread
+                self._error = exc
+            self.seconds += time.perf_counter() - clock
+
+    def __exit__(self, exc_type, exc, traceback):
+        if self._thread:
+            clock = time.perf_counter()
+            self._queue.put(None)
+            self._thread.join()
+            self.waited += time.perf_counter() - clock
+        if self._error and exc is None:
+            raise self._error
+        return False
