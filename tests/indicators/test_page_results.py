@@ -7,7 +7,7 @@ import pytest
 
 from indicators.models import AnalysisResult, Indicator, NationalValue, Observation, ZScore
 from indicators.page_results import CUSUM_SHOWN_PERIODS
-from indicators.services import results_recompute
+from indicators.recompute import results_recompute
 from tests.indicators.builders import month, organisations, panel, proportion_indicator
 
 pytestmark = pytest.mark.django_db
