@@ -6,4 +6,10 @@ class ActionsConfig(AppConfig):
     verbose_name = "From signal to action"
 
     def ready(self):
-        from . import signals  # noqa: F401 — connects the decision and import receivers
+        from oversight import audit
+
+        from . import models, signals  # noqa: F401 — signals connects the decision and import receivers
+
+        audit.register(models.OutlierCase, key="case", organisation_path="organisation_id")
+        audit.register(models.Subscription, key="subscription")
+        audit.register(models.ChartAnnotation, key="annotation", organisation_path="organisation_id")

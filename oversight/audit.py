@@ -3,7 +3,12 @@
 simple_history writes a historical row for every save and delete of the audited models (who,
 when, the record as it then stood, a short reason). What it cannot hold is recorded here in an
 AuditContext: the request id (from RequestIdMiddleware, or an `audit_scope` for commands and
-imports), the channel (form, api, admin, import, command) and the full reason.
+imports), the channel (form, api, admin, import, command), the full reason and, for a change made
+by an import, its batch (`audit_batch`).
+
+Which records are audited, and how each belongs to an organisation and may be confidential, is
+declared by the app that owns them (`register`, in oversight.audit_registry): this module reads
+their history tables without importing the apps above it.
 
 Reading merges the history tables newest first, pages through them, and diffs each row against
 the one before it (`diff_against`). Nothing here changes or deletes history.
@@ -12,51 +17,28 @@ the one before it (`diff_against`). Nothing here changes or deletes history.
 import contextlib
 import contextvars
 import heapq
-import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from django.apps import apps
-from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
+from simple_history import utils as history_utils
 from simple_history.models import HistoricalRecords
 
-from . import permissions
+from . import audit_registry
+from .audit_registry import AuditedRecord, register, register_import_batches  # noqa: F401 — the apps' entry points
+from .audit_text import readable_changes
 from .models import AuditContext
 
 CHANGE_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
-
-# The audited records, by the key used in filters and URLs. Each maps to (app label, model name).
-AUDITED_MODELS = {
-    "organisation": ("trusts", "Organisation"),
-    "episode": ("trusts", "RegimeEpisode"),
-    "segment": ("trusts", "SegmentAssignment"),
-    "assignment": ("trusts", "ImprovementDirectorAssignment"),
-    "stocktake": ("trusts", "DiagnosticStocktake"),
-    "criterion": ("trusts", "ExitCriterion"),
-    "funding": ("trusts", "SupportFunding"),
-    "note": ("trusts", "EpisodeNote"),
-    "user": None,  # the project's user model, registered with simple_history in oversight.models
-    "token": ("oversight", "ApiToken"),
-    "rebase": ("indicators", "SpcRebase"),
-    "case": ("actions", "OutlierCase"),
-    "subscription": ("actions", "Subscription"),
-    "annotation": ("actions", "ChartAnnotation"),
-}
-# Records that belong to an organisation directly, and those that belong to it through an episode.
-ORGANISATION_FIELD = {"organisation": "id", "episode": "organisation_id", "segment": "organisation_id"}
-ORGANISATION_FIELD["assignment"] = "organisation_id"
-ORGANISATION_FIELD["rebase"] = "organisation_id"
-ORGANISATION_FIELD["case"] = ORGANISATION_FIELD["annotation"] = "organisation_id"
-EPISODE_RECORDS = ("stocktake", "criterion", "funding", "note")
 IMPORT_REASON_PREFIX = "Imported from "
-HISTORICAL_IMPORT = re.compile(r"\(historical import, batch (\d+)\)$")
 ADMIN_REASON = "Changed in the admin"
+BULK_CONTEXT_BATCH_SIZE = 500
 
 _scope: contextvars.ContextVar[dict | None] = contextvars.ContextVar("oversight_audit_scope", default=None)
+_batch: contextvars.ContextVar[int | None] = contextvars.ContextVar("oversight_audit_batch", default=None)
 
 
 @contextlib.contextmanager
@@ -67,6 +49,23 @@ def audit_scope(*, channel: str = "command", request_id: str | None = None):
         yield _scope.get()
     finally:
         _scope.reset(token)
+
+
+@contextlib.contextmanager
+def audit_batch(batch_id: int):
+    """Changes made inside belong to import batch `batch_id`: each one's audit context carries the id.
+
+    The request id and channel stay those of the request or scope around it.
+    """
+    token = _batch.set(batch_id)
+    try:
+        yield batch_id
+    finally:
+        _batch.reset(token)
+
+
+def current_batch_id() -> int | None:
+    return _batch.get()
 
 
 def _current_request():
@@ -98,6 +97,16 @@ def current_channel() -> str:
     return "web"
 
 
+def _import_channel() -> str:
+    channel = current_channel()
+    return "import" if channel in ("other", "command", "import") else f"import/{channel}"[:12]
+
+
+def _import_request_id(batch_id: int) -> str:
+    # An import run from a command outside any scope still gets an id to find its rows by.
+    return (current_request_id() or f"import-batch-{batch_id}")[:64]
+
+
 def _label(model) -> str:
     return model._meta.label_lower
 
@@ -105,15 +114,17 @@ def _label(model) -> str:
 def record_history_context(history_instance, instance=None) -> None:
     """Called for every historical row written through a save (post_create_historical_record)."""
     reason = getattr(instance, "_audit_reason", None) or history_instance.history_change_reason or ""
-    channel = current_channel()
+    batch_id = current_batch_id()
+    channel = current_channel() if batch_id is None else _import_channel()
     if not reason and channel == "admin":
         reason = ADMIN_REASON  # the admin's forms have no reason field; say where the change came from
     AuditContext.objects.create(
         history_model=_label(type(history_instance)),
         history_id=history_instance.pk,
-        request_id=current_request_id()[:64],
+        request_id=(current_request_id() if batch_id is None else _import_request_id(batch_id))[:64],
         channel=channel,
         reason=reason,
+        batch_id=batch_id,
     )
 
 
@@ -124,28 +135,117 @@ def record_import_context(batch, created: bool) -> None:
     label = _label(type(batch))
     if AuditContext.objects.filter(history_model=label, history_id=batch.pk).exists():
         return
-    channel = current_channel()
     AuditContext.objects.create(
         history_model=label,
         history_id=batch.pk,
-        # An import run from a command outside any scope still gets an id to find its rows by.
-        request_id=(current_request_id() or f"import-batch-{batch.pk}")[:64],
-        channel="import" if channel in ("other", "command", "import") else f"import/{channel}"[:12],
+        request_id=_import_request_id(batch.pk),
+        channel=_import_channel(),
         reason=f"{IMPORT_REASON_PREFIX}{batch.file_name}",
+        batch_id=batch.pk,
     )
+
+
+def _record_import_batch_saved(sender, instance, created, **kwargs):
+    record_import_context(instance, created)
+
+
+def _record_history_saved(sender, history_instance, instance=None, **kwargs):
+    record_history_context(history_instance, instance)
+
+
+def connect_signals() -> None:
+    """Wire the recording of contexts (OversightConfig.ready): every history row written through a save."""
+    from simple_history.signals import post_create_historical_record
+
+    post_create_historical_record.connect(_record_history_saved, dispatch_uid="oversight-audit-context")
+
+
+def register_import_batch_model(model) -> None:
+    """Each finished batch of `model` records its import's context (the app owning batches calls this in ready())."""
+    from django.db.models.signals import post_save
+
+    register_import_batches(model)
+    post_save.connect(
+        _record_import_batch_saved, sender=model, dispatch_uid=f"oversight-import-context-{_label(model)}"
+    )
+
+
+def bulk_create_with_history(objs, model, **options) -> list:
+    """simple_history's bulk create; inside an `audit_batch`, each history row written gets its audit context."""
+    return _bulk_with_contexts(
+        model, "+", options, lambda: history_utils.bulk_create_with_history(objs, model, **options), objs
+    )
+
+
+def bulk_update_with_history(objs, model, fields, **options) -> int:
+    """simple_history's bulk update; inside an `audit_batch`, each history row written gets its audit context."""
+    return _bulk_with_contexts(
+        model, "~", options, lambda: history_utils.bulk_update_with_history(objs, model, fields, **options), objs
+    )
+
+
+def _bulk_with_contexts(model, history_type: str, options: dict, write, objs):
+    """Bulk writes send no signals, so the rows they wrote are found here: this table's rows of these
+    records, of this type and this timestamp, newer than the newest before the write."""
+    batch_id = current_batch_id()
+    if batch_id is None:
+        return write()
+    history = model.history.model
+    options.setdefault("default_date", timezone.now())
+    newest = history.objects.aggregate(newest=Max("history_id"))["newest"] or 0
+    result = write()
+    written = result if history_type == "+" else objs
+    ids = [obj.pk for obj in written]
+    rows = []
+    for start in range(0, len(ids), BULK_CONTEXT_BATCH_SIZE):
+        rows += history.objects.filter(
+            id__in=ids[start : start + BULK_CONTEXT_BATCH_SIZE],
+            history_id__gt=newest,
+            history_type=history_type,
+            history_date=options["default_date"],
+        ).values_list("history_id", "history_change_reason")
+    request_id, channel, label = _import_request_id(batch_id), _import_channel(), _label(history)
+    AuditContext.objects.bulk_create(
+        [
+            AuditContext(
+                history_model=label,
+                history_id=history_id,
+                request_id=request_id,
+                channel=channel,
+                reason=reason or "",
+                batch_id=batch_id,
+            )
+            for history_id, reason in rows
+        ],
+        batch_size=BULK_CONTEXT_BATCH_SIZE,
+    )
+    return result
 
 
 # --- Reading -------------------------------------------------------------------------------------
 
 
 def model_for(key: str):
-    """The audited model for a key of AUDITED_MODELS."""
-    target = AUDITED_MODELS[key]
-    return get_user_model() if target is None else apps.get_model(*target)
+    """The audited model registered under `key`."""
+    return audit_registry.get(key).model
 
 
 def history_model_for(key: str):
-    return model_for(key).history.model
+    return audit_registry.get(key).history_model
+
+
+def audited_keys() -> list[str]:
+    """The keys of every audited record, in the order the apps registered them."""
+    return audit_registry.keys()
+
+
+def organisation_keys() -> list[str]:
+    """The keys of the records that belong to an organisation (its audit timeline can show them)."""
+    return [key for key in audited_keys() if audit_registry.get(key).organisation_path is not None]
+
+
+def organisation_model():
+    return audit_registry.organisation_model()
 
 
 @dataclass
@@ -167,6 +267,7 @@ class AuditEntry:
     history_id: int = 0
     indicator_id: int | None = None  # an exit criterion's indicator: its threshold is shown in that unit
     readable: list = field(default_factory=list)  # the changes in words (audit_text), on pages only
+    batch_id: int | None = None  # the import batch that made the change
 
 
 @dataclass
@@ -182,12 +283,56 @@ class AuditFilters:
     request_id: str = ""
     reason: str = ""
     organisation_id: int | None = None
+    batch_id: int | None = None
     # Leave out confidential records (CP episodes and their records, unpublished segments).
     hide_confidential: bool = False
 
 
+def _parent(model, name: str) -> tuple[str, AuditedRecord]:
+    """The column and audited record a field of `model` refers to ("episode" → episode_id, the episodes)."""
+    related = model._meta.get_field(name)
+    parent = audit_registry.for_model(related.related_model)
+    if parent is None:
+        raise LookupError(f"{model._meta.label}.{name} refers to {related.related_model._meta.label}: not audited.")
+    return related.attname, parent
+
+
+def _confidential_rows(record: AuditedRecord, queryset):
+    """`queryset` (history rows of `record`) without those a caller without confidential access never sees."""
+    if record.confidential is True:
+        return queryset.none()
+    if record.confidential is False:
+        return queryset
+    if isinstance(record.confidential, Q):
+        return queryset.exclude(record.confidential)
+    # Shares the confidentiality of the record it belongs to: hidden if any version of that one is.
+    column, parent = _parent(record.model, record.confidential)
+    if parent.confidential is True or parent.confidential is False:
+        return queryset.none() if parent.confidential else queryset
+    parents = parent.history_model.objects.all()
+    if isinstance(parent.confidential, Q):
+        hidden = parents.filter(parent.confidential)
+    else:
+        hidden = parents.exclude(pk__in=_confidential_rows(parent, parents).values("pk"))
+    return queryset.exclude(**{f"{column}__in": hidden.values("id")})
+
+
+def _of_organisation(model, path: str | None, queryset, organisation_id: int):
+    """History rows of `model` that belong to the organisation along `path` (see AuditedRecord)."""
+    if path is None:
+        return queryset.none()
+    if "__" not in path:
+        return queryset.filter(**{path: organisation_id})
+    # Through another audited record's history: every one the organisation ever held, deleted ones included.
+    name, rest = path.split("__", 1)
+    column, parent = _parent(model, name)
+    held = _of_organisation(parent.model, rest, parent.history_model.objects.all(), organisation_id)
+    return queryset.filter(**{f"{column}__in": held.values("id").distinct()})
+
+
 def _history_queryset(key: str, filters: AuditFilters):
-    history = history_model_for(key)
+    record = audit_registry.get(key)
+    history = record.history_model
     queryset = history.objects.all()
     if filters.user:
         queryset = queryset.filter(history_user__username=filters.user)
@@ -201,43 +346,25 @@ def _history_queryset(key: str, filters: AuditFilters):
         queryset = queryset.filter(id=filters.object_id)
     if filters.reason:
         queryset = queryset.filter(history_change_reason__icontains=filters.reason)
-    if filters.request_id:
-        ids = AuditContext.objects.filter(history_model=_label(history), request_id=filters.request_id).values(
-            "history_id"
-        )
-        queryset = queryset.filter(history_id__in=ids)
+    if filters.request_id or filters.batch_id is not None:
+        contexts = AuditContext.objects.filter(history_model=_label(history))
+        if filters.request_id:
+            contexts = contexts.filter(request_id=filters.request_id)
+        if filters.batch_id is not None:
+            contexts = contexts.filter(batch_id=filters.batch_id)
+        queryset = queryset.filter(history_id__in=contexts.values("history_id"))
     if filters.organisation_id is not None:
-        if key in ORGANISATION_FIELD:
-            queryset = queryset.filter(**{ORGANISATION_FIELD[key]: filters.organisation_id})
-        elif key in EPISODE_RECORDS:
-            # Episodes ever held by the organisation, deleted ones included.
-            episodes = history_model_for("episode").objects.filter(organisation_id=filters.organisation_id)
-            if filters.hide_confidential:
-                episodes = episodes.exclude(regime_id__in=_confidential_regime_ids())
-            queryset = queryset.filter(episode_id__in=episodes.values("id").distinct())
-        else:
-            return queryset.none()
+        queryset = _of_organisation(record.model, record.organisation_path, queryset, filters.organisation_id)
     if filters.hide_confidential:
-        if key == "episode":
-            queryset = queryset.exclude(regime_id__in=_confidential_regime_ids())
-        elif key == "segment":
-            queryset = queryset.filter(published=True)
-        elif key in EPISODE_RECORDS:
-            hidden = history_model_for("episode").objects.filter(regime_id__in=_confidential_regime_ids())
-            queryset = queryset.exclude(episode_id__in=hidden.values("id"))
-        elif key not in ("organisation", "assignment"):
-            return queryset.none()
+        queryset = _confidential_rows(record, queryset)
     return queryset.select_related("history_user").order_by("-history_date", "-history_id")
 
 
-def _confidential_regime_ids() -> list[int]:
-    return list(apps.get_model("trusts", "Regime").objects.filter(confidential=True).values_list("pk", flat=True))
-
-
 def _kinds(filters: AuditFilters) -> list[str]:
-    kinds = [kind for kind in filters.kinds if kind in AUDITED_MODELS] or list(AUDITED_MODELS)
+    known = audited_keys()
+    kinds = [kind for kind in filters.kinds if kind in known] or known
     if filters.organisation_id is not None:
-        kinds = [kind for kind in kinds if kind in ORGANISATION_FIELD or kind in EPISODE_RECORDS]
+        kinds = [kind for kind in kinds if audit_registry.get(kind).organisation_path is not None]
     return kinds
 
 
@@ -254,8 +381,6 @@ def audit_page(filters: AuditFilters, *, offset: int, limit: int) -> list[AuditE
     merged = heapq.merge(*streams, key=lambda item: (item[1].history_date, item[1].history_id), reverse=True)
     chosen = [item for position, item in enumerate(merged) if offset <= position < offset + limit]
     entries = _entries(chosen, with_previous=lambda kind, row: row.prev_record)
-    from .audit_text import readable_changes
-
     if filters.hide_confidential:
         entries = [_redact(entry) for entry in entries]
     readable_changes(entries, model_for)
@@ -290,15 +415,16 @@ def audit_iter(filters: AuditFilters) -> Iterator[AuditEntry]:
 
 
 def _redact(entry: AuditEntry) -> AuditEntry:
-    """An episode's change as a caller without confidential access reads episodes (oversight.permissions):
-    route, reason and notes neutral, the change's free-text reason withheld; a change that then shows
-    nothing is left with no field rows."""
-    if entry.kind != "episode":
+    """A change as a caller without confidential access reads the record (its app's `redact`, e.g.
+    oversight.permissions for episodes): the change's free-text reason withheld; a change that then
+    shows nothing is left with no field rows."""
+    redact = audit_registry.get(entry.kind).redact
+    if redact is None:
         return entry
     changes = []
     for name, before, after in entry.changes:
-        before = permissions.redacted_episode_value(name, before)
-        after = permissions.redacted_episode_value(name, after)
+        before = redact(name, before)
+        after = redact(name, after)
         if before != after:
             changes.append((name, before, after))
     entry.changes = changes
@@ -345,9 +471,9 @@ def _entries(items, *, with_previous=None, previous=None) -> list[AuditEntry]:
                 history_label=_label(type(row)),
                 history_id=row.history_id,
                 indicator_id=getattr(row, "indicator_id", None),
+                batch_id=context.batch_id if context else None,
             )
         )
-    _fill_import_contexts(entries)
     return entries
 
 
@@ -372,34 +498,3 @@ def _contexts(items) -> dict[tuple[str, int], AuditContext]:
     for label, ids in wanted.items():
         query |= Q(history_model=label, history_id__in=ids)
     return {(context.history_model, context.history_id): context for context in AuditContext.objects.filter(query)}
-
-
-def _fill_import_contexts(entries: list[AuditEntry]) -> None:
-    """An imported row's request id and channel are those of its import batch."""
-    from indicators.models import ImportBatch
-
-    pending = [entry for entry in entries if not entry.request_id and entry.reason.startswith(IMPORT_REASON_PREFIX)]
-    if not pending:
-        return
-    cache: dict[tuple[str, datetime], AuditContext | None] = {}
-    label = _label(ImportBatch)
-    for entry in pending:
-        name = entry.reason[len(IMPORT_REASON_PREFIX) :]
-        key = (name, entry.when)
-        historical = HISTORICAL_IMPORT.search(name)  # episodes name their batch: "… (historical import, batch 7)"
-        if key not in cache:
-            batch = (
-                ImportBatch.objects.filter(pk=int(historical.group(1))).first()
-                if historical
-                else ImportBatch.objects.filter(
-                    file_name__startswith=name, started__lte=entry.when, finished__gte=entry.when
-                )
-                .order_by("-started")
-                .first()
-            )
-            cache[key] = (
-                AuditContext.objects.filter(history_model=label, history_id=batch.pk).first() if batch else None
-            )
-        context = cache[key]
-        if context:
-            entry.request_id, entry.channel = context.request_id, context.channel

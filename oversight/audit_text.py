@@ -92,10 +92,8 @@ def value_in_unit(value, kind: str) -> str:
 
 def readable_changes(entries, model_for) -> None:
     """Give each audit entry `readable`: a ChangeText per change, related records resolved in bulk."""
-    from indicators.models import Indicator  # the audit engine sits below the apps: import on use
-
     wanted: dict[type, set[int]] = defaultdict(set)
-    indicator_ids: set[int] = set()
+    indicator_ids: dict[type, set[int]] = defaultdict(set)  # by the indicator model each record refers to
     plans = []
     for entry in entries:
         model = model_for(entry.kind)
@@ -104,11 +102,16 @@ def readable_changes(entries, model_for) -> None:
             field = fields[name]
             if field is not None and field.is_relation and field.related_model is not None:
                 wanted[field.related_model].update(_ids(before) + _ids(after))
-            if name in INDICATOR_VALUE_FIELDS and getattr(entry, "indicator_id", None):
-                indicator_ids.add(entry.indicator_id)
+            indicator = _field(model, "indicator")
+            if name in INDICATOR_VALUE_FIELDS and getattr(entry, "indicator_id", None) and indicator is not None:
+                indicator_ids[indicator.related_model].add(entry.indicator_id)
         plans.append((entry, fields))
     found = {related: related._default_manager.in_bulk(list(ids)) for related, ids in wanted.items() if ids}
-    kinds = dict(Indicator.objects.filter(pk__in=indicator_ids).values_list("pk", "kind")) if indicator_ids else {}
+    # The indicator is reached through the record's own `indicator` field: the audit sits below the
+    # app that defines indicators and does not import it.
+    kinds = {}
+    for indicator_model, ids in indicator_ids.items():
+        kinds.update(indicator_model._default_manager.filter(pk__in=ids).values_list("pk", "kind"))
 
     def text(entry, name: str, field, value) -> str:
         if value in (None, "") or (field is not None and field.many_to_many and not value):

@@ -14,10 +14,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from trusts.models import Organisation
-
-from . import exports, permissions
-from .audit import AUDITED_MODELS, CHANGE_TYPES, AuditFilters, audit_count, audit_iter, audit_page
+from . import audit, exports, permissions
+from .audit import CHANGE_TYPES, AuditFilters, audit_count, audit_iter, audit_page
 
 PAGE_SIZE = 50
 CSV_COLUMNS = [
@@ -62,8 +60,9 @@ def _date(value: str) -> date | None:
 def _filters_from(request) -> tuple[AuditFilters, dict]:
     query = request.GET
     object_id = query.get("object", "")
+    batch = query.get("batch", "")
     filters = AuditFilters(
-        kinds=[kind for kind in query.getlist("model") if kind in AUDITED_MODELS],
+        kinds=[kind for kind in query.getlist("model") if kind in audit.audited_keys()],
         user=query.get("user", "").strip(),
         change=query.get("change", "") if query.get("change", "") in CHANGE_TYPES else "",
         since=_date(query.get("since", "")),
@@ -71,6 +70,7 @@ def _filters_from(request) -> tuple[AuditFilters, dict]:
         object_id=int(object_id) if object_id.isdigit() else None,
         request_id=query.get("request_id", "").strip(),
         reason=query.get("reason", "").strip(),
+        batch_id=int(batch) if batch.isdigit() else None,
     )
     shown = {
         "models": filters.kinds,
@@ -81,6 +81,7 @@ def _filters_from(request) -> tuple[AuditFilters, dict]:
         "object": object_id,
         "request_id": filters.request_id,
         "reason": filters.reason,
+        "batch": batch,
     }
     return filters, shown
 
@@ -137,7 +138,7 @@ def audit_list(request):
     context = {
         "page": _page(request, filters),
         "shown": shown,
-        "model_choices": [(kind, kind) for kind in AUDITED_MODELS],
+        "model_choices": [(kind, kind) for kind in audit.audited_keys()],
         "change_choices": list(CHANGE_TYPES.items()),
         "querystring": _querystring_without_page(request),
         "organisation": None,
@@ -148,7 +149,7 @@ def audit_list(request):
 @require_GET
 def audit_organisation(request, ods_code):
     """Every change touching one organisation's records: the trust page's timeline."""
-    organisation = get_object_or_404(Organisation, ods_code=ods_code)
+    organisation = get_object_or_404(audit.organisation_model(), ods_code=ods_code)
     user = request.user
     if not (permissions.can_view_audit(user) or permissions.can_see_episode_details(user, organisation.pk)):
         raise PermissionDenied("This organisation's audit timeline is for those who may see its records.")
@@ -162,7 +163,7 @@ def audit_organisation(request, ods_code):
     context = {
         "page": _page(request, filters),
         "shown": shown,
-        "model_choices": [(kind, kind) for kind in AUDITED_MODELS if kind not in ("user", "token")],
+        "model_choices": [(kind, kind) for kind in audit.organisation_keys()],
         "change_choices": list(CHANGE_TYPES.items()),
         "querystring": _querystring_without_page(request),
         "organisation": organisation,

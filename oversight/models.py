@@ -6,11 +6,9 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 from simple_history import register
 from simple_history.models import HistoricalRecords
-from simple_history.signals import post_create_historical_record
 
 TOKEN_PREFIX_LENGTH = 8
 
@@ -80,6 +78,10 @@ class AuditContext(models.Model):
     request_id = models.CharField(max_length=64, blank=True)
     channel = models.CharField(max_length=12, blank=True, help_text="form, api, admin, import, command or other.")
     reason = models.TextField(blank=True)
+    # The import batch that made the change, set from the audit context the importer opens
+    # (oversight.audit.audit_batch). A plain integer, not a foreign key: batches belong to the
+    # indicators app, above this one, and the audit trail must outlive any batch it names.
+    batch_id = models.IntegerField(null=True, blank=True, db_index=True)
     recorded = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -97,7 +99,8 @@ if not hasattr(User, "history"):
     register(User, app="oversight", excluded_fields=["password", "last_login"], m2m_fields=["groups"])
 
 
-def _skip_login_only_saves(sender, instance, update_fields=None, **kwargs):
+# Connected in OversightConfig.ready(): a sign-in alone (last_login) writes no history row.
+def skip_login_only_saves(sender, instance, update_fields=None, **kwargs):
     if (
         update_fields is not None
         and set(update_fields) <= {"last_login"}
@@ -107,28 +110,7 @@ def _skip_login_only_saves(sender, instance, update_fields=None, **kwargs):
         instance._audit_skipped_login = True
 
 
-def _restore_history_after_save(sender, instance, **kwargs):
+def restore_history_after_save(sender, instance, **kwargs):
     if getattr(instance, "_audit_skipped_login", False):
         del instance.skip_history_when_saving
         del instance._audit_skipped_login
-
-
-pre_save.connect(_skip_login_only_saves, sender=User, dispatch_uid="oversight-user-login-history")
-# Connected after simple_history's own post_save, so it runs after the history decision.
-post_save.connect(_restore_history_after_save, sender=User, dispatch_uid="oversight-user-login-history-restore")
-
-
-def _record_audit_context(sender, history_instance, instance=None, **kwargs):
-    from .audit import record_history_context
-
-    record_history_context(history_instance, instance)
-
-
-def _record_import_context(sender, instance, created, **kwargs):
-    from .audit import record_import_context
-
-    record_import_context(instance, created)
-
-
-post_create_historical_record.connect(_record_audit_context, dispatch_uid="oversight-audit-context")
-post_save.connect(_record_import_context, sender="indicators.ImportBatch", dispatch_uid="oversight-import-context")

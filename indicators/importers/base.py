@@ -17,9 +17,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 from tqdm import tqdm
 
+from oversight.audit import audit_batch, bulk_create_with_history, bulk_update_with_history
 from trusts.models import Organisation
 
 from ..constants import BatchStatus
@@ -181,7 +181,8 @@ def run_import(
         progress=progress,
     )
     try:
-        with transaction.atomic():
+        # audit_batch: every audit context written inside names this batch.
+        with transaction.atomic(), audit_batch(batch.pk):
             if getattr(importer, "binary", False):
                 importer(data, context)
             else:
