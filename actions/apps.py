@@ -13,3 +13,13 @@ class ActionsConfig(AppConfig):
         audit.register(models.OutlierCase, key="case", organisation_path="organisation_id")
         audit.register(models.Subscription, key="subscription")
         audit.register(models.ChartAnnotation, key="annotation", organisation_path="organisation_id")
+        # A transition and a communication belong to an episode: as confidential as it is.
+        audit.register(
+            models.Transition, key="transition", organisation_path="episode__organisation_id", confidential="episode"
+        )
+        audit.register(
+            models.Communication,
+            key="communication",
+            organisation_path="episode__organisation_id",
+            confidential="episode",
+        )

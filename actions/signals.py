@@ -1,8 +1,9 @@
-"""Decisions and imports queue their notification task after commit; runs call actions.hooks.after_run."""
+"""Decisions, imports and runs (indicators.signals.run_finished) queue their notification task after commit."""
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from indicators.signals import run_finished
 from trusts.models import ExitCriterion, RegimeEpisode
 
 
@@ -36,8 +37,9 @@ def _import_saved(sender, instance, raw=False, **kwargs):
     queue(notify_after_import, instance.pk)
 
 
-def after_run(run_id: int) -> None:
-    """Called by the recompute service when a run ends, succeeded or failed."""
+@receiver(run_finished, dispatch_uid="actions-run-finished")
+def after_run(sender=None, run_id: int = 0, **kwargs) -> None:
+    """A recompute run ended, succeeded or failed."""
     from .tasks import notify_after_run, queue
 
     queue(notify_after_run, run_id)

@@ -32,8 +32,6 @@ EXEMPT = {
 # Upward imports that other changes are removing now: (importing file, imported module), one reason each.
 # The list may only shrink: test_every_allowed_upward_import_still_occurs fails on a stale entry.
 ALLOWED_UPWARD = {
-    # indicators → actions: a finished recompute queues its notifications.
-    ("indicators/services.py", "actions.signals"): "the run's notifications: actions should listen, not be called",
     # oversight → the apps: pages and API plumbing that span apps, still in the bottom layer.
     ("oversight/api/exceptions.py", "trusts.services"): "the API's error translation names trusts' service errors",
     ("oversight/context_processors.py", "indicators.models"): "the synthetic-data banner asks ImportBatch",
@@ -43,9 +41,6 @@ ALLOWED_UPWARD = {
     ("oversight/views.py", "trusts.selectors"): "the national board's rows (→ dashboard)",
     # trusts → indicators and actions: the trust page and trusts' forms read indicators.
     ("trusts/api/serializers.py", "indicators.models"): "an exit criterion's indicator",
-    ("trusts/demo.py", "indicators.constants"): "the synthetic demo writes indicators' data too",
-    ("trusts/demo.py", "indicators.models"): "the synthetic demo writes indicators' data too",
-    ("trusts/demo.py", "indicators.stats.constants"): "the synthetic demo writes indicators' data too",
     ("trusts/forms.py", "indicators.models"): "an exit criterion's indicator choices",
     ("trusts/management/commands/import_episodes.py", "indicators.constants"): "episodes are imported by indicators",
     ("trusts/management/commands/import_episodes.py", "indicators.importers.command"): "the same (→ ingest)",
@@ -63,17 +58,19 @@ ALLOWED_UPWARD = {
 # through imports inside functions (which only hide a circle).
 ALLOWED_CIRCLES: dict[tuple[str, ...], str] = {}
 ALLOWED_LAZY_CIRCLES = {
-    ("indicators.services", "indicators.tasks"): "tasks call the services; the services prune through a task",
+    (
+        "indicators.recompute",
+        "indicators.recompute.parts",
+        "indicators.recompute.programme",
+        "indicators.recompute.run",
+        "indicators.recompute.store",
+        "indicators.tasks",
+    ): "tasks call the recompute; the recompute queues its follow-ups and pruning through tasks",
 }
 
 # Modules over MAX_LINES being split now: {path: their line count today}. A file may shrink, never grow;
 # one that drops to MAX_LINES or under must leave this list.
-ALLOWED_LONG = {
-    "indicators/charts.py": 862,
-    "indicators/compute.py": 1188,
-    "indicators/services.py": 1223,
-    "trusts/demo.py": 1619,
-}
+ALLOWED_LONG: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
@@ -111,6 +108,8 @@ def imports_in(source: str, path: str, *, root: Path = ROOT) -> list[Import]:
 
     def visit(node, lazy: bool) -> None:
         for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _is_type_checking(child.test):
+                continue  # imports for type hints only: never run, so they neither layer nor circle
             inner = lazy or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
             if isinstance(child, ast.Import):
                 found.extend(Import(path, name, alias.name, child.lineno, lazy) for alias in child.names)
@@ -128,6 +127,12 @@ def imports_in(source: str, path: str, *, root: Path = ROOT) -> list[Import]:
 
     visit(ast.parse(source, filename=path), False)
     return found
+
+
+def _is_type_checking(test) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _layer(module: str) -> int | None:

@@ -29,6 +29,7 @@ from ..models import (
     SpcRebase,
 )
 from ..selectors import observations_frame
+from ..signals import run_finished
 from ..stats import METHOD_VERSION
 from .fingerprints import inputs_fingerprints
 from .inputs import analysed_observations, episode_records, indicator_meta
@@ -122,10 +123,8 @@ def results_recompute(
 
 
 def queue_run_notifications(run: ComputationRun) -> None:
-    """Queue the notifications of what the run changed (issue 15), once committed."""
-    from actions.signals import after_run
-
-    after_run(run.pk)
+    """Tell the apps above (the actions app queues the notifications of what the run changed, issue 15)."""
+    run_finished.send(sender=ComputationRun, run_id=run.pk)
 
 
 def _request_follow_up(triggered_by: str, *, incremental: bool, progress=None) -> None:
