@@ -7,6 +7,10 @@ each declared field's `source` (dots become `__`; a slug related field adds its 
 ORM path read, and the field renders the value as DRF would (None stays None). One declaration
 therefore drives the query, the rows, the schema and single records.
 
+A viewset whose paginator is a CursorPagination (oversight.api.pagination.IdCursorPagination)
+is paged by cursor: the rows come as dicts so the paginator can read the last row's position,
+and the answer is `{next, previous, results}` with no count.
+
 With `count_in_window`, the page and the total come back in one query (`COUNT(*) OVER ()`),
 which suits lists of a few thousand rows at most, such as every organisation's segment on a
 date. For long tables a separate COUNT is cheaper: the window would have to join every row
@@ -16,6 +20,7 @@ before the limit, where the page query alone stops after one page of an index.
 from django.db.models import Count, Window
 from rest_framework import relations, serializers
 from rest_framework.exceptions import NotFound
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -81,6 +86,8 @@ class ValuesListMixin:
         size = paginator.get_page_size(request) if paginator is not None else None
         if size is None:
             return Response(render_rows(cols, queryset.values_list(*paths)))
+        if isinstance(paginator, CursorPagination):
+            return self.cursor_page(request, queryset, cols, paths)
         raw_page = request.query_params.get(paginator.page_query_param, "1")
         try:
             number = int(raw_page)
@@ -120,3 +127,12 @@ class ValuesListMixin:
                 "results": render_rows(cols, rows),
             }
         )
+
+    def cursor_page(self, request, queryset, cols, paths):
+        """One cursor page: the paginator orders and limits the dict rows, which are rendered as tuples."""
+        paginator = self.paginator
+        ordering = [name.lstrip("-") for name in paginator.get_ordering(request, queryset, self)]
+        read = paths + [name for name in ordering if name not in paths]
+        page = paginator.paginate_queryset(queryset.values(*read), request, view=self)
+        rows = [tuple(row[path] for path in paths) for row in page]
+        return paginator.get_paginated_response(render_rows(cols, rows))
