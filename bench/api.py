@@ -100,9 +100,11 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         str(workers),
         "--log-level",
         "warning",
+        "--timeout",
+        "120",  # a worker importing the app on a busy shared machine can take longer than the default 30 s
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection(HOST, port, timeout=2)
@@ -114,7 +116,7 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
         if server.poll() is not None:
             raise SystemExit(f"gunicorn exited with {server.returncode}")
     stop_server(server)
-    raise SystemExit("gunicorn did not answer within 60 s")
+    raise SystemExit("gunicorn did not answer within 180 s")
 
 
 def stop_server(server: subprocess.Popen) -> None:
