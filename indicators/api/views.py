@@ -2,7 +2,8 @@
 
 from collections import defaultdict
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins
 from rest_framework.response import Response
@@ -93,16 +94,22 @@ class ZScoreViewSet(ValuesListMixin, ReadOnlyViewSet):
     filter_backends = [DjangoFilterBackend]  # the cursor fixes the order (id)
 
     def get_queryset(self):
-        synthetic_source = Observation.objects.filter(
-            organisation_id=OuterRef("organisation_id"),
-            indicator_id=OuterRef("indicator_id"),
-            period=OuterRef("period"),
-            batch__synthetic=True,
+        # The one observation a z-score was computed from (the unique key), looked up per row. Written as
+        # EXISTS(… batch.synthetic), PostgreSQL hashed every synthetic observation (160k at national
+        # scale, ~0.5 s) for a page of 100 rows.
+        source_is_synthetic = (
+            Observation.objects.filter(
+                organisation_id=OuterRef("organisation_id"),
+                indicator_id=OuterRef("indicator_id"),
+                period=OuterRef("period"),
+            )
+            .order_by()
+            .values("batch__synthetic")[:1]
         )
         return (
             ZScore.all_runs.filter(served_runs())
             .select_related("organisation", "indicator")
-            .annotate(is_synthetic=Exists(synthetic_source))
+            .annotate(is_synthetic=Coalesce(Subquery(source_is_synthetic), Value(False), output_field=BooleanField()))
             .order_by("id")
         )
 
