@@ -105,7 +105,11 @@ class Observation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organisation", "indicator", "period"], name="observation_unique_key")
         ]
-        indexes = [models.Index(fields=["indicator", "period"])]
+        indexes = [
+            models.Index(fields=["indicator", "period"]),
+            # The API pages one indicator's observations by cursor in id order (indicators.api.views).
+            models.Index(fields=["indicator", "id"], name="observation_indicator_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation_id}/{self.indicator_id}/{self.period.isoformat()}"
@@ -286,6 +290,9 @@ class ZScore(ResultModel):
         indexes = [
             models.Index(fields=["organisation", "indicator", "period"], name="zscore_org_indicator_period"),
             models.Index(fields=["indicator", "period"], name="zscore_indicator_period"),
+            # The API's cursor pages of the served run (run_id = … AND indicator_id = …, id order): without
+            # the run in an index, a page reads the rows of every run kept before its first row.
+            models.Index(fields=["run", "indicator", "id"], name="zscore_run_indicator_id"),
         ]
 
 

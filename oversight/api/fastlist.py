@@ -7,6 +7,10 @@ each declared field's `source` (dots become `__`; a slug related field adds its 
 ORM path read, and the field renders the value as DRF would (None stays None). One declaration
 therefore drives the query, the rows, the schema and single records.
 
+A viewset whose paginator is a CursorPagination (oversight.api.pagination.IdCursorPagination)
+is paged by cursor: the rows come as dicts so the paginator can read the last row's position,
+and the answer is `{next, previous, results}` with no count.
+
 With `count_in_window`, the page and the total come back in one query (`COUNT(*) OVER ()`),
 which suits lists of a few thousand rows at most, such as every organisation's segment on a
 date. For long tables a separate COUNT is cheaper: the window would have to join every row
@@ -16,6 +20,7 @@ before the limit, where the page query alone stops after one page of an index.
 from django.db.models import Count, Window
 from rest_framework import relations, serializers
 from rest_framework.exceptions import NotFound
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -59,13 +64,33 @@ def columns(serializer):
 def render_rows(cols, rows):
     """Each tuple as the dict the serializer would give: None stays None, other cells through their field."""
     names = [name for name, _, _ in cols]
-    renders = [render for _, _, render in cols]
-    if all(render is _identity for render in renders):
+    rendered = [(index, render) for index, (_, _, render) in enumerate(cols) if render is not _identity]
+    if not rendered:
         return [dict(zip(names, row)) for row in rows]
-    return [
-        {name: (None if value is None else render(value)) for name, render, value in zip(names, renders, row)}
-        for row in rows
-    ]
+    out = []
+    for row in rows:
+        cells = list(row)
+        for index, render in rendered:  # only the few cells whose field changes the value (dates, floats)
+            if cells[index] is not None:
+                cells[index] = render(cells[index])
+        out.append(dict(zip(names, cells)))
+    return out
+
+
+_COLUMNS: dict[type, list] = {}
+
+
+def columns_of(serializer_class):
+    """columns() of a serializer class, built once per process.
+
+    Building a ModelSerializer's fields (deep copies and model introspection of ~20 fields) cost
+    more per request than reading and rendering a page of 100 segments. The columns of a values
+    list depend only on the class: its fields may not depend on the request (their rows' visibility
+    does, and is decided in the queryset).
+    """
+    if serializer_class not in _COLUMNS:
+        _COLUMNS[serializer_class] = columns(serializer_class(context={}))
+    return _COLUMNS[serializer_class]
 
 
 class ValuesListMixin:
@@ -75,12 +100,14 @@ class ValuesListMixin:
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        cols = columns(self.get_serializer())
+        cols = columns_of(self.get_serializer_class())
         paths = [path for _, path, _ in cols]
         paginator = self.paginator
         size = paginator.get_page_size(request) if paginator is not None else None
         if size is None:
             return Response(render_rows(cols, queryset.values_list(*paths)))
+        if isinstance(paginator, CursorPagination):
+            return self.cursor_page(request, queryset, cols, paths)
         raw_page = request.query_params.get(paginator.page_query_param, "1")
         try:
             number = int(raw_page)
@@ -120,3 +147,12 @@ class ValuesListMixin:
                 "results": render_rows(cols, rows),
             }
         )
+
+    def cursor_page(self, request, queryset, cols, paths):
+        """One cursor page: the paginator orders and limits the dict rows, which are rendered as tuples."""
+        paginator = self.paginator
+        ordering = [name.lstrip("-") for name in paginator.get_ordering(request, queryset, self)]
+        read = paths + [name for name in ordering if name not in paths]
+        page = paginator.paginate_queryset(queryset.values(*read), request, view=self)
+        rows = [tuple(row[path] for path in paths) for row in page]
+        return paginator.get_paginated_response(render_rows(cols, rows))

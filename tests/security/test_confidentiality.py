@@ -185,7 +185,7 @@ def all_rows(client, path, headers) -> tuple[int, list[dict] | None, int | None]
         if "results" not in data:
             return 200, [data], None
         rows.extend(data["results"])
-        count = data["count"] if count is None else count
+        count = data.get("count") if count is None else count  # a cursor list (issue 11) counts nothing
         url = data.get("next")
     return 200, rows, count
 
