@@ -6,22 +6,20 @@ import logging
 from datetime import date
 
 import numpy as np
-from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from oversight.permissions import can_see_confidential, confidential_regime_codes, is_oversight
+from oversight.permissions import can_see_confidential, confidential_regime_codes
 from oversight.views import with_roles
 from trusts.models import Organisation
 
 from . import charts
 from . import page_selectors as reads
 from .compute import POOL_GROUPS, QUANTITIES
-from .constants import ED_4HR, EffectQuantity, ImportFormat, IndicatorKind, Polarity, RegimeGroup
+from .constants import ED_4HR, EffectQuantity, IndicatorKind, Polarity, RegimeGroup
 from .models import Indicator
 from .services import stored_document
 from .stats.constants import Z95, Z998
@@ -495,66 +493,4 @@ def early_warning(request):
         request,
         "indicators/early_warning.html",
         {"document": document, "trusts": trusts, "trust_page": trust_page, "alerts": alerts, "k": k, "h": h},
-    )
-
-
-# --- imports ------------------------------------------------------------------------------------
-
-UPLOAD_FORMATS = [(value, label) for value, label in ImportFormat.choices if value != ImportFormat.SYNTHETIC]
-
-
-class UploadForm(forms.Form):
-    file = forms.FileField(label="File (CSV, or the staff survey xlsx)")
-    format = forms.ChoiceField(
-        choices=[("", "Detect from the file's header")] + UPLOAD_FORMATS, required=False, label="Format"
-    )
-
-
-def imports(request):
-    """Upload a file for import (oversight staff only), then the import history."""
-    user = with_roles(request.user)
-    if not is_oversight(user):
-        raise PermissionDenied("Only oversight staff may import files.")
-    from .importers import ImportRefused, detect_format, import_file  # the importers load lazily
-    from .tasks import recompute_after_import
-
-    refusal = None
-    status = 200
-    if request.method == "POST":
-        form = UploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            fmt = form.cleaned_data["format"] or detect_format(upload)
-            if not fmt:
-                form.add_error("format", "The file's header matches no known format; choose the format.")
-            else:
-                try:
-                    summary = import_file(fmt, upload, user=user, file_name=upload.name)
-                except ImportRefused as exc:
-                    refusal = {"message": str(exc).splitlines()[0], "errors": exc.errors, "total": exc.total}
-                    status = 422
-                except ValueError as exc:
-                    form.add_error("format", str(exc))
-                except Exception:  # the batch records it; say so (never the database's text) rather than a 500
-                    logger.exception("import of %s failed", upload.name)
-                    form.add_error(
-                        None,
-                        "The import stopped on an internal error and nothing was loaded; it has been logged "
-                        "for the administrators. Check the file is a plain CSV export and try again.",
-                    )
-                else:
-                    recompute_after_import(triggered_by=f"upload by {user}")
-                    messages.success(
-                        request,
-                        f"Imported {upload.name} as {dict(ImportFormat.choices)[fmt]}: {summary}. "
-                        "Results are being recomputed; pages show the new numbers once the run finishes.",
-                    )
-                    return redirect("imports")
-        if not form.is_valid() and refusal is None:
-            status = 400
-    else:
-        form = UploadForm()
-    history = Paginator(reads.import_history(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request, "indicators/imports.html", {"form": form, "refusal": refusal, "history": history}, status=status
     )
