@@ -102,6 +102,7 @@ def write_csv(path: Path, megabytes: float, codes: list[str], indicators: list[s
 
 
 def psql_copy(url: str, path: Path) -> float:
+    os.environ["PGOPTIONS"] = "-c client_min_messages=warning"  # no NOTICE for the DROP … IF EXISTS
     psql = ["psql", url.replace("postgres://", "postgresql://"), "-v", "ON_ERROR_STOP=1", "-q"]
     subprocess.run(
         [*psql, "-c", "DROP TABLE IF EXISTS bench_import_copy; CREATE TABLE bench_import_copy "
