@@ -40,6 +40,7 @@ class ImportFormat(models.TextChoices):
 
 
 class BatchStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"  # an upload stored and waiting for its import task
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"

@@ -76,6 +76,14 @@ class ImportBatch(models.Model):
         default=list, blank=True, help_text="Providers in the file that are not NHS trusts, counted and not loaded."
     )
     synthetic = models.BooleanField(default=False)
+    stored_file = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="An upload waiting for its import task, under MEDIA_ROOT; removed once read",
+    )
+    heartbeat = models.DateTimeField(
+        null=True, blank=True, help_text="When the import last reported progress; a running batch silent too long died."
+    )
 
     class Meta:
         ordering = ["-started"]

@@ -72,8 +72,31 @@ def prune_results() -> dict:
     return results_prune()
 
 
+@shared_task(acks_late=True)
+def import_upload(batch_id: int) -> dict:
+    """Import an upload stored and queued by the page (issue 11), then queue the recompute; safe to run twice."""
+    from .uploads import upload_import
+
+    return upload_import(batch_id=batch_id)
+
+
 def recompute_after_import(*, triggered_by: str) -> None:
-    """Queue a recompute once the import's transaction has committed (in-process without a broker)."""
+    """Queue a recompute once the import's transaction has committed (in-process without a broker).
+
+    Never dropped: a recompute already running records it as a follow-up (RecomputeRequest), and a
+    broker that does not answer leaves the request recorded for the next run to pick up.
+    """
     from django.db import transaction
 
-    transaction.on_commit(lambda: recompute_all.delay(triggered_by=triggered_by, incremental=True))
+    def queue() -> None:
+        try:
+            recompute_all.delay(triggered_by=triggered_by, incremental=True)
+        except BrokerError:
+            import logging
+
+            from .models import RecomputeRequest
+
+            logging.getLogger(__name__).exception("recompute after import not queued; recorded as a request")
+            RecomputeRequest.objects.create(triggered_by=triggered_by[:100])
+
+    transaction.on_commit(queue)

@@ -80,8 +80,11 @@ def import_file(
     file_name: str | None = None,
     synthetic: bool = False,
     progress: bool = False,
+    batch=None,
 ) -> ImportSummary:
     """Import one file of format `fmt` (an ImportFormat value) from a path or a (binary or text) file object.
+
+    `batch` is an ImportBatch created beforehand (an upload queued for its task) to run the import as.
 
     `organisations` also accepts the ODS etr extract and the 2021 trust list, told apart by the
     first row. `progress` shows a progress bar on stderr for large files when it is a terminal.
@@ -99,6 +102,7 @@ def import_file(
         file_name=file_name,
         synthetic=synthetic,
         progress=progress,
+        batch=batch,
     )
 
 

@@ -9,13 +9,13 @@ import hashlib
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -24,10 +24,11 @@ from trusts.models import Organisation
 
 from ..constants import BatchStatus
 from ..models import ImportBatch, Indicator, Observation
-from .reading import ErrorList, RowCells, RowError, decode
+from .reading import ErrorList, RowCells, RowError, TextFile, decode, scan_file
 
 BULK_BATCH_SIZE = 500
 PROGRESS_MIN_ROWS = 2000
+HEARTBEAT_ROWS = 5000  # rows between two progress reports of an import the page is polling
 OBSERVATION_VALUE_FIELDS = ("numerator", "denominator", "value", "lower", "upper")
 
 
@@ -101,6 +102,7 @@ class ImportContext:
     user: object = None
     synthetic: bool = False
     progress: bool = False
+    heartbeat: Callable[[int], None] | None = None
 
     @property
     def change_reason(self) -> str:
@@ -110,12 +112,24 @@ class ImportContext:
         if self.errors:
             raise _Refusal
 
-    def rows(self, rows: Sequence, description: str = "rows") -> Sequence:
-        """The rows, behind a progress bar on stderr when the file is large and a person is watching."""
-        if not self.progress or len(rows) < PROGRESS_MIN_ROWS:
-            return rows
-        # disable=None: tqdm itself stays quiet when stderr is not a terminal.
-        return tqdm(rows, desc=description, unit=" rows", file=sys.stderr, disable=None, leave=False)
+    def rows(self, rows: Sequence | Iterable, description: str = "rows") -> Iterable:
+        """The rows, behind a progress bar on stderr when the file is large and a person is watching.
+
+        With a `heartbeat` (an import task the page polls), the rows read so far are reported every
+        HEARTBEAT_ROWS rows.
+        """
+        shown = rows
+        # A streamed file (a generator) has no length: its bar counts the rows read.
+        if self.progress and (not isinstance(rows, Sequence) or len(rows) >= PROGRESS_MIN_ROWS):
+            # disable=None: tqdm itself stays quiet when stderr is not a terminal.
+            shown = tqdm(rows, desc=description, unit=" rows", file=sys.stderr, disable=None, leave=False)
+        return shown if self.heartbeat is None else self._beating(shown)
+
+    def _beating(self, rows: Iterable) -> Iterator:
+        for index, row in enumerate(rows, 1):
+            yield row
+            if index % HEARTBEAT_ROWS == 0:
+                self.heartbeat(self.summary.read)
 
     def cells(self, row) -> RowCells:
         return RowCells(row, self.errors)
@@ -131,25 +145,80 @@ INTERNAL_ERROR = (
 )
 
 
-def abandon_dead_batches() -> int:
-    """Mark as abandoned every batch still 'running' for longer than any import may live (its process died).
+ABANDONED_ERROR = {
+    "row": None,
+    "column": "",
+    "value": "",
+    "message": "the import's process ended before it finished; nothing was loaded. Upload the file again.",
+}
 
-    An upload in a web worker dies at the server's timeout and a task at its hard time limit; a
-    batch running longer than the longer of these (settings.IMPORT_ABANDONED_AFTER_SECONDS) can
-    no longer finish.
+
+def abandon_dead_batches() -> int:
+    """Mark as abandoned every batch that can no longer finish (its process died), as runs are marked.
+
+    Running: for longer than any import may live (a task dies at its hard time limit, a web worker
+    at the server's timeout: settings.IMPORT_ABANDONED_AFTER_SECONDS), or silent for longer than
+    IMPORT_HEARTBEAT_STALE_SECONDS since its last progress report. Queued: its task was never taken
+    for three times that limit (the message was lost with the broker).
     """
+    from django.db.models import Q
+
     limit = getattr(settings, "IMPORT_ABANDONED_AFTER_SECONDS", 0) or settings.CELERY_TASK_TIME_LIMIT + 60
-    return ImportBatch.objects.filter(
-        status=BatchStatus.RUNNING, started__lt=timezone.now() - timedelta(seconds=limit)
-    ).update(status=BatchStatus.ABANDONED, finished=timezone.now())
+    silent = getattr(settings, "IMPORT_HEARTBEAT_STALE_SECONDS", 0) or 15 * 60
+    now = timezone.now()
+    dead = Q(status=BatchStatus.RUNNING) & (
+        Q(started__lt=now - timedelta(seconds=limit)) | Q(heartbeat__lt=now - timedelta(seconds=silent))
+    )
+    lost = Q(status=BatchStatus.QUEUED, started__lt=now - timedelta(seconds=3 * limit))
+    return ImportBatch.objects.filter(dead | lost).update(
+        status=BatchStatus.ABANDONED, finished=now, errors=[ABANDONED_ERROR]
+    )
+
+
+class BatchHeartbeat:
+    """Writes a running batch's rows read and heartbeat where other processes see them at once.
+
+    The import runs in one transaction, so on PostgreSQL the report goes through a second
+    connection (a row update the import's own inserts never conflict with; a lock wait is cut
+    short). SQLite allows one writer: there it is written only outside a transaction. A report
+    that cannot be written is logged and the import goes on.
+    """
+
+    def __init__(self, batch_id: int):
+        self.batch_id = batch_id
+        self.side = None
+
+    def __call__(self, rows_read: int) -> None:
+        try:
+            if connection.vendor == "postgresql":
+                if self.side is None:
+                    self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+                with self.side.cursor() as cursor:
+                    cursor.execute("SET lock_timeout = '2s'")
+                    cursor.execute(
+                        f"UPDATE {ImportBatch._meta.db_table} SET rows_read = %s, heartbeat = %s WHERE id = %s",
+                        [rows_read, timezone.now(), self.batch_id],
+                    )
+            elif not connection.in_atomic_block:
+                ImportBatch.objects.filter(pk=self.batch_id).update(rows_read=rows_read, heartbeat=timezone.now())
+        except DatabaseError:
+            logger.warning("progress of import batch %s not recorded", self.batch_id, exc_info=True)
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+            self.side = None
 
 
 def _refuse_nul(text: str, context: ImportContext) -> None:
     """A NUL character is never data (PostgreSQL refuses it in text): name its line and refuse the file."""
     at = text.find("\x00")
     if at >= 0:
-        line = text.count("\n", 0, at) + 1
-        context.errors.add(line, "", "NUL", "the file contains a NUL byte (\\x00); save it again as plain CSV text")
+        _nul_error(text.count("\n", 0, at) + 1, context)
+
+
+def _nul_error(line: int, context: ImportContext) -> None:
+    context.errors.add(line, "", "NUL", "the file contains a NUL byte (\\x00); save it again as plain CSV text")
 
 
 def run_import(
@@ -161,17 +230,36 @@ def run_import(
     file_name: str | None = None,
     synthetic: bool = False,
     progress: bool = False,
+    batch: ImportBatch | None = None,
 ) -> ImportSummary:
-    """Import one file as one transaction and record it as an ImportBatch, refused or not."""
-    data, name = read_source(source, file_name)
+    """Import one file as one transaction and record it as an ImportBatch, refused or not.
+
+    An importer marked `streaming` reads a file given by path line by line (bounded memory: the
+    file is scanned once for its digest, encoding and any NUL, then parsed as it is read). `batch`
+    is one created beforehand (an upload queued for a task): it is run, and reports its progress.
+    """
+    scanned = data = None
+    if getattr(importer, "streaming", False) and isinstance(source, str | os.PathLike):
+        path = Path(source)
+        scanned, name = scan_file(path), file_name or path.name
+        sha256 = scanned.sha256
+    else:
+        data, name = read_source(source, file_name)
+        sha256 = hashlib.sha256(data).hexdigest()
     abandon_dead_batches()
-    batch = ImportBatch.objects.create(
-        file_name=name[:255],
-        sha256=hashlib.sha256(data).hexdigest(),
-        format=fmt,
-        uploaded_by=user if getattr(user, "is_authenticated", False) else None,
-        synthetic=synthetic,
-    )
+    heartbeat = None
+    if batch is None:
+        batch = ImportBatch.objects.create(
+            file_name=name[:255],
+            sha256=sha256,
+            format=fmt,
+            uploaded_by=user if getattr(user, "is_authenticated", False) else None,
+            synthetic=synthetic,
+        )
+    else:
+        batch.sha256, batch.status, batch.heartbeat = sha256, BatchStatus.RUNNING, timezone.now()
+        batch.save(update_fields=["sha256", "status", "heartbeat"])
+        heartbeat = BatchHeartbeat(batch.pk)
     context = ImportContext(
         batch=batch,
         summary=ImportSummary(batch=batch),
@@ -179,14 +267,20 @@ def run_import(
         user=batch.uploaded_by,
         synthetic=synthetic,
         progress=progress,
+        heartbeat=heartbeat,
     )
     try:
         # audit_batch: every audit context written inside names this batch.
         with transaction.atomic(), audit_batch(batch.pk):
-            if getattr(importer, "binary", False):
+            if scanned is not None:
+                if scanned.nul_line is not None:
+                    _nul_error(scanned.nul_line, context)
+                context.refuse_if_errors()
+                importer(TextFile(path, scanned.encoding), context)
+            elif getattr(importer, "binary", False):
                 importer(data, context)
             else:
-                text = decode(data)
+                text, data = decode(data), None  # the bytes are not needed once decoded
                 _refuse_nul(text, context)
                 context.refuse_if_errors()
                 importer(text, context)
@@ -197,9 +291,13 @@ def run_import(
     except Exception:
         # The database's own text (a constraint, an encoding) is logged, never shown: it names internals.
         logger.exception("import batch %s (%s, %s) failed", batch.pk, fmt, name)
+        context.errors = ErrorList()  # what was found before the failure is moot: nothing was loaded
         context.errors.add(None, "", "", INTERNAL_ERROR.format(batch=batch.pk))
         _finish(context, BatchStatus.FAILED)
         raise
+    finally:
+        if heartbeat is not None:
+            heartbeat.close()
     _finish(context, BatchStatus.SUCCEEDED)
     return context.summary
 
@@ -232,18 +330,25 @@ def _finish(context: ImportContext, status: str) -> None:
     batch.errors = context.errors.as_json()
     batch.unverified_codes = summary.unverified_codes if status == BatchStatus.SUCCEEDED else []
     batch.excluded_codes = sorted(summary.not_trusts) if status == BatchStatus.SUCCEEDED else []
+    batch.heartbeat = batch.finished
     batch.save()
 
 
 class KeyRegister:
-    """The line where each key was first seen in a file, to refuse a key given twice."""
+    """The line where each key was first seen in a file, to refuse a key given twice.
 
-    def __init__(self, what: str):
+    `compact` keeps each key's hash rather than the key (a long file's million keys in a tenth of
+    the memory); two different keys share a 64-bit hash with a chance of about 1 in 10^7 in such a
+    file, and would be reported as a duplicate.
+    """
+
+    def __init__(self, what: str, *, compact: bool = False):
         self.what = what
-        self.first_lines: dict[tuple, int] = {}
+        self.compact = compact
+        self.first_lines: dict = {}
 
     def claim(self, cells: RowCells, key: tuple, column: str) -> bool:
-        first = self.first_lines.setdefault(key, cells.row.line)
+        first = self.first_lines.setdefault(hash(key) if self.compact else key, cells.row.line)
         if first == cells.row.line:
             return True
         shown = ", ".join(value.isoformat() if isinstance(value, date) else str(value) for value in key)

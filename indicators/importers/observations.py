@@ -11,8 +11,16 @@ OPTIONAL = ["numerator", "denominator", "value", "lower", "upper"]
 QUARTER_STARTS = (1, 4, 7, 10)
 
 
-def import_observations(text: str, context: ImportContext) -> None:
-    table = read_table(text, context.errors, required=REQUIRED, optional=OPTIONAL)
+CHUNK_ROWS = 5000  # rows checked and written at a time: memory is bounded by this, not by the file
+
+
+def import_observations(text, context: ImportContext) -> None:
+    """Read, check and write the rows a chunk at a time (the file may be millions of rows).
+
+    Chunks are written while the file has no error; the first error stops the writing (the rest
+    is still checked, to list every problem) and the transaction rolls back what was written.
+    """
+    table = read_table(text, context.errors, required=REQUIRED, optional=OPTIONAL, lazy=True)
     if table is None:
         return
     if not (table.has("value") or (table.has("numerator") and table.has("denominator"))):
@@ -26,7 +34,7 @@ def import_observations(text: str, context: ImportContext) -> None:
         return
     indicators = {indicator.code: indicator for indicator in Indicator.objects.all()}
     known_codes = ", ".join(sorted(indicators)) or "none: import the indicator catalogue first"
-    keys = KeyRegister("org_code, indicator and period")
+    keys = KeyRegister("org_code, indicator and period", compact=True)
     rows = []
     for row in context.rows(table.rows):
         context.summary.read += 1
@@ -56,8 +64,15 @@ def import_observations(text: str, context: ImportContext) -> None:
         if cells.ok and keys.claim(cells, (org_code, indicator.code, period), "org_code"):
             observation.line, observation.org_code, observation.period = row.line, org_code, period
             rows.append(observation)
+            if len(rows) >= CHUNK_ROWS:
+                if not context.errors:
+                    observations_upsert(context, rows)
+                rows = []
     context.refuse_if_errors()
     observations_upsert(context, rows)
+
+
+import_observations.streaming = True
 
 
 def _observation(cells, indicator: Indicator) -> ObservationRow:

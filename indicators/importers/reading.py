@@ -4,7 +4,9 @@ Every parser raises ValueError with a message fit to show the user; `RowCells` t
 `RowError` naming the line, the column and the value, so one bad file yields one list of errors.
 """
 
+import codecs
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -97,14 +99,84 @@ def decode(data: bytes) -> str:
         return data.decode("latin-1")
 
 
+SCAN_CHUNK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class ScannedFile:
+    """What one pass over a stored file found: its SHA-256, the encoding `decode` would pick, its first NUL."""
+
+    sha256: str
+    encoding: str
+    nul_line: int | None
+
+
+def scan_file(path) -> ScannedFile:
+    """Read a file once in chunks (bounded memory) for its digest, its encoding (as `decode`) and any NUL.
+
+    Each candidate encoding is tried over the whole file, as `decode` tries it over the whole text:
+    UTF-16 when the file starts with its BOM, else UTF-8, Windows-1252 and Latin-1 (which never fails).
+    """
+    with open(path, "rb") as file:
+        head = file.read(2)
+    candidates = ["utf-16"] if head in (b"\xff\xfe", b"\xfe\xff") else ["utf-8-sig", "cp1252", "latin-1"]
+    for encoding in candidates:
+        digest, decoder = hashlib.sha256(), codecs.getincrementaldecoder(encoding)()
+        nul_line, lines = None, 0
+        try:
+            with open(path, "rb") as file:
+                while chunk := file.read(SCAN_CHUNK_BYTES):
+                    digest.update(chunk)
+                    text = decoder.decode(chunk)
+                    if nul_line is None and (at := text.find("\x00")) >= 0:
+                        nul_line = lines + text.count("\n", 0, at) + 1
+                    lines += text.count("\n")
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return ScannedFile(digest.hexdigest(), encoding, nul_line)
+    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
+
+
+class TextFile:
+    """The lines of a stored file in a known encoding, read as they are iterated (newline="" like `decode`'s text)."""
+
+    def __init__(self, path, encoding: str):
+        self.path, self.encoding = path, encoding
+
+    def __iter__(self) -> Iterator[str]:
+        with open(self.path, encoding=self.encoding, newline="") as file:
+            yield from file
+
+
 def canonical(name: str) -> str:
     """A column name as compared: case, surrounding and repeated spaces ignored."""
     return " ".join(name.replace("\ufeff", "").split()).lower()
 
 
-def csv_records(text: str, errors: ErrorList) -> Iterator[tuple[int, list[str]]]:
-    """Each non-blank record with the line it starts on; quoting errors are recorded, not raised."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+PIECE_CHARS = 1 << 20
+
+
+def text_lines(text: str) -> Iterator[str]:
+    """The lines of a text as a file opened with newline="" splits them, a megabyte at a time.
+
+    A StringIO of the whole text would hold a second copy of it (four bytes a character): for a
+    50 MB upload that alone is 200 MB. Each piece ends just after a "\n", so no "\r\n" is split.
+    """
+    start = 0
+    while start < len(text):
+        cut = text.find("\n", start + PIECE_CHARS)
+        end = len(text) if cut < 0 else cut + 1
+        yield from io.StringIO(text[start:end], newline="")
+        start = end
+
+
+def csv_records(text: str | Iterable[str], errors: ErrorList) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank record with the line it starts on; quoting errors are recorded, not raised.
+
+    `text` is the file's text or an iterable of its lines (a file being streamed, `TextFile`).
+    """
+    reader = csv.reader(text_lines(text) if isinstance(text, str) else iter(text), strict=True)
     previous_line = 0
     while True:
         start = previous_line + 1
@@ -141,10 +213,10 @@ class Row:
 
 @dataclass
 class Table:
-    """A CSV file read against the columns an importer needs."""
+    """A CSV file read against the columns an importer needs (`rows` a generator when read lazily)."""
 
     header: list[str]
-    rows: list[Row]
+    rows: list[Row] | Iterator[Row]
     columns: set[str]
     labels: dict[str, str]
     header_line: int | None = None
@@ -161,8 +233,12 @@ def read_table(
     optional: Iterable[str] = (),
     names: list[str] | None = None,
     na_values: Iterable[str] = (),
+    lazy: bool = False,
 ) -> Table | None:
     """Read a CSV with a header (or, given `names`, without one); None when a needed column is missing.
+
+    `lazy` reads the rows as the caller iterates over `table.rows` (once), so a long file is never
+    held in memory: a row's errors are recorded when it is reached.
 
     A row with fewer fields than the header is an error (a truncated line); extra fields are an
     error only when they hold something. Blank lines are ignored, cells are stripped, and cells
@@ -203,7 +279,13 @@ def read_table(
         return None
     width = max((position for position, name in enumerate(header) if name.strip()), default=-1) + 1
     used = {column: positions[column] for column in wanted if column in positions}
-    rows = []
+    rows = _table_rows(records, errors, header, width, used, labels, names is None, set(na_values))
+    return Table(
+        header=header, rows=rows if lazy else list(rows), columns=set(used), labels=labels, header_line=header_line
+    )
+
+
+def _table_rows(records, errors, header, width, used, labels, has_header, na_values) -> Iterator[Row]:
     for line, cells in records:
         if len(cells) < width:
             first_missing = header[len(cells)]
@@ -215,7 +297,7 @@ def read_table(
                 "the line is cut short (a truncated file?)",
             )
             continue
-        if names is None and len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
+        if has_header and len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
             errors.add(
                 line, "", ",".join(cells[len(header) :]), f"the row has {len(cells)} fields but the header has {width}"
             )
@@ -224,8 +306,7 @@ def read_table(
         for column, position in used.items():
             value = cells[position].strip()
             values[column] = "" if value in na_values else value
-        rows.append(Row(line, values, labels))
-    return Table(header=header, rows=rows, columns=set(used), labels=labels, header_line=header_line)
+        yield Row(line, values, labels)
 
 
 class RowCells:

@@ -1,4 +1,8 @@
-"""The upload page: oversight staff only; a refused file shows every row-numbered error and writes nothing."""
+"""The upload page: oversight staff only; a refused file shows every row-numbered error and writes nothing.
+
+An upload is stored and imported by a task (in-process in tests), and the page redirects to the
+batch's status page, which shows the outcome (issue 11).
+"""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -7,6 +11,12 @@ from indicators.constants import BatchStatus
 from indicators.models import ImportBatch, Observation
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+
 
 GOOD = b"org_code,period,indicator,numerator,denominator\nT00,2018-01,ed_4hr,120,1000\nT01,2018-01,ed_4hr,80,900\n"
 BAD = (
@@ -38,16 +48,17 @@ def test_it_shows_the_form_and_history_to_oversight_staff(world, alice, login):
 def test_a_refused_file_shows_every_row_numbered_error_and_writes_nothing(world, alice, login):
     before = Observation.objects.count()
     upload = SimpleUploadedFile("bad.csv", BAD, content_type="text/csv")
-    response = login(alice).post("/imports/", {"file": upload, "format": ""})
-    assert response.status_code == 422
+    response = login(alice).post("/imports/", {"file": upload, "format": ""}, follow=True)
+    batch = ImportBatch.objects.get()
+    assert response.redirect_chain == [(f"/imports/{batch.pk}/", 302)]
     html = response.content.decode()
     assert "The file was refused" in html
     assert "row 3" in html and "2018-13" in html
     assert "row 4" in html and "no_such_indicator" in html
     assert Observation.objects.count() == before
-    batch = ImportBatch.objects.get()
     assert batch.status == BatchStatus.FAILED and batch.rows_created == 0
-    assert "bad.csv" in html  # the refused batch is in the history
+    assert "bad.csv" in html
+    assert "bad.csv" in login(alice).get("/imports/").content.decode()  # the refused batch is in the history
 
 
 def test_a_good_file_is_imported_and_queues_a_recompute(world, alice, login, django_capture_on_commit_callbacks):
