@@ -191,7 +191,7 @@ def test_an_upload_during_a_recompute_is_recorded_as_its_follow_up(
     """The import's recompute finds the lock held: it becomes a RecomputeRequest the running run picks up."""
     import fcntl
 
-    from indicators.services import ADVISORY_LOCK_KEY, LOCK_FILE
+    from indicators.recompute.lock import ADVISORY_LOCK_KEY, LOCK_FILE
 
     if connection.vendor == "postgresql":
         import psycopg
