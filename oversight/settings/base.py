@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "trusts",
     "indicators",
     "actions",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
