@@ -1,7 +1,7 @@
 """The board pack (issue 15): the national board, then one page per trust in a regime, as an A4 landscape PDF.
 
 Rendered by fpdf2 (pure Python, no system packages) from the stored results: the board's rows
-(trusts.selectors.board_rows, so the same lights and rights as the page), each indicator's SPC
+(indicators.board.board_rows, so the same lights and rights as the page), each indicator's SPC
 summary drawn as a coloured MDC-style icon with a sparkline of its XmR points, the open outlier
 cases and the exit criteria. Colours are filled shapes, so they print. Text is Latin-1 (the core
 fonts); other characters are written as their nearest ASCII.
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from indicators.board import EXIT_LIKELIHOOD_RULE, board_rows
 from indicators.charts import spc_icon_text
 from indicators.models import SpcSummary
 from oversight import permissions
 from trusts.constants import CriterionDataStatus, CriterionStatus
 from trusts.models import ExitCriterion
-from trusts.selectors import EXIT_LIKELIHOOD_RULE, board_rows
 
 from . import selectors
 from .pdf import LandscapeDocument as _Pack

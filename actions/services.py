@@ -133,7 +133,7 @@ def _recent(alerts):
 
 
 def _light_events(run) -> list[Event | None]:
-    from trusts.selectors import board_rows
+    from indicators.board import board_rows
 
     events = []
     states = {state.episode_id: state for state in LightState.objects.all()}

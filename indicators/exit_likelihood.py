@@ -19,8 +19,8 @@ import numpy as np
 from oversight.permissions import visible_episodes
 from trusts.constants import EpisodeRoute
 from trusts.models import RegimeEpisode
-from trusts.selectors import BoardRow, board_rows
 
+from .board import BoardRow, board_rows
 from .stats.exit_model import CoxFit, fit_exit_model
 
 DAYS_PER_MONTH = 365.25 / 12

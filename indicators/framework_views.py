@@ -13,8 +13,8 @@ from django.views.decorators.http import require_safe
 from oversight.permissions import can_view_segment_reconciliation
 from oversight.views import with_roles
 from trusts.models import SegmentAssignment, SegmentCategory
-from trusts.selectors import PLANNING_HORIZON_MONTHS
 
+from .board import PLANNING_HORIZON_MONTHS
 from .exit_likelihood import EXIT_EXPORT_COLUMNS, PAST_TARGET_WINDOW, exit_export_rows, exit_model_report
 from .framework import (
     REASON_LABELS,

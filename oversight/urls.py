@@ -13,7 +13,6 @@ def healthz(request):
 
 
 urlpatterns = [
-    path("", views.board, name="board"),
     path("about/", views.about, name="about"),
     path("glossary/", views.glossary, name="glossary"),
     path("account/tokens/", token_views.token_list, name="tokens"),
@@ -23,8 +22,8 @@ urlpatterns = [
     path("admin/login/", views.admin_login, name="admin-login"),  # before the admin's own: throttled
     path("admin/", admin.site.urls),
     path("healthz", healthz),
-    # Pages (national board lives above; trust, indicator, regime analytics, early warning, upload).
-    path("", include("trusts.urls")),
+    # Pages: the board, trust list, search and trust page; indicator, regime analytics, early warning, upload.
+    path("", include("dashboard.urls")),
     path("", include("indicators.urls")),
     # Records: forms that change episode records, and the audit trail.
     path("records/", include("trusts.edit_urls")),

@@ -9,8 +9,6 @@ validating, and the services need the record as it was to tell what changed.
 from django import forms
 from django.forms.models import fields_for_model
 
-from indicators.models import Indicator
-
 from .constants import CriterionStatus
 from .models import DiagnosticStocktake, ExitCriterion, Organisation, RegimeEpisode, SupportFunding
 from .services import CRITERION_EDITABLE_STATUSES, CRITERION_JUDGED_STATUSES, STOCKTAKE_FIELDS
@@ -83,10 +81,14 @@ StocktakeForm = _versioned_form(
 
 
 class IndicatorChoiceMixin:
+    """The criterion's indicator, chosen by name: the model reached through the criterion's own relation,
+    so trusts names no indicators module (indicators sits above trusts)."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        indicators = ExitCriterion._meta.get_field("indicator").related_model.objects
         self.fields["indicator"] = forms.ModelChoiceField(
-            queryset=Indicator.objects.order_by("name"), required=False, empty_label="No indicator"
+            queryset=indicators.order_by("name"), required=False, empty_label="No indicator"
         )
 
 

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from oversight import permissions
+from oversight.errors import ConcurrentEditError, DecisionNeedsApproval  # raised here; the API translates them
 
 from .constants import CriterionStatus, EpisodeRoute
 from .models import (
@@ -84,32 +85,6 @@ def user_create(
 # batch N", "synthetic demo data").
 
 REASON_HISTORY_LENGTH = 100  # simple_history's change-reason column
-
-
-class ConcurrentEditError(Exception):
-    """The record changed since the editor opened it; nothing was saved."""
-
-    def __init__(self, instance, *, changed_by=None, changed_at=None):
-        self.instance = instance
-        self.changed_by = changed_by
-        self.changed_at = changed_at
-        who = str(changed_by) if changed_by else "someone else"
-        when = timezone.localtime(changed_at).strftime("%d %b %Y %H:%M") if changed_at else "an unknown time"
-        super().__init__(
-            f"This record was changed by {who} at {when} since you opened it; reload to see their changes. "
-            "Nothing was overwritten."
-        )
-
-
-class DecisionNeedsApproval(Exception):
-    """An edit tried to make a decision (entry, exit, regime) that needs a second oversight user; nothing was saved.
-
-    `field` names what the edit tried to change; the message says where to propose it instead.
-    """
-
-    def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(message)
 
 
 def _require(allowed: bool, message: str) -> None:

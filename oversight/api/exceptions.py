@@ -7,7 +7,7 @@ from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler
 
-from trusts.services import ConcurrentEditError, DecisionNeedsApproval
+from oversight.errors import ConcurrentEditError, DecisionNeedsApproval
 
 
 class Conflict(exceptions.APIException):

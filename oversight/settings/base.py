@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "trusts",
     "indicators",
     "actions",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -73,7 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "oversight.context_processors.site",
+                "dashboard.context_processors.site",
                 "actions.context_processors.inbox",
             ],
         },

@@ -7,7 +7,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from trusts.selectors import exit_likelihood
+from indicators.board import exit_likelihood
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +109,7 @@ def test_the_traffic_light_follows_the_printed_rule(months_in, horizon, improvin
 
 
 def test_every_column_heading_sorts_without_losing_rows(world, alice, login):
-    from trusts.selectors import BOARD_SORTS
+    from indicators.board import BOARD_SORTS
 
     client = login(alice)
     everyone = sorted(board_codes(client.get("/")))

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
+from indicators.board import LIGHT_RISK_ORDER, board_rows
 from indicators.models import SpcSummary
-from trusts.selectors import LIGHT_RISK_ORDER, board_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ def lights_in_order(response) -> list[str]:
 
 
 def test_its_default_order_puts_every_red_above_every_amber_and_no_data_last(world, alice, login, monkeypatch):
-    from trusts import selectors
+    from indicators import board as selectors
 
     # Force one trust of each light through the printed rule, whatever the fixture's signals are.
     lights = iter(["green", "red", "amber"])
@@ -47,7 +47,7 @@ def test_a_trust_with_no_stored_result_at_all_is_never_red_on_the_page(world, al
 
 
 def test_within_a_light_the_longest_past_target_comes_first(world, alice, monkeypatch):
-    from trusts import selectors
+    from indicators import board as selectors
 
     monkeypatch.setattr(selectors, "exit_likelihood", lambda *args: "amber")
     rows = board_rows(alice)
@@ -56,7 +56,7 @@ def test_within_a_light_the_longest_past_target_comes_first(world, alice, monkey
 
 
 def test_each_red_or_amber_row_says_why_in_words(world, alice, login, monkeypatch):
-    from trusts import selectors
+    from indicators import board as selectors
 
     monkeypatch.setattr(selectors, "exit_likelihood", lambda *args: "red")
     row = board_rows(alice)[0]

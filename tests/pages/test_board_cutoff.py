@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
+from indicators.board import board_rows
 from indicators.models import ComputationRun, Indicator, NationalValue, SpcSummary
 from indicators.recompute import results_serve_run
 from trusts.models import Regime, RegimeEpisode
-from trusts.selectors import board_rows
 
 pytestmark = pytest.mark.django_db
 

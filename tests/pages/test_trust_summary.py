@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from trusts.selectors import board_rows
+from indicators.board import board_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,6 @@ import copy
 
 from rest_framework import serializers
 
-from indicators.models import Indicator
 from oversight import permissions
 
 from ..models import (
@@ -280,7 +279,13 @@ class StocktakeSerializer(EpisodeRecordMixin, VersionedWriteMixin, serializers.M
 
 class CriterionSerializer(EpisodeRecordMixin, VersionedWriteMixin, serializers.ModelSerializer):
     episode = serializers.PrimaryKeyRelatedField(queryset=RegimeEpisode.objects.all())
-    indicator = SlugField(slug_field="code", queryset=Indicator.objects.all(), required=False, allow_null=True)
+    # The indicator through the criterion's own relation: trusts names no indicators module.
+    indicator = SlugField(
+        slug_field="code",
+        queryset=ExitCriterion._meta.get_field("indicator").related_model.objects.all(),
+        required=False,
+        allow_null=True,
+    )
     approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     changed_after_approval = serializers.SerializerMethodField(
         help_text="Terms changed since approval: {field: [approved, now]}."

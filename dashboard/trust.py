@@ -1,4 +1,4 @@
-"""Organisation pages: the list with filters, the header search, and the trust page."""
+"""Organisation pages: the list with filters, the header search, and the trust page (its charts, results and notes)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from actions.annotations import annotate_charts
 from indicators import charts
+from indicators.board import board_row
 from indicators.compute import EpisodeRecord, find_escalations
 from indicators.constants import ED_4HR
 from indicators.models import SpcRebase
@@ -30,12 +31,10 @@ from oversight.permissions import (
     can_see_episode_details,
 )
 from oversight.views import with_roles
-
-from .constants import Comparator, CriterionStatus, CriterionTheme, Sector
-from .filters import ALL_SECTORS, OrganisationFilterSet
-from .models import Organisation
-from .selectors import (
-    board_row,
+from trusts.constants import Comparator, CriterionStatus, CriterionTheme, Sector
+from trusts.filters import ALL_SECTORS, OrganisationFilterSet
+from trusts.models import Organisation
+from trusts.selectors import (
     current_regimes,
     last_successor,
     latest_published_segments,

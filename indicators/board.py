@@ -1,0 +1,272 @@
+"""The national board's rows: each open episode, its trust's signals and the printed exit-likelihood rule.
+
+The board page (dashboard), the board pack (actions), the exit-likelihood check and the trust page's
+summary read them here: indicators sits above trusts, so it may join trusts' episodes with indicators'
+signals, and every app above reads the same lights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+
+from oversight.permissions import redact_episode
+from trusts.models import Organisation, RegimeEpisode, SegmentAssignment
+from trusts.selectors import current_directors, director_name, latest_published_segments, open_episodes
+
+from .page_selectors import board_signals
+
+PLANNING_HORIZON_MONTHS = 24  # for regimes with no exit target (NOF4/RSP, SMF, FSM)
+
+# The board's traffic light, printed on the page as written here.
+EXIT_LIKELIHOOD_RULE = [
+    (
+        "green",
+        "Likely to exit: within the exit target and the trust's recent signals are improving "
+        "(more improving than concerning signals).",
+    ),
+    ("amber", "Uncertain: within the target but signals are not improving, or past the target but improving."),
+    ("red", "Unlikely to exit soon: past the target and signals are not improving."),
+    ("grey", "No data: no indicator results for this trust yet, so no light is set (never red for want of data)."),
+]
+NO_DATA = "grey"
+# The board's default order: by risk (red first, no data last), then by how long past the target.
+LIGHT_RISK_ORDER = {"red": 0, "amber": 1, "green": 2, NO_DATA: 3}
+LIGHT_LABELS = {"red": "red", "amber": "amber", "green": "green", NO_DATA: "no data"}
+SIGNALS_RULE = (
+    "Signals: each indicator's SPC variation icon (improvement or concern, from the latest point of its "
+    "XmR chart) and each indicator's interrupted time series for the current spell (improving when the "
+    "level change or the change in slope at entry has a 95% CI wholly below zero, worsening when wholly "
+    "above; staffing shares, which have no better direction, do not count). "
+    f"Regimes with no exit target (NOF4/RSP) are judged against a {PLANNING_HORIZON_MONTHS}-month "
+    "planning horizon, not a target."
+)
+
+
+def exit_likelihood(months_in: int, horizon: int, improving: int, concerns: int) -> str:
+    """green / amber / red from time in regime against the target (or horizon) and the signals' balance."""
+    within = months_in <= horizon
+    trajectory_improving = improving > concerns
+    if within and trajectory_improving:
+        return "green"
+    if not within and not trajectory_improving:
+        return "red"
+    return "amber"
+
+
+@dataclass
+class BoardRow:
+    """One line of the national board: an open episode and how its trust is doing."""
+
+    episode: RegimeEpisode
+    months_in: int
+    horizon: int
+    has_target: bool
+    directors: list
+    segment: SegmentAssignment | None
+    spc_improvement: int
+    spc_concern: int
+    its_improving: int
+    its_worsening: int
+    alerts: int
+    alert_indicators: list[str]
+    light: str
+    cutoff: date | None = None  # the data's cut-off months_in counts to
+
+    @property
+    def organisation(self) -> Organisation:
+        return self.episode.organisation
+
+    @property
+    def director_names(self) -> str:
+        return ", ".join(director_name(user) for user in self.directors)
+
+    @property
+    def target_text(self) -> str:
+        if self.has_target:
+            return f"{self.horizon} months"
+        return f"no fixed target ({self.horizon}-month planning horizon)"
+
+    @property
+    def target_short(self) -> str:
+        """The exit target as the board's narrow column shows it (the rule below the table explains)."""
+        return str(self.horizon) if self.has_target else f"none; {self.horizon} horizon"
+
+    @property
+    def improving(self) -> int:
+        return self.spc_improvement + self.its_improving
+
+    @property
+    def concerns(self) -> int:
+        return self.spc_concern + self.its_worsening
+
+    @property
+    def past_target(self) -> bool:
+        return self.months_in > self.horizon
+
+    @property
+    def months_past_target(self) -> int:
+        """Months beyond the target (or planning horizon); negative while within it."""
+        return self.months_in - self.horizon
+
+    @property
+    def light_label(self) -> str:
+        return LIGHT_LABELS[self.light]
+
+    @property
+    def why(self) -> list[str]:
+        """The two or three signals that decide the light, in words (empty for green)."""
+        if self.light == NO_DATA:
+            return ["No indicator results for this trust yet."]
+        if self.light == "green":
+            return []
+        target = "target" if self.has_target else "planning horizon"
+        reasons = []
+        if self.past_target:
+            reasons.append(f"{self.months_past_target} months past the {self.horizon}-month {target}.")
+        else:
+            reasons.append(f"Within the {self.horizon}-month {target} ({self.horizon - self.months_in} months left).")
+        if self.improving > self.concerns:
+            reasons.append(f"Improving: {_signals(self.improving)} improving against {self.concerns} of concern.")
+        else:
+            reasons.append(f"Not improving: {_signals(self.improving)} improving against {self.concerns} of concern.")
+        if self.alerts:
+            reasons.append(
+                f"{self.alerts} early-warning alert{'s' if self.alerts != 1 else ''} in the last six months."
+            )
+        return reasons
+
+
+def _signals(count: int) -> str:
+    return f"{count} signal{'s' if count != 1 else ''}"
+
+
+def board_risk_order(row: BoardRow):
+    """Red, amber, green, then no data; within a light, the longest past target first."""
+    return (LIGHT_RISK_ORDER[row.light], -row.months_past_target, row.organisation.name.lower())
+
+
+BOARD_SORTS = {
+    "trust": lambda row: row.organisation.name.lower(),
+    "ods": lambda row: row.organisation.ods_code,
+    "region": lambda row: row.organisation.get_region_display(),
+    "kind": lambda row: row.organisation.get_kind_display(),
+    "regime": lambda row: row.episode.regime.code,
+    "entered": lambda row: row.episode.entered,
+    "months": lambda row: row.months_in,
+    "target": lambda row: (not row.has_target, row.horizon),
+    "route": lambda row: row.episode.get_route_display(),
+    "director": lambda row: row.director_names.lower(),
+    "segment": lambda row: row.segment.segment if row.segment else 99,
+    "improving": lambda row: row.improving,
+    "concern": lambda row: row.concerns,
+    "direction": lambda row: row.improving - row.concerns,
+    "alerts": lambda row: row.alerts,
+    "light": lambda row: {"green": 0, "amber": 1, "red": 2, NO_DATA: -1}[row.light],
+    "risk": lambda row: board_risk_order(row),
+}
+
+
+def board_row(episode, trust, *, directors, segment, today: date) -> BoardRow:
+    """One open episode's board row from its trust's signals (None: no results at all), by the printed rule."""
+    target = episode.regime.exit_target_months
+    horizon = target or PLANNING_HORIZON_MONTHS
+    months_in = max(0, episode.months_in(today))
+    improving = trust.improving if trust else 0
+    concerns = trust.concerns if trust else 0
+    return BoardRow(
+        episode=episode,
+        months_in=months_in,
+        horizon=horizon,
+        has_target=bool(target),
+        directors=directors,
+        segment=segment,
+        spc_improvement=trust.spc_improvement if trust else 0,
+        spc_concern=trust.spc_concern if trust else 0,
+        its_improving=trust.its_improving if trust else 0,
+        its_worsening=trust.its_worsening if trust else 0,
+        alerts=trust.alerts if trust else 0,
+        alert_indicators=sorted(trust.alert_indicators) if trust else [],
+        light=exit_likelihood(months_in, horizon, improving, concerns) if trust and trust.has_results else NO_DATA,
+        cutoff=today,
+    )
+
+
+def board_rows(user, *, episodes=None, today: date | None = None, sort: str = "") -> list[BoardRow]:
+    """The national board's rows: `episodes` (default every open episode the user may see), sorted.
+
+    `sort` is a column key of BOARD_SORTS, '-' in front for descending; unknown keys (and "") sort by risk.
+    """
+    episodes = [redact_episode(user, episode) for episode in (open_episodes(user) if episodes is None else episodes)]
+    organisation_ids = sorted({episode.organisation_id for episode in episodes})
+    directors = current_directors(organisation_ids, today or date.today())
+    segments = latest_published_segments(organisation_ids)
+    signals, data_end = board_signals(user, organisation_ids)
+    # Months in regime count to the data's cut-off (the setting, else the latest period of data),
+    # not to today: signals from data ending in June cannot say how a trust did since (issue 10).
+    cutoff = today or settings.DATA_CUTOFF or data_end or date.today()
+    rows = [
+        board_row(
+            episode,
+            signals.get(episode.organisation_id),
+            directors=directors.get(episode.organisation_id, []),
+            segment=segments.get(episode.organisation_id),
+            today=cutoff,
+        )
+        for episode in episodes
+    ]
+    key = sort.lstrip("-")
+    if key in BOARD_SORTS:
+        rows.sort(key=BOARD_SORTS[key], reverse=sort.startswith("-"))
+    else:
+        rows.sort(key=board_risk_order)
+    return rows
+
+
+BOARD_EXPORT_COLUMNS = [
+    "Trust",
+    "ODS code",
+    "Region",
+    "Kind",
+    "Regime",
+    "Entered",
+    "Months in",
+    "Exit target",
+    "Route",
+    "Improvement director",
+    "Latest published segment",
+    "SPC improving",
+    "SPC concern",
+    "ITS improving",
+    "ITS worsening",
+    "Open alerts",
+    "Likelihood of exit",
+    "Synthetic",
+]
+
+
+def board_export_values(row: BoardRow) -> list:
+    """One board row as the cells of the CSV/XLSX export, in BOARD_EXPORT_COLUMNS order."""
+    organisation = row.organisation
+    return [
+        organisation.name,
+        organisation.ods_code,
+        organisation.get_region_display(),
+        organisation.get_kind_display(),
+        row.episode.regime.code,
+        row.episode.entered,
+        row.months_in,
+        row.target_text,
+        row.episode.get_route_display(),
+        row.director_names,
+        row.segment.segment if row.segment else "",
+        row.spc_improvement,
+        row.spc_concern,
+        row.its_improving,
+        row.its_worsening,
+        row.alerts,
+        row.light_label,
+        "synthetic" if row.episode.synthetic else "",
+    ]
