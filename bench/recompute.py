@@ -59,6 +59,12 @@ def generate(trusts: int, indicators: int, months: int, spells: int, seed: int =
             "indicators_alert",
             "indicators_analysisresult",
             "indicators_observation",
+            # what the actions app keeps about the episodes (a previous bench run's lights, transitions)
+            "actions_lightstate",
+            "actions_historicaltransition",
+            "actions_transition",
+            "actions_historicalcommunication",
+            "actions_communication",
             "trusts_regimeepisode",
             "trusts_historicalregimeepisode",
             "indicators_currentresult",
