@@ -59,7 +59,9 @@ def generate(trusts: int, indicators: int, months: int, spells: int, seed: int =
             "indicators_alert",
             "indicators_analysisresult",
             "indicators_observation",
-            # what the actions app keeps about the episodes (a previous bench run's lights, transitions)
+            # what the actions app keeps about the runs and episodes (a previous bench run's events, lights)
+            "actions_notification",
+            "actions_event",
             "actions_lightstate",
             "actions_historicaltransition",
             "actions_transition",
