@@ -39,3 +39,13 @@ def test_it_imports_every_module_without_pulling_in_django():
 
 def test_it_exposes_a_method_version_string():
     assert METHOD_VERSION == "2026.12-1"
+
+
+def test_the_compute_pipeline_imports_without_django_too():
+    """indicators.compute joins the statistics with plain pandas: the recompute's ORM side lives in recompute."""
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    code = "import indicators.compute, sys; assert not any(m.startswith('django') for m in sys.modules), 'django'"
+    completed = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 0, completed.stderr
