@@ -7,7 +7,7 @@ CUSUM per trust; time in regime, categories and the staff-survey comparison per 
 `meta` (taxonomy, constants, records) · `observations` (lineages, screening) · `zscores` ·
 `spells` · `trajectories` (ITS, pooling) · `spc` · `alerts` (CUSUM, EWMA, early warning) ·
 `pipeline` (one indicator's results) · `programme` (escalations, time in regime, categories,
-staff survey). Like `indicators.stats` it imports no Django.
+staff survey) · `reentry` (time from exit to re-entry). Like `indicators.stats` it imports no Django.
 """
 
 from ..stats import METHOD_VERSION
@@ -28,6 +28,7 @@ from .meta import (
 from .observations import applicable_observations, final_successors, merge_lineages
 from .pipeline import compute_indicator
 from .programme import compute_categories, compute_staff_survey, compute_time_in_regime, find_escalations
+from .reentry import compute_reentry, reentry_spells
 from .spc import compute_spc, spc_concern_points
 from .spells import spell_group, spell_synthetic_keys, spells_by_organisation
 from .trajectories import compute_pooled, compute_trajectories
@@ -53,6 +54,7 @@ __all__ = [
     "compute_early_warning",
     "compute_indicator",
     "compute_pooled",
+    "compute_reentry",
     "compute_spc",
     "compute_staff_survey",
     "compute_time_in_regime",
@@ -62,6 +64,7 @@ __all__ = [
     "find_escalations",
     "independent_points",
     "merge_lineages",
+    "reentry_spells",
     "spc_concern_points",
     "spell_group",
     "spell_synthetic_keys",

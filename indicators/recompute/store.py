@@ -330,6 +330,11 @@ def store_documents(
             alerts, public_episodes, n_charts, data_end, k, h, spc_concerns=spc_concerns
         ),
         "time_in_regime": compute.compute_time_in_regime(episodes, targets, cutoff),
+        # Re-entry after exit, once with every episode and once as a reader without confidential access sees it.
+        "reentry": compute.compute_reentry(episodes, cutoff),
+        "reentry_public": compute.compute_reentry(
+            public_episodes, cutoff, excludes_confidential=bool(confidential_codes)
+        ),
         "performance_categories": compute.compute_categories(episodes, ratings, as_of=cutoff),
         "performance_categories_public": compute.compute_categories(public_episodes, ratings, as_of=cutoff),
         "staff_survey": compute.compute_staff_survey(survey, spells, theme_names, benchmark_groups),

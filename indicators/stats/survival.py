@@ -220,3 +220,17 @@ def exit_within_target(
         share=n_success / n_determined if n_determined else np.nan,
         share_of_all=n_success / n if n else np.nan,
     )
+
+
+def survival_step(event_times, event_survival, t) -> float:
+    """Ŝ(t) (0–1) read off a stored Kaplan–Meier step function (its event times in months and Ŝ there)."""
+    event_times = np.asarray(event_times, dtype=float)
+    position = int(np.searchsorted(event_times, float(t), side="right")) - 1
+    return float(event_survival[position]) if position >= 0 else 1.0
+
+
+def conditional_event_probability(event_times, event_survival, t, horizon: float = 12) -> float:
+    """P(event by month t + horizon | no event by month t) = 1 − Ŝ(t + horizon) / Ŝ(t), 0–1 (NaN when Ŝ(t) = 0)."""
+    now = survival_step(event_times, event_survival, t)
+    later = survival_step(event_times, event_survival, t + horizon)
+    return 1.0 - later / now if now > 0 else float("nan")
