@@ -51,7 +51,9 @@ def early_warning_series(run, document: dict) -> dict:
     (what the pages serve once the run's pointers switch). The CUSUM runs over the whole history (its
     state carries); only the latest CUSUM_SHOWN_PERIODS periods and the signals among them are kept.
     """
-    from .models import ZScore  # the ORM only here: the rest of the module is plain arithmetic
+    from django.db.models import Exists, OuterRef, Q
+
+    from .models import CurrentResult, ZScore  # the ORM only here: the rest of the module is plain arithmetic
 
     slipping = document.get("slipping", [])
     if not slipping:
@@ -59,17 +61,18 @@ def early_warning_series(run, document: dict) -> dict:
     k, h = document.get("k", 0.5), document.get("h", 4.389)
     org_ids = sorted({item["organisation_id"] for item in slipping})
     indicator_ids = sorted({i for item in slipping for i in item["indicator_ids"]})
+    # One query for every indicator: `run`'s rows where the run has any for the indicator, else the served ones.
+    in_run = Exists(ZScore.all_runs.filter(run=run, indicator_id=OuterRef("indicator_id")))
+    served = Exists(CurrentResult.objects.filter(indicator_id=OuterRef("indicator_id"), run_id=OuterRef("run_id")))
+    rows = (
+        ZScore.all_runs.filter(indicator_id__in=indicator_ids, organisation_id__in=org_ids)
+        .filter(Q(run=run) | (~in_run & served))
+        .order_by("organisation_id", "indicator_id", "period")
+        .values_list("organisation_id", "indicator_id", "period", "z_adjusted")
+    )
     points: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for indicator_id in indicator_ids:
-        rows = ZScore.all_runs.filter(run=run, indicator_id=indicator_id)
-        if not rows.exists():
-            rows = ZScore.objects.filter(indicator_id=indicator_id)
-        for org, period, z in (
-            rows.filter(organisation_id__in=org_ids)
-            .order_by("organisation_id", "period")
-            .values_list("organisation_id", "period", "z_adjusted")
-        ):
-            points[org][indicator_id].append((period, z))
+    for org, indicator_id, period, z in rows:
+        points[org][indicator_id].append((period, z))
     out: dict[str, list[dict]] = {}
     for item in slipping:
         org = item["organisation_id"]

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from indicators.models import AnalysisResult, Indicator, NationalValue, Observation, ZScore
-from indicators.page_results import CUSUM_SHOWN_PERIODS
+from indicators.page_results import CUSUM_SHOWN_PERIODS, early_warning_series
 from indicators.recompute import results_recompute
 from tests.indicators.builders import month, organisations, panel, proportion_indicator
 
@@ -103,3 +103,24 @@ def test_the_early_warning_document_stores_each_slipping_trusts_cusum_series():
             assert line["statistic"] == pytest.approx(statistic[-CUSUM_SHOWN_PERIODS:])
             assert line["signals"] == [periods[i] for i in signals if i >= len(periods) - CUSUM_SHOWN_PERIODS]
     assert any(line["signals"] for lines in document["cusum"].values() for line in lines)
+
+
+def test_the_cusum_series_are_read_in_one_query_with_served_rows_for_indicators_the_run_did_not_recompute(
+    django_assert_num_queries,
+):
+    orgs = organisations(15)
+    ed = proportion_indicator("ed_4hr")
+    rtt = proportion_indicator("rtt_18wk")
+    worse = {0: lambda t: 0.9 if t >= 18 else 0.0}
+    panel(ed, orgs, month(2020, 1), 48, seed=1, effects=worse)
+    panel(rtt, orgs, month(2020, 1), 48, seed=2, effects=worse)
+    results_recompute(triggered_by="test")
+    # A second run recomputes ed_4hr only: rtt_18wk's z-scores are the first run's, served.
+    partial = results_recompute(indicator_codes=["ed_4hr"], triggered_by="test")
+    document = AnalysisResult.objects.get(key="early_warning").payload
+    assert {i for item in document["slipping"] for i in item["indicator_ids"]} == {ed.pk, rtt.pk}
+    with django_assert_num_queries(1):
+        series = early_warning_series(partial, document)
+    assert series == document["cusum"]
+    assert all(len(line["periods"]) == CUSUM_SHOWN_PERIODS for lines in series.values() for line in lines)
+    assert {line["indicator_id"] for lines in series.values() for line in lines} == {ed.pk, rtt.pk}
