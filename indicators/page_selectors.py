@@ -117,13 +117,25 @@ def board_signals(user, organisation_ids: list[int]) -> tuple[dict[int, TrustSig
         elif direction == "worsening":
             signals[org].its_worsening += 1
     end = data_end()
-    if end is not None:
-        since = shift_months(end, -(BOARD_ALERT_MONTHS - 1))
-        alerts = Alert.objects.filter(organisation_id__in=organisation_ids, period__gte=since).exclude(_NON_VOTING)
-        for org, code in alerts.values_list("organisation_id", "indicator__code"):
-            signals[org].alerts += 1
-            signals[org].alert_indicators.add(code)
+    for org, codes in recent_alerts_by_trust(organisation_ids, end).items():
+        signals[org].alerts += len(codes)
+        signals[org].alert_indicators.update(codes)
     return signals, end
+
+
+def recent_alerts_by_trust(organisation_ids: list[int], end: date | None) -> dict[int, list[str]]:
+    """{organisation id: indicator code of each alert} in the board's window (the latest six months to `end`).
+
+    The one definition of a trust's recent alerts: the board's light and the transition watch count these.
+    """
+    out: dict[int, list[str]] = defaultdict(list)
+    if end is None:
+        return out
+    since = shift_months(end, -(BOARD_ALERT_MONTHS - 1))
+    alerts = Alert.objects.filter(organisation_id__in=organisation_ids, period__gte=since).exclude(_NON_VOTING)
+    for org, code in alerts.values_list("organisation_id", "indicator__code"):
+        out[org].append(code)
+    return out
 
 
 # --- the trust page -----------------------------------------------------------------------------

@@ -93,30 +93,41 @@ def transition_records(context, organisation):
 
 
 @register.inclusion_tag("actions/includes/transition_watch.html", takes_context=True)
-def transition_watch(context):
-    """Trusts in transition after an exit, watched for re-entry: their step, check-ins and recent alerts."""
-    from indicators.models import Alert
-    from indicators.page_selectors import BOARD_ALERT_MONTHS, data_end
-    from indicators.stats.periods import shift_months
+def transition_watch(context, curve=False):
+    """Trusts in transition after an exit, watched for re-entry: their step, check-ins and recent alerts and, with
+    `curve` (the early-warning page), their place on the stored re-entry curve the reader may see (without
+    confidential episodes unless the reader has confidential access). The board lists them without the curve."""
+    from datetime import date
+
+    from indicators import charts, reentry_watch
+    from indicators.page_selectors import data_end, recent_alerts_by_trust
 
     from ..models import CheckInOutcome
     from ..transitions import active_transitions, current_step
 
     user = context["request"].user
     transitions = list(active_transitions(user)[:100])
-    organisation_ids = [item.episode.organisation_id for item in transitions]
-    alerts: dict[int, int] = {}
-    end = data_end()
-    if transitions and end is not None:
-        # As the board counts them: alerts in the latest six months of data.
-        since = shift_months(end, -(BOARD_ALERT_MONTHS - 1))
-        for org in Alert.objects.filter(organisation_id__in=organisation_ids, period__gte=since).values_list(
-            "organisation_id", flat=True
-        ):
-            alerts[org] = alerts.get(org, 0) + 1
+    if not transitions:
+        return {"transitions": []}
+    # The board's count of recent alerts (indicators.page_selectors), so the two never disagree.
+    alerts = recent_alerts_by_trust([item.episode.organisation_id for item in transitions], data_end())
+    document = reentry_watch.reentry_document(user) if curve else None
+    curve_ready = bool(document and document.get("n_spells"))
+    today = date.today()
+    marked = []
     for item in transitions:
         item.current = current_step(item)
-        item.recent_alerts = alerts.get(item.episode.organisation_id, 0)
+        item.recent_alerts = len(alerts.get(item.episode.organisation_id, ()))
         item.last_check_in = item.check_ins[-1] if item.check_ins else None
         item.last_check_in_label = CheckInOutcome(item.last_check_in["outcome"]).label if item.last_check_in else ""
-    return {"transitions": transitions}
+        item.reentry = None
+        if curve_ready and reentry_watch.on_the_curve(item.episode.regime.family):
+            item.reentry = reentry_watch.position(document, item.starts, today)
+            marked.append({"label": item.episode.organisation.ods_code, **item.reentry})
+    figure = charts.reentry_figure(reentry_watch.curve_points(document), marked) if curve_ready else None
+    return {
+        "transitions": transitions,
+        "curve": curve,
+        "figure": figure,
+        "summary": reentry_watch.caption(document) if curve_ready else "",
+    }

@@ -8,7 +8,7 @@ The names callers use are re-exported here, so `from indicators import charts; c
 
 from ..stats.funnel import proportion_limits, ratio_limits, spread_bands
 from .analytics import competing_figure, forest_figure, survival_figure
-from .early_warning import cusum_figure
+from .early_warning import cusum_figure, reentry_figure
 from .indicator import distribution_figure, funnel_figure, national_trend_figure, spread_figure
 from .layout import (
     ASSURANCE_TEXT,
@@ -67,6 +67,7 @@ __all__ = [
     "SPC_POINT_STYLE",
     "competing_figure",
     "cusum_figure",
+    "reentry_figure",
     "distribution_figure",
     "figure",
     "forest_figure",
