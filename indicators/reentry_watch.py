@@ -67,20 +67,26 @@ def position(document: dict, exited: date, today: date) -> dict:
     }
 
 
-def caption(document: dict) -> str:
-    """The curve's plain-English caption: what it estimates, n, events, censoring, CIs, caveats."""
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def caption(document: dict, n_marked: int = 0) -> str:
+    """The curve's plain-English caption: what it estimates, n, events, censoring, CIs, caveats; `n_marked`
+    trusts in transition are drawn on it."""
     n, events, censored = document["n_spells"], document["n_reentered"], document["n_censored"]
     cutoff = date.fromisoformat(document["cutoff"])
     parts = [
         "Estimated share of trusts back in the quality programme (the watch list, quality special measures or "
         "recovery support, any of them) by months since leaving it (Kaplan–Meier). "
-        f"{n} exits of {document['n_organisations']} trusts; {events} re-entered; {censored} had not re-entered by "
+        f"{_count(n, 'exit')} of {_count(document['n_organisations'], 'trust')}; {events} re-entered; {censored} had "
+        "not re-entered by "
         f"the data cut-off ({cutoff:%d %b %Y}) and are censored there."
     ]
     if document.get("n_organisations_exiting_more_than_once"):
         parts.append(
-            f"{document['n_organisations_exiting_more_than_once']} trusts left more than once; each exit counts "
-            "as its own spell."
+            f"{_count(document['n_organisations_exiting_more_than_once'], 'trust')} left more than once; "
+            "each exit counts as its own spell."
         )
     marks = document.get("marks", {})
     if marks.get("months"):
@@ -92,11 +98,14 @@ def caption(document: dict) -> str:
         low, high = document.get("reentered_by_horizon_ci") or (None, None)
         interval = f" (95% CI {low:.0%} to {high:.0%})" if low is not None and high is not None else ""
         parts.append(f"Re-entered within 12 months: {document['reentered_by_horizon']:.0%}{interval}.")
-    parts.append(
-        "The shaded band is the 95% log-log confidence interval. Diamonds mark the trusts in transition now at "
-        "their months since exit; the table gives each one's chance on the curve of re-entering within the next "
-        "12 months, given it has not yet."
-    )
+    parts.append("The shaded band is the 95% log-log confidence interval.")
+    if n_marked:
+        parts.append(
+            f"Diamonds mark the {n_marked} trusts in transition now at their months since exit; the table gives "
+            "each one's chance on the curve of re-entering within the next 12 months, given it has not yet."
+        )
+    else:
+        parts.append("No trust in transition now is on the curve.")
     if document.get("excludes_confidential"):
         parts.append("Episodes of confidential regimes are not in this curve.")
     if document.get("n_synthetic"):

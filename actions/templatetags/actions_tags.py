@@ -107,10 +107,14 @@ def transition_watch(context, curve=False):
 
     user = context["request"].user
     transitions = list(active_transitions(user)[:100])
-    if not transitions:
+    if not transitions and not curve:
         return {"transitions": []}
     # The board's count of recent alerts (indicators.page_selectors), so the two never disagree.
-    alerts = recent_alerts_by_trust([item.episode.organisation_id for item in transitions], data_end())
+    alerts = (
+        recent_alerts_by_trust([item.episode.organisation_id for item in transitions], data_end())
+        if transitions
+        else {}
+    )
     document = reentry_watch.reentry_document(user) if curve else None
     curve_ready = bool(document and document.get("n_spells"))
     today = date.today()
@@ -129,5 +133,5 @@ def transition_watch(context, curve=False):
         "transitions": transitions,
         "curve": curve,
         "figure": figure,
-        "summary": reentry_watch.caption(document) if curve_ready else "",
+        "summary": reentry_watch.caption(document, len(marked)) if curve_ready else "",
     }

@@ -132,3 +132,20 @@ def test_the_caption_says_when_the_exits_are_synthetic(regimes, make_org, alice,
 def test_the_board_lists_trusts_in_transition_without_the_curve(watched, alice, login):
     html = login(alice).get("/").content.decode()
     assert "In transition after exit" in html and "reentry-curve" not in html
+
+
+def test_the_curve_is_drawn_when_no_trust_is_in_transition(regimes, make_org, carol, login):
+    org = make_org("RH1", "Historical Trust")
+    RegimeEpisode.objects.create(
+        organisation=org, regime=regimes["SMQ"], entered=date(2014, 1, 1), exited=date(2016, 1, 1)
+    )
+    RegimeEpisode.objects.create(
+        organisation=org, regime=regimes["SMQ"], entered=date(2017, 1, 1), exited=date(2018, 1, 1)
+    )
+    results_recompute(triggered_by="test")
+    response = login(carol).get("/early-warning/")
+    html = response.content.decode()
+    assert "No trust is in transition after an exit now." in html
+    assert "2 exits of 1 trust; 1 re-entered; 1 had not re-entered" in html
+    assert "1 trust left more than once; each exit counts as its own spell." in html
+    assert _markers(figure_in(response, "reentry-curve"))["text"] == []
