@@ -101,8 +101,8 @@ def caption(document: dict, n_marked: int = 0) -> str:
     parts.append("The shaded band is the 95% log-log confidence interval.")
     if n_marked:
         parts.append(
-            f"Diamonds mark the {n_marked} trusts in transition now at their months since exit; the table gives "
-            "each one's chance on the curve of re-entering within the next 12 months, given it has not yet."
+            f"Diamonds mark the {_count(n_marked, 'trust')} in transition now at their months since exit; the "
+            "table gives each one's chance on the curve of re-entering within the next 12 months, given none yet."
         )
     else:
         parts.append("No trust in transition now is on the curve.")
