@@ -24,10 +24,11 @@ from indicators.models import (
     Indicator,
     Observation,
     SpcSummary,
+    TrajectoryFit,
     ZScore,
     reading_run,
 )
-from indicators.recompute import as_at_run, results_prune, results_recompute, results_serve_run
+from indicators.recompute import as_at_run, episode_records, results_prune, results_recompute, results_serve_run
 from indicators.recompute.inputs import indicator_meta
 from indicators.selectors import latest_successful_run
 from trusts.selectors import episodes_open_on
@@ -260,3 +261,17 @@ def test_a_saved_view_remembers_filters_but_never_pins_an_as_at(world, alice, lo
     view = SavedView.objects.get(user=alice, page="board")
     assert view.query == "region=Y56"
     assert client.get("/")["Location"] == "/?region=Y56"
+
+
+def test_the_as_at_run_reads_episodes_as_they_stood(world, as_at):
+    records = {(record.organisation_id, record.regime): record for record in episode_records(as_at=AS_AT)}
+    orgs = world.orgs
+    assert records[(orgs[2].pk, "SMQ")].exited is None  # exited in Mar 2017, after the date
+    assert (orgs[4].pk, "NOF4") not in records  # entered in 2021
+    assert {record.exited for record in episode_records() if record.organisation_id == orgs[2].pk} == {
+        world.exited.exited
+    }
+    with reading_run(as_at.pk):
+        fits = TrajectoryFit.objects.filter(organisation=orgs[2], regime_group="SMQ")
+        assert fits.exists() and all(fit.spell_exited is None and fit.window_end <= AS_AT for fit in fits)
+    assert TrajectoryFit.objects.filter(organisation=orgs[2], spell_exited=world.exited.exited).exists()
