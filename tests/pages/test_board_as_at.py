@@ -199,6 +199,7 @@ def test_the_banner_and_the_way_back_to_today_are_on_every_as_at_page(world, ali
         assert "As at 31 Dec 2016" in html
         assert "results computed on data to Dec 2016" in html
         assert f'href="{path}">Show today instead' in html
+        assert "Data as of" not in html and f"as-at run {as_at.pk}" in html  # the header names the as-at run
 
 
 def test_the_trust_page_as_at_reads_the_as_at_run(world, alice, login, as_at):
