@@ -507,3 +507,21 @@ class RecomputeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"recompute requested {self.requested:%Y-%m-%d %H:%M:%S} by {self.triggered_by or 'unknown'}"
+
+
+class AsAtRequest(models.Model):
+    """A person's request for results as at a past date (issue 15), from the board or trust page: audited.
+
+    The request queues an as-at run (ComputationRun.as_at); the run names who asked in `triggered_by`.
+    """
+
+    as_at = models.DateField(help_text="The date the results are to be computed as at.")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested"]
+
+    def __str__(self) -> str:
+        return f"results as at {self.as_at.isoformat()} requested {self.requested:%Y-%m-%d %H:%M}"

@@ -19,6 +19,7 @@ from actions.models import SavedView
 from indicators import compute
 from indicators.board import board_rows
 from indicators.models import (
+    AsAtRequest,
     ComputationRun,
     CurrentResult,
     Indicator,
@@ -187,6 +188,9 @@ def test_only_oversight_staff_can_queue_an_as_at_run(world, alice, carol, login)
     assert response.status_code == 302 and response["Location"] == path
     run = as_at_run(NOT_COMPUTED)  # eager Celery in tests: the task ran
     assert run is not None and "asked by alice" in run.triggered_by
+    asked = AsAtRequest.objects.get()  # the request is in the audit trail: who asked, for which date
+    assert asked.as_at == NOT_COMPUTED and asked.history.get().history_user == alice
+    assert "Asked for results as at 2016-03-31" in login(alice).get("/audit/").content.decode()
     html = login(alice).get(path).content.decode()
     assert "results computed on data to Mar 2016" in html and f"as-at run {run.pk}" in html
     assert login(alice).get("/as-at/compute/").status_code == 405
