@@ -277,6 +277,6 @@ def test_the_as_at_run_reads_episodes_as_they_stood(world, as_at):
         world.exited.exited
     }
     with reading_run(as_at.pk):
-        fits = TrajectoryFit.objects.filter(organisation=orgs[2], regime_group="SMQ")
+        fits = TrajectoryFit.objects.filter(organisation=orgs[2])
         assert fits.exists() and all(fit.spell_exited is None and fit.window_end <= AS_AT for fit in fits)
     assert TrajectoryFit.objects.filter(organisation=orgs[2], spell_exited=world.exited.exited).exists()
