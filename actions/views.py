@@ -234,7 +234,7 @@ def changes(request):
 
     from .models import Event
 
-    runs = ComputationRun.objects.filter(status="succeeded").order_by("-finished")
+    runs = ComputationRun.objects.filter(status="succeeded", as_at__isnull=True).order_by("-finished")
     run = runs.filter(pk=request.GET.get("run")).first() if (request.GET.get("run") or "").isdigit() else runs.first()
     events = []
     if run is not None:

@@ -21,7 +21,9 @@ from indicators.board import (
 from oversight import exports
 from oversight.views import with_roles
 from trusts.filters import EpisodeFilterSet
-from trusts.selectors import open_episodes
+from trusts.selectors import episodes_open_on, open_episodes
+
+from .as_at import as_at_from, as_at_refused
 
 BOARD_FILTER_FIELDS = ("region", "regime", "kind")
 BOARD_COLUMNS = [
@@ -46,8 +48,11 @@ def board(request):
     if (saved := default_redirect(request, "board")) is not None:  # issue 15: the user's default filters
         return saved
     user = with_roles(request.user)
+    as_at, problem = as_at_from(request, user)  # issue 15: the board as at a past date, from its own run
+    if problem:
+        return as_at_refused(request, problem)
     data = _board_filter_data(request)
-    visible = open_episodes(user)
+    visible = open_episodes(user) if as_at is None else episodes_open_on(user, as_at.day)
     # An invalid choice (a regime the user may not pick) is ignored, never widened: the queryset is
     # already narrowed to the episodes the user may see.
     filterset = EpisodeFilterSet(data, queryset=visible, request=request)
@@ -56,12 +61,17 @@ def board(request):
     sort = request.GET.get("sort", "")
     if sort.lstrip("-") not in BOARD_SORTS:
         sort = ""
-    rows = board_rows(user, episodes=episodes, sort=sort)
+    if as_at is None:
+        rows = board_rows(user, episodes=episodes, sort=sort)
+    else:
+        with as_at.reading():
+            rows = board_rows(user, episodes=episodes, sort=sort, as_at=as_at.day)
     export = request.GET.get("export")
+    day = as_at.day if as_at else date.today()
     if export == "csv":
-        return _board_csv(rows)
+        return _board_csv(rows, day)
     if export == "xlsx":
-        return _board_xlsx(rows)
+        return _board_xlsx(rows, day)
     columns = [
         {
             "key": key,
@@ -92,6 +102,7 @@ def board(request):
             "signals_rule": SIGNALS_RULE,
             "planning_horizon": PLANNING_HORIZON_MONTHS,
             "light_counts": counts,
+            "as_at": as_at,
         },
     )
 
@@ -124,23 +135,23 @@ def _offer_only_values_with_rows(form, episodes) -> None:
     form.fields["regime"].queryset = form.fields["regime"].queryset.filter(code__in=regimes)
 
 
-def _export_name(extension: str) -> str:
-    return f"national-board-{date.today().isoformat()}.{extension}"
+def _export_name(extension: str, day: date) -> str:
+    return f"national-board-{day.isoformat()}.{extension}"
 
 
-def _board_csv(rows) -> HttpResponse:
+def _board_csv(rows, day: date) -> HttpResponse:
     buffer = io.StringIO()
     writer = exports.writer(buffer)
     writer.writerow(BOARD_EXPORT_COLUMNS)
     for row in rows:
         writer.writerow([value.isoformat() if isinstance(value, date) else value for value in board_export_values(row)])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
+    response["Content-Disposition"] = f'attachment; filename="{_export_name("csv", day)}"'
     return response
 
 
-def _board_xlsx(rows) -> HttpResponse:
+def _board_xlsx(rows, day: date) -> HttpResponse:
     content = exports.xlsx_bytes("National board", BOARD_EXPORT_COLUMNS, (board_export_values(row) for row in rows))
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name("xlsx")}"'
+    response["Content-Disposition"] = f'attachment; filename="{_export_name("xlsx", day)}"'
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from datetime import date
 
@@ -43,6 +44,8 @@ from trusts.selectors import (
     search_organisations,
     trust_profile,
 )
+
+from .as_at import as_at_from, as_at_refused
 
 PAGE_SIZE = 50
 QUANTITY_LABELS = {
@@ -411,12 +414,23 @@ def trust_detail(request, ods_code: str):
     organisation = get_object_or_404(
         Organisation.objects.select_related("parent_icb", "successor"), ods_code=ods_code.upper()
     )
-    today = date.today()
+    as_at, problem = as_at_from(request, user)  # issue 15: the page as at a past date, from its own run
+    if problem:
+        return as_at_refused(request, problem)
+    with as_at.reading() if as_at else contextlib.nullcontext():
+        return _trust_page(request, user, organisation, as_at)
+
+
+def _trust_page(request, user, organisation, as_at):
+    day = as_at.day if as_at else None
+    today = day or date.today()
     # Months in a regime and the summary's light count to the data's cut-off, as the board does (issue 10).
     end = data_end()
     cutoff = settings.DATA_CUTOFF or end or today
+    if day is not None:
+        cutoff = min(cutoff, day)
     details_visible = can_see_episode_details(user, organisation.pk)
-    profile = trust_profile(user, organisation, details_visible=details_visible, today=today)
+    profile = trust_profile(user, organisation, details_visible=details_visible, today=today, as_at=day)
     signals = TrustSignals()
     summaries = trust_indicator_summaries(user, organisation, signals)
     for summary in summaries:
@@ -463,6 +477,7 @@ def trust_detail(request, ods_code: str):
             "lineage": predecessors_of(organisation),
             "lineage_head": last_successor(organisation),
             "annotations": annotations,
+            "as_at": as_at,
             **charts_context,
         },
     )

@@ -11,4 +11,5 @@ class IndicatorsConfig(AppConfig):
         from . import models
 
         audit.register(models.SpcRebase, key="rebase", organisation_path="organisation_id")
+        audit.register(models.AsAtRequest, key="as_at_request", confidential=False)
         audit.register_import_batch_model(models.ImportBatch)

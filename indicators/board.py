@@ -14,7 +14,14 @@ from django.conf import settings
 
 from oversight.permissions import redact_episode
 from trusts.models import Organisation, RegimeEpisode, SegmentAssignment
-from trusts.selectors import current_directors, director_name, latest_published_segments, open_episodes
+from trusts.selectors import (
+    as_at_episode,
+    current_directors,
+    director_name,
+    episodes_open_on,
+    latest_published_segments,
+    open_episodes,
+)
 
 from .page_selectors import board_signals
 
@@ -194,19 +201,30 @@ def board_row(episode, trust, *, directors, segment, today: date) -> BoardRow:
     )
 
 
-def board_rows(user, *, episodes=None, today: date | None = None, sort: str = "") -> list[BoardRow]:
+def board_rows(
+    user, *, episodes=None, today: date | None = None, sort: str = "", as_at: date | None = None
+) -> list[BoardRow]:
     """The national board's rows: `episodes` (default every open episode the user may see), sorted.
 
     `sort` is a column key of BOARD_SORTS, '-' in front for descending; unknown keys (and "") sort by risk.
+    As at a date (`as_at`, issue 15): the episodes open on it (`episodes` must be those), directors and
+    published segments as they stood; the signals are those of whichever run the caller reads
+    (indicators.models.reading_run: the as-at run, or none), never today's.
     """
-    episodes = [redact_episode(user, episode) for episode in (open_episodes(user) if episodes is None else episodes)]
+    if episodes is None:
+        episodes = open_episodes(user) if as_at is None else episodes_open_on(user, as_at)
+    episodes = [redact_episode(user, episode) for episode in episodes]
+    if as_at is not None:
+        episodes = [as_at_episode(episode, as_at) for episode in episodes]
     organisation_ids = sorted({episode.organisation_id for episode in episodes})
-    directors = current_directors(organisation_ids, today or date.today())
-    segments = latest_published_segments(organisation_ids)
+    directors = current_directors(organisation_ids, as_at or today or date.today())
+    segments = latest_published_segments(organisation_ids, on=as_at)
     signals, data_end = board_signals(user, organisation_ids)
     # Months in regime count to the data's cut-off (the setting, else the latest period of data),
     # not to today: signals from data ending in June cannot say how a trust did since (issue 10).
-    cutoff = today or settings.DATA_CUTOFF or data_end or date.today()
+    cutoff = today or settings.DATA_CUTOFF or data_end or as_at or date.today()
+    if as_at is not None:
+        cutoff = min(cutoff, as_at)
     rows = [
         board_row(
             episode,

@@ -1,5 +1,7 @@
 """The indicator catalogue, observed values with their provenance, and the stored results of each run."""
 
+import contextlib
+import contextvars
 from datetime import date
 
 from django.conf import settings
@@ -161,6 +163,12 @@ class ComputationRun(models.Model):
         blank=True,
         help_text="What changed against the results this run replaced: new alerts, changed SPC variation icons.",
     )
+    as_at = models.DateField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="An as-at run: computed only from data as it stood on this date; never served as current.",
+    )
 
     class Meta:
         ordering = ["-started"]
@@ -200,6 +208,25 @@ class CurrentResult(models.Model):
         return f"{self.indicator_id or 'programme'} → run {self.run_id}"
 
 
+# The run a page "as at" a date reads instead of the current pointers (`reading_run`); NO_RUN reads nothing.
+NO_RUN = 0
+_reading_run: contextvars.ContextVar[int | None] = contextvars.ContextVar("indicators_reading_run", default=None)
+
+
+@contextlib.contextmanager
+def reading_run(run_id: int | None):
+    """Inside, every reader's manager serves the rows of run `run_id` (an as-at run) instead of the current run.
+
+    None leaves the current pointers in force; NO_RUN serves no results at all (an as-at page whose run
+    is not computed yet shows no signals rather than today's).
+    """
+    token = _reading_run.set(run_id)
+    try:
+        yield
+    finally:
+        _reading_run.reset(token)
+
+
 class CurrentResultManager(models.Manager):
     """Every reader's manager: only the rows of the run each indicator's pointer names (CurrentResult).
 
@@ -210,6 +237,9 @@ class CurrentResultManager(models.Manager):
 
     def get_queryset(self):
         queryset = super().get_queryset()
+        override = _reading_run.get()
+        if override is not None:
+            return queryset.filter(run_id=override)
         if any(field.name == "indicator" for field in self.model._meta.fields):
             return queryset.filter(
                 models.Exists(
@@ -477,3 +507,21 @@ class RecomputeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"recompute requested {self.requested:%Y-%m-%d %H:%M:%S} by {self.triggered_by or 'unknown'}"
+
+
+class AsAtRequest(models.Model):
+    """A person's request for results as at a past date (issue 15), from the board or trust page: audited.
+
+    The request queues an as-at run (ComputationRun.as_at); the run names who asked in `triggered_by`.
+    """
+
+    as_at = models.DateField(help_text="The date the results are to be computed as at.")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested"]
+
+    def __str__(self) -> str:
+        return f"results as at {self.as_at.isoformat()} requested {self.requested:%Y-%m-%d %H:%M}"

@@ -22,8 +22,8 @@ OBSERVATION_COLUMNS = [
 
 
 def latest_successful_run() -> ComputationRun | None:
-    """The newest run that finished: pages say 'data as of' its finish time."""
-    return ComputationRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-finished").first()
+    """The newest run that finished (not an as-at run): pages say 'data as of' its finish time."""
+    return ComputationRun.objects.filter(status=RunStatus.SUCCEEDED, as_at__isnull=True).order_by("-finished").first()
 
 
 def observations_frame(indicator_ids: list[int] | None = None) -> pd.DataFrame:

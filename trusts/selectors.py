@@ -39,12 +39,13 @@ def current_directors(organisation_ids, on: date) -> dict[int, list]:
     return out
 
 
-def latest_published_segments(organisation_ids) -> dict[int, SegmentAssignment]:
-    """{organisation id: its most recent published segment}; one query."""
+def latest_published_segments(organisation_ids, on: date | None = None) -> dict[int, SegmentAssignment]:
+    """{organisation id: its most recent published segment} (as at `on`: effective by then); one query."""
     out: dict[int, SegmentAssignment] = {}
-    for segment in SegmentAssignment.objects.filter(organisation_id__in=organisation_ids, published=True).order_by(
-        "organisation_id", "effective_from"
-    ):
+    segments = SegmentAssignment.objects.filter(organisation_id__in=organisation_ids, published=True)
+    if on is not None:
+        segments = segments.filter(effective_from__lte=on)
+    for segment in segments.order_by("organisation_id", "effective_from"):
         out[segment.organisation_id] = segment
     return out
 
@@ -59,6 +60,28 @@ def open_episodes(user):
         "organisation", "organisation__parent_icb", "regime"
     )
     return visible_episodes(user, episodes).order_by("regime__code", "entered")
+
+
+def episodes_open_on(user, day: date):
+    """Episodes the user may see that were open on `day`: entered by then, and not exited by then.
+
+    An episode whose exit is recorded as unknown (no date) cannot be placed, so it is left out, as
+    `open_episodes` leaves it out today. Pass the rows through `as_at_episode` before showing them.
+    """
+    episodes = (
+        RegimeEpisode.objects.filter(entered__lte=day)
+        .filter(Q(exited__isnull=True, exit_unknown=False) | Q(exited__gt=day))
+        .select_related("organisation", "organisation__parent_icb", "regime")
+    )
+    return visible_episodes(user, episodes).order_by("regime__code", "entered")
+
+
+def as_at_episode(episode: RegimeEpisode, day: date) -> RegimeEpisode:
+    """The episode as it stood on `day`, in memory only (never saved): an exit after the day had not happened."""
+    if episode.exited is not None and episode.exited > day:
+        episode.exited = None
+        episode.exit_unknown = False
+    return episode
 
 
 # --- organisations list and search --------------------------------------------------------------
@@ -128,10 +151,18 @@ class TrustProfile:
     details_visible: bool
 
 
-def trust_profile(user, organisation: Organisation, *, details_visible: bool, today: date | None = None):
-    """Episodes (with their records when `details_visible`), segments and ID assignments; one query each."""
-    today = today or date.today()
+def trust_profile(
+    user, organisation: Organisation, *, details_visible: bool, today: date | None = None, as_at: date | None = None
+):
+    """Episodes (with their records when `details_visible`), segments and ID assignments; one query each.
+
+    As at a date (`as_at`): only the episodes entered, segments effective and directors assigned by then,
+    an exit after it not yet happened (`as_at_episode`).
+    """
+    today = as_at or today or date.today()
     episodes = visible_episodes(user, organisation.episodes.all()).select_related("regime", "buddy_trust")
+    if as_at is not None:
+        episodes = episodes.filter(entered__lte=as_at)
     if details_visible:
         episodes = episodes.select_related("stocktake").prefetch_related(
             Prefetch(
@@ -142,8 +173,20 @@ def trust_profile(user, organisation: Organisation, *, details_visible: bool, to
             Prefetch("episode_notes", queryset=EpisodeNote.objects.select_related("author").order_by("-created")),
         )
     episodes = [redact_episode(user, episode) for episode in episodes.order_by("entered")]
-    segments = list(visible_segments(user, organisation.segments.all()).order_by("effective_from"))
-    assignments = list(organisation.id_assignments.select_related("user").order_by("date_from"))
+    segments = visible_segments(user, organisation.segments.all())
+    assignments = organisation.id_assignments.select_related("user")
+    if as_at is not None:
+        episodes = [as_at_episode(episode, as_at) for episode in episodes]
+        segments = segments.filter(effective_from__lte=as_at)
+        assignments = assignments.filter(date_from__lte=as_at)
+    segments = list(segments.order_by("effective_from"))
+    assignments = list(assignments.order_by("date_from"))
+    if as_at is not None:  # what ended after the day was still running on it
+        for row, field in [(segment, "effective_to") for segment in segments] + [
+            (assignment, "date_to") for assignment in assignments
+        ]:
+            if getattr(row, field) is not None and getattr(row, field) > as_at:
+                setattr(row, field, None)
     return TrustProfile(
         organisation=organisation,
         episodes=episodes,

@@ -15,10 +15,11 @@ from .inputs import episode_records
 from .lock import RecomputeBusy
 from .parts import results_compute_part, results_fan_out_finish, results_fan_out_start
 from .run import results_recompute
-from .store import results_prune, results_serve_run, stored_document
+from .store import as_at_run, results_prune, results_serve_run, stored_document
 
 __all__ = [
     "RecomputeBusy",
+    "as_at_run",
     "episode_records",
     "results_compute_part",
     "results_fan_out_finish",

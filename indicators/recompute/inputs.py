@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from trusts.constants import Sector
@@ -28,20 +30,24 @@ def indicator_meta(indicator: Indicator, rebases: tuple = ()) -> compute.Indicat
     )
 
 
-def episode_records() -> list[compute.EpisodeRecord]:
-    """Every episode with its regime's family (the taxonomy row), so analyses read meaning, not codes."""
+def episode_records(as_at: date | None = None) -> list[compute.EpisodeRecord]:
+    """Every episode with its regime's family (the taxonomy row), so analyses read meaning, not codes.
+
+    As at a date: the episodes entered on or before it, an exit after it treated as not yet happened.
+    """
+    episodes = RegimeEpisode.objects.all() if as_at is None else RegimeEpisode.objects.filter(entered__lte=as_at)
     return [
         compute.EpisodeRecord(
             organisation_id=org,
             regime=code,
             entered=entered,
-            exited=exited,
+            exited=exited if as_at is None or exited is None or exited <= as_at else None,
             route=route,
             family=family,
             exit_unknown=unknown,
             synthetic=synthetic,
         )
-        for org, code, entered, exited, route, family, unknown, synthetic in RegimeEpisode.objects.values_list(
+        for org, code, entered, exited, route, family, unknown, synthetic in episodes.values_list(
             "organisation_id",
             "regime__code",
             "entered",

@@ -59,7 +59,7 @@ class ProgrammeInputs:
             survey=stored["survey"],
         )
 
-    def store(self, run, *, episodes, spells, cutoff, k, h, indicators, confidential_codes) -> None:
+    def store(self, run, *, episodes, spells, cutoff, k, h, indicators, confidential_codes, as_at=None) -> None:
         """Write the programme-level documents (early warning, time in regime, categories, staff survey)."""
         store_documents(
             run,
@@ -75,6 +75,7 @@ class ProgrammeInputs:
             indicators,
             confidential_codes,
             pd.concat(self.concerns, ignore_index=True) if self.concerns else None,
+            as_at=as_at,
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import date
 
 import pandas as pd
 from django.conf import settings
@@ -53,6 +54,7 @@ def results_recompute(
     triggered_by: str = "",
     progress: Callable[[str], None] | None = None,
     incremental: bool = False,
+    as_at: date | None = None,
     _retry: bool = False,
 ) -> ComputationRun:
     """Recompute and store every result (or those of some indicators) atomically; returns the run.
@@ -60,7 +62,14 @@ def results_recompute(
     An incremental full run (no indicator codes; the nightly run, `manage.py recompute` without
     --force) recomputes only the indicators whose inputs' fingerprint changed since the run served
     for them, plus the programme-level results; otherwise every indicator is recomputed.
+
+    An as-at run (`as_at`, issue 15) computes every indicator from the data as it stood on that date
+    (observations of periods up to it, episodes as entered by then with later exits still open); it
+    never moves a pointer, answers no recompute request, evaluates no exit criteria and notifies
+    nobody: the board and trust page "as at" the date read it (indicators.models.reading_run).
     """
+    if as_at is not None and (indicator_codes or incremental):
+        raise ValueError("an as-at run recomputes every indicator: no --indicator, no incremental run")
     say = progress or (lambda message: None)
     k, h = settings.EARLY_WARNING_CUSUM_K, settings.EARLY_WARNING_CUSUM_H
     parameters = {
@@ -70,22 +79,25 @@ def results_recompute(
         "spc_points": compute.SPC_POINTS,
         "incremental": bool(incremental),
     }
+    if as_at is not None:
+        parameters["as_at"] = as_at.isoformat()
     run = ComputationRun.objects.create(
-        method_version=METHOD_VERSION, parameters=parameters, triggered_by=triggered_by[:100]
+        method_version=METHOD_VERSION, parameters=parameters, triggered_by=triggered_by[:100], as_at=as_at
     )
     started = time.perf_counter()
     try:
         with transaction.atomic(), recompute_lock():
             _abandon_stale_runs(current=run)
-            # This run reads everything committed so far: it answers every request made before now.
-            RecomputeRequest.objects.filter(requested__lte=run.started).delete()
+            if as_at is None:  # This run reads everything committed so far: it answers every request made before now.
+                RecomputeRequest.objects.filter(requested__lte=run.started).delete()
             if connection.vendor == "postgresql":
                 # Results are derived data: a crash in the instant after commit loses at most this
                 # run (the previous one stays served), so skip waiting for the WAL flush.
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit = off")
-            counts = _recompute_in_transaction(run, indicator_codes, k, h, say, incremental=incremental)
-            counts["criteria_evaluated"] = criteria_evaluate()  # exit readiness from the same data (issue 13)
+            counts = _recompute_in_transaction(run, indicator_codes, k, h, say, incremental=incremental, as_at=as_at)
+            if as_at is None:
+                counts["criteria_evaluated"] = criteria_evaluate()  # exit readiness from the same data (issue 13)
             counts["seconds"] = round(time.perf_counter() - started, 3)
             run.status = RunStatus.SUCCEEDED
             run.finished = timezone.now()
@@ -98,7 +110,7 @@ def results_recompute(
             error="another recompute is running: a follow-up is queued",
         )
         run.refresh_from_db()
-        if not _retry:
+        if not _retry and as_at is None:
             _request_follow_up(triggered_by, incremental=incremental, progress=progress)
         raise
     except Exception as exc:
@@ -106,13 +118,16 @@ def results_recompute(
             status=RunStatus.FAILED, finished=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
         )
         run.refresh_from_db()
-        queue_run_notifications(run)
+        if as_at is None:
+            queue_run_notifications(run)
         raise
     prune_soon()
     say(
         f"run {run.pk} succeeded in {run.counts['seconds']} s: {run.counts.get('recomputed', 0)} indicators "
         f"recomputed, {run.counts.get('skipped', 0)} skipped"
     )
+    if as_at is not None:
+        return run
     queue_run_notifications(run)
     if RecomputeRequest.objects.exists():
         say("a recompute was requested during this run: running the follow-up")
@@ -144,7 +159,7 @@ def _request_follow_up(triggered_by: str, *, incremental: bool, progress=None) -
         pass  # still held: the holder finds the request when it ends
 
 
-def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=False) -> dict:
+def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=False, as_at=None) -> dict:
     indicators = list(Indicator.objects.order_by("code"))
     if indicator_codes:
         known = {indicator.code for indicator in indicators}
@@ -152,7 +167,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
         if unknown:
             raise ValueError(f"unknown indicator code(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         indicators = [indicator for indicator in indicators if indicator.code in indicator_codes]
-    fingerprints = inputs_fingerprints(indicators, k, h)
+    fingerprints = inputs_fingerprints(indicators, k, h) if as_at is None else {}
     skipped: list[Indicator] = []
     if indicator_codes is None and incremental:
         served = dict(
@@ -168,12 +183,14 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
     say(f"reading observations of {len(indicators)} indicators")
     clock = time.perf_counter()
     observations = observations_frame(ids)
+    if as_at is not None:  # only what had been observed by the date: periods up to it
+        observations = observations[observations["period"] <= pd.Timestamp(as_at)]
     # Provenance: an observation loaded by a synthetic (demo) batch makes what it feeds synthetic.
     synthetic_batches = list(ImportBatch.objects.filter(synthetic=True).values_list("pk", flat=True))
     observations["synthetic"] = observations["batch_id"].isin(synthetic_batches).to_numpy(dtype=bool)
     observations, loading = analysed_observations(observations)
     phases = {"read": time.perf_counter() - clock, "compute": 0.0, "write": 0.0}
-    episodes = episode_records()
+    episodes = episode_records(as_at=as_at)
     spells = compute.spells_by_organisation(episodes)
     confidential_codes = frozenset(Regime.objects.filter(confidential=True).values_list("code", flat=True))
     by_indicator = dict(tuple(observations.groupby("indicator_id", sort=False))) if len(observations) else {}
@@ -194,9 +211,8 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
     work = []
     kinds = dict(Organisation.objects.values_list("pk", "kind"))
     rebases: dict[int, tuple] = defaultdict(tuple)
-    for indicator_id, organisation_id, period in SpcRebase.objects.values_list(
-        "indicator_id", "organisation_id", "rebased_from"
-    ):
+    decided = SpcRebase.objects.all() if as_at is None else SpcRebase.objects.filter(created_at__date__lte=as_at)
+    for indicator_id, organisation_id, period in decided.values_list("indicator_id", "organisation_id", "rebased_from"):
         rebases[indicator_id] += ((organisation_id, period),)
     for indicator in indicators:
         frame = by_indicator.pop(indicator.pk, None)
@@ -250,6 +266,9 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
         counts["data_end"] = data_end.isoformat()
     # Time in regime and the categories count to the data's cut-off, not to today (issue 10).
     cutoff = settings.DATA_CUTOFF or data_end or timezone.localdate()
+    if as_at is not None:
+        cutoff = min(cutoff, as_at)
+        counts["as_at"] = as_at.isoformat()
     counts["data_cutoff"] = cutoff.isoformat()
     if indicator_codes is None:
         say("programme-level results: early warning, time in regime, categories, staff survey")
@@ -262,8 +281,10 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
             h=h,
             indicators=indicators,
             confidential_codes=confidential_codes,
+            as_at=as_at,
         )
-    run.changes = switch_pointers(run, ids, programme=indicator_codes is None, fingerprints=fingerprints)
+    if as_at is None:  # an as-at run is read by the as-at pages only, never served as current
+        run.changes = switch_pointers(run, ids, programme=indicator_codes is None, fingerprints=fingerprints)
     return counts
 
 

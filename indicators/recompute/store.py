@@ -130,7 +130,10 @@ def results_serve_run(run: ComputationRun) -> list[int]:
     """Serve `run`'s rows: point every indicator it has rows for (and the programme, if it has documents) at it.
 
     The way back to a kept previous run, and how hand-built results (tests, fixtures) are published.
+    An as-at run is never served: it holds results on data up to a past date only.
     """
+    if run.as_at is not None:
+        raise ValueError(f"run {run.pk} is an as-at run ({run.as_at.isoformat()}): it is never served as current")
     indicator_ids = sorted(
         {pk for model in RESULT_MODELS for pk in model.all_runs.filter(run=run).values_list("indicator_id", flat=True)}
     )
@@ -143,24 +146,44 @@ def results_prune() -> dict[str, int]:
     """Delete result rows of runs no pointer serves, keeping each indicator's previous run (off the critical path).
 
     Rows of a run still running are kept (its parts may be writing); a failed or killed run's rows go.
+    The latest settings.AS_AT_RUNS_KEPT as-at runs are kept too (the pages "as at" a date read them).
     """
     deleted = {}
     with transaction.atomic():
+        kept_as_at = kept_as_at_run_ids()
         for model in RESULT_MODELS:
             keep = Exists(
                 CurrentResult.objects.filter(indicator_id=OuterRef("indicator_id")).filter(
                     Q(run_id=OuterRef("run_id")) | Q(previous_run_id=OuterRef("run_id"))
                 )
             )
-            stale = model.all_runs.exclude(keep).exclude(run_id__in=_running_run_ids())
+            stale = model.all_runs.exclude(keep).exclude(run_id__in=_running_run_ids() + kept_as_at)
             deleted[model._meta.model_name] = stale._raw_delete(stale.db)
         programme = (
             CurrentResult.objects.filter(indicator__isnull=True).values_list("run_id", "previous_run_id").first()
         )
-        kept = {run for run in (programme or ()) if run}
+        kept = {run for run in (programme or ()) if run} | set(kept_as_at)
         stale = AnalysisResult.all_runs.exclude(run_id__in=kept).exclude(run_id__in=_running_run_ids())
         deleted["analysisresult"] = stale._raw_delete(stale.db)
     return deleted
+
+
+def kept_as_at_run_ids() -> list[int]:
+    """The latest settings.AS_AT_RUNS_KEPT succeeded as-at runs: the prune keeps their rows."""
+    return list(
+        ComputationRun.objects.filter(as_at__isnull=False, status=RunStatus.SUCCEEDED)
+        .order_by("-finished", "-pk")
+        .values_list("pk", flat=True)[: settings.AS_AT_RUNS_KEPT]
+    )
+
+
+def as_at_run(as_at) -> ComputationRun | None:
+    """The latest kept, succeeded run computed as at `as_at` (None: none yet, or pruned)."""
+    return (
+        ComputationRun.objects.filter(as_at=as_at, status=RunStatus.SUCCEEDED, pk__in=kept_as_at_run_ids())
+        .order_by("-finished", "-pk")
+        .first()
+    )
 
 
 def _running_run_ids() -> list[int]:
@@ -307,13 +330,15 @@ def store_documents(
     indicators,
     confidential_codes=frozenset(),
     spc_concerns=None,
+    as_at=None,
 ) -> None:
     targets = dict(Regime.objects.values_list("code", "exit_target_months"))
     ratings: dict[int, list] = {}
+    overall = QualityRating.objects.filter(question="overall")
+    if as_at is not None:  # an as-at run knows only the ratings published by its date
+        overall = overall.filter(rated_on__lte=as_at)
     # The clear-improver category asks for a later overall rating; key-question ratings are not it.
-    for org, rated_on, rating in QualityRating.objects.filter(question="overall").values_list(
-        "organisation_id", "rated_on", "rating"
-    ):
+    for org, rated_on, rating in overall.values_list("organisation_id", "rated_on", "rating"):
         ratings.setdefault(org, []).append((rated_on, rating))
     theme_names = {indicator.code: indicator.name for indicator in indicators}
     benchmark_groups = {

@@ -258,6 +258,8 @@ SITE_URL = env_str("SITE_URL", "") or "http://127.0.0.1:8000"
 
 # Processes computing indicators in parallel during a recompute (the write stays one transaction).
 RECOMPUTE_PROCESSES = env_int("RECOMPUTE_PROCESSES", 1)
+# As-at runs (results on data up to a past date, issue 15) kept by the prune: the latest N.
+AS_AT_RUNS_KEPT = env_int("AS_AT_RUNS_KEPT", 5)
 
 # Early-warning CUSUM threshold (methods.md §6): h = 4.389 gives an in-control ARL of ~500 months.
 EARLY_WARNING_CUSUM_H = float(env_str("EARLY_WARNING_CUSUM_H", "4.389"))

@@ -1,10 +1,13 @@
-"""manage.py recompute [--indicator CODE] [--force]: the nightly recompute, run now, with progress.
+"""manage.py recompute [--indicator CODE] [--force] [--as-at DATE]: the nightly recompute, run now, with progress.
 
 Without --force only the indicators whose inputs changed since the served run are recomputed.
+--as-at computes every result from the data as it stood on a past date (never served as current:
+the board and trust page "as at" that date read it).
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
+from indicators.as_at import AsAtError, parse_as_at
 from indicators.recompute import RecomputeBusy, results_recompute
 
 
@@ -20,9 +23,22 @@ class Command(BaseCommand):
             help="Queue the run as a Celery chord (one part per indicator), wait, and list which worker ran each.",
         )
         parser.add_argument("--timeout", type=int, default=1800, help="Seconds to wait for --via-celery.")
+        parser.add_argument(
+            "--as-at",
+            metavar="YYYY-MM-DD",
+            help="Compute every result from the data as it stood on this date (an as-at run, never served as current).",
+        )
 
     def handle(self, *args, indicators=None, force=False, via_celery=False, **options):
         verbose = options["verbosity"] > 0
+        as_at = None
+        if options.get("as_at"):
+            if indicators or via_celery:
+                raise CommandError("--as-at recomputes every indicator in process: no --indicator, no --via-celery")
+            try:
+                as_at = parse_as_at(options["as_at"])
+            except AsAtError as exc:
+                raise CommandError(f"--as-at: {exc}") from exc
         if via_celery:
             if indicators:
                 raise CommandError("--via-celery runs every indicator (changed ones without --force)")
@@ -31,8 +47,9 @@ class Command(BaseCommand):
         try:
             run = results_recompute(
                 indicator_codes=indicators,
-                triggered_by="manage.py recompute",
-                incremental=not force,
+                triggered_by="manage.py recompute" + (f" --as-at {as_at.isoformat()}" if as_at else ""),
+                incremental=not force and as_at is None,
+                as_at=as_at,
                 progress=(lambda message: self.stderr.write(message)) if verbose else None,
             )
         except RecomputeBusy as exc:
