@@ -7,6 +7,7 @@ ICB episode is absent, its detail 404); the linked trusts and their regimes are 
 
 import django_filters
 from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from oversight import permissions
@@ -54,7 +55,8 @@ class SystemProgrammeSerializer(serializers.ModelSerializer):
     regime = serializers.CharField(source="regime.code", read_only=True)
     is_open = serializers.BooleanField(read_only=True)
     system_improvement_directors = serializers.SerializerMethodField()
-    linked_trusts = LinkedTrustSerializer(source="system_links", many=True, read_only=True)
+    # A method, not a nested field on the reverse relation: the list is never null (the schema says so).
+    linked_trusts = serializers.SerializerMethodField()
 
     class Meta:
         model = RegimeEpisode
@@ -70,6 +72,11 @@ class SystemProgrammeSerializer(serializers.ModelSerializer):
             "linked_trusts",
         ]
 
+    @extend_schema_field(LinkedTrustSerializer(many=True))
+    def get_linked_trusts(self, episode) -> list[dict]:
+        return LinkedTrustSerializer(episode.system_links.all(), many=True).data
+
+    @extend_schema_field(SystemDirectorSerializer(many=True))
     def get_system_improvement_directors(self, episode) -> list[dict]:
         directors = system_directors(episode.organisation, episode, episode.organisation.sid_assignments)
         return SystemDirectorSerializer(directors, many=True).data
