@@ -194,7 +194,7 @@ def icb_programmes(user, icb: Organisation) -> list[Programme]:
 
 
 def trust_system_programmes(user, trust: Organisation) -> list[Programme]:
-    """The open ICB programmes the trust is linked to that the user may see (with their SIDs)."""
+    """The open ICB programmes the trust is linked to that the user may see (with their current SIDs)."""
     links = permissions.visible_to(
         user,
         trust.system_links.filter(episode__exited__isnull=True, episode__exit_unknown=False).select_related(
@@ -205,7 +205,8 @@ def trust_system_programmes(user, trust: Organisation) -> list[Programme]:
     for link in links:
         icb = link.episode.organisation
         assignments = list(icb.id_assignments.filter(role=SID).select_related("user"))
-        programmes.append(Programme(link.episode, system_directors(icb, link.episode, assignments)))
+        current = [a for a in system_directors(icb, link.episode, assignments) if a.is_current()]
+        programmes.append(Programme(link.episode, current))
     return programmes
 
 

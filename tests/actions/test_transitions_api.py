@@ -161,3 +161,19 @@ def test_system_programmes_show_the_sid_and_linked_trusts_and_hide_a_cp_icb(icb_
     assert _get(carol, f"{url}?trust=rm9").json()["results"] == []
     assert [r["icb"] for r in _get(alice, f"{url}?icb=qwe&open=true").json()["results"]] == ["QWE"]
     assert _get(alice, f"{url}?open=false").json()["results"] == []
+
+
+def test_system_programmes_list_in_a_fixed_number_of_queries(
+    icb_programmes, alice, make_org, django_assert_max_num_queries
+):
+    client = Client()
+    client.force_login(alice)
+    for code in ("RM5", "RM6", "RM7"):  # more linked trusts cost no more queries
+        system_trust_link(
+            actor=alice,
+            episode=icb_programmes["public"],
+            trust=make_org(code, parent_icb=icb_programmes["public"].organisation),
+        )
+    with django_assert_max_num_queries(9):
+        rows = client.get("/api/v1/system-programmes/").json()["results"]
+    assert sum(len(row["linked_trusts"]) for row in rows) == 5
