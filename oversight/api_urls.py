@@ -4,8 +4,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from actions.api import transitions as transition_views
 from actions.api import views as action_views
 from indicators.api import views as indicator_views
+from trusts.api import system as system_views
 from trusts.api import views as trust_views
 
 from .api import schema  # noqa: F401 — registers the bearer-token scheme with drf-spectacular
@@ -20,6 +22,7 @@ router.register("organisations", trust_views.OrganisationViewSet, basename="orga
 router.register("regimes", trust_views.RegimeViewSet, basename="regime")
 router.register("episodes", trust_views.EpisodeViewSet, basename="episode")
 router.register("entry-proposals", trust_views.EntryProposalViewSet, basename="entry-proposal")
+router.register("system-programmes", system_views.SystemProgrammeViewSet, basename="system-programme")
 router.register("segments", trust_views.SegmentViewSet, basename="segment")
 router.register("stocktakes", trust_views.StocktakeViewSet, basename="stocktake")
 router.register("criteria", trust_views.CriterionViewSet, basename="criterion")
@@ -36,6 +39,8 @@ router.register("runs", indicator_views.ComputationRunViewSet, basename="run")
 router.register("subscriptions", action_views.SubscriptionViewSet, basename="subscription")
 router.register("notifications", action_views.NotificationViewSet, basename="notification")
 router.register("cases", action_views.CaseViewSet, basename="case")
+router.register("transitions", transition_views.TransitionViewSet, basename="transition")
+router.register("communications", transition_views.CommunicationViewSet, basename="communication")
 
 urlpatterns = [
     path("ping/", PingView.as_view(), name="ping"),

@@ -184,6 +184,11 @@ def visible_episodes(user, queryset: QuerySet, prefix: str = "") -> QuerySet:
     return queryset.filter(Q(**{f"{prefix}regime__confidential": False}) | Q(**{f"{prefix}organisation_id__in": own}))
 
 
+def visible_system_links(user, queryset: QuerySet) -> QuerySet:
+    """Trusts linked to an ICB's programme episode: seen by whoever sees the episode (a CP one stays hidden)."""
+    return visible_episodes(user, queryset, prefix="episode__")
+
+
 def visible_segments(user, queryset: QuerySet) -> QuerySet:
     """Segment assignments the user may see: unpublished ones need confidential access or the trust's ID."""
     if can_see_confidential(user):
@@ -296,6 +301,7 @@ VISIBILITY_RULES = {
     "trusts.supportfunding": visible_episode_records,
     "trusts.episodenote": visible_episode_records,
     "trusts.entryproposal": visible_entry_proposals,
+    "trusts.systemprogrammelink": visible_system_links,
     "indicators.indicator": _everyone,
     "indicators.observation": _everyone,
     "indicators.zscore": _everyone,

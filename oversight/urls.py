@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("indicators.urls")),
     # Records: forms that change episode records, and the audit trail.
     path("records/", include("trusts.edit_urls")),
+    path("records/", include("trusts.system_urls")),  # an ICB's system programme (issue 15)
     path("", include("actions.urls")),
     path("audit/", include("oversight.audit_urls")),
     # REST API v1.

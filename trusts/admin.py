@@ -67,7 +67,8 @@ class SegmentAssignmentAdmin(ServiceOnlyAdmin, SimpleHistoryAdmin):
 
 @admin.register(models.ImprovementDirectorAssignment)
 class ImprovementDirectorAssignmentAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "organisation", "date_from", "date_to"]
+    list_display = ["user", "organisation", "role", "date_from", "date_to"]
+    list_filter = ["role"]
     raw_id_fields = ["organisation"]
 
 

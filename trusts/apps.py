@@ -33,6 +33,13 @@ class TrustsConfig(AppConfig):
             organisation_path="organisation_id",
             confidential=False,
         )
+        # A trust linked to an ICB's programme episode is as confidential as that episode.
+        audit.register(
+            models.SystemProgrammeLink,
+            key="system_link",
+            organisation_path="episode__organisation_id",
+            confidential="episode",
+        )
         # An episode's records are as confidential as the episode they belong to.
         for key, model in (
             ("stocktake", models.DiagnosticStocktake),

@@ -22,6 +22,13 @@ class Sector(models.TextChoices):
     OTHER = "other", "Other provider"
 
 
+class AssignmentRole(models.TextChoices):
+    """What a director's assignment is: to a trust (an ID), or to an ICB in the programme (a SID)."""
+
+    IMPROVEMENT_DIRECTOR = "improvement_director", "Improvement director"
+    SYSTEM_IMPROVEMENT_DIRECTOR = "system_improvement_director", "System improvement director"
+
+
 class EpisodeRoute(models.TextChoices):
     # Blank: the record does not say (an import without a route column); analyses infer the
     # route from the dates and say so.

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from .constants import (
     REGION_CHOICES,
+    AssignmentRole,
     Comparator,
     CriterionDataStatus,
     CriterionStatus,
@@ -336,10 +337,12 @@ class SegmentAssignment(VersionedModel):
 
 
 class ImprovementDirectorAssignment(models.Model):
-    """An improvement director's assignment to a trust over a period (open while `to` is empty)."""
+    """An improvement director's assignment to a trust (or, as System Improvement Director, to an ICB in the
+    programme) over a period (open while `to` is empty)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="id_assignments")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="id_assignments")
+    role = models.CharField(max_length=28, choices=AssignmentRole.choices, default=AssignmentRole.IMPROVEMENT_DIRECTOR)
     date_from = models.DateField()
     date_to = models.DateField(null=True, blank=True)
     history = HistoricalRecords()
@@ -561,3 +564,7 @@ class EntryProposal(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.organisation.ods_code} into {self.regime.code} from {self.entered.isoformat()} ({self.status})"
+
+
+# The ICB system programme's links live in their own module (this one is at its size limit).
+from .system_models import SystemProgrammeLink  # noqa: E402, F401

@@ -193,6 +193,32 @@ def api_rules(world) -> dict:
         suffix = {"case-detail": "", "case-respond": "respond/", "case-close": "close/"}[name]
         methods = read if name == "case-detail" else {"POST"}
         rules[name] = [(f"/api/v1/cases/{missing}/{suffix}", ApiRule(methods, "nobody"))]
+    # Issue 15: transitions and communications are read-only records of an episode (a CP one's confidential);
+    # the system programmes are ICB episodes (none in this world: a pk nobody has answers 404).
+    from actions.models import Communication, Transition
+
+    for which in ("own", "other", "cp"):
+        episode = world[f"{which}_episode"]
+        records[which].setdefault(
+            "transition",
+            Transition.objects.get_or_create(episode=episode, defaults={"starts": "2024-06-01", "ends": "2025-06-01"})[
+                0
+            ],
+        )
+        records[which].setdefault(
+            "communication",
+            Communication.objects.get_or_create(
+                episode=episode, kind="entry", audience="staff", defaults={"planned": episode.entered}
+            )[0],
+        )
+    for kind in ("transition", "communication"):
+        rules[f"{kind}-list"] = [(f"/api/v1/{kind}s/", ApiRule(read))]
+        rules[f"{kind}-detail"] = [
+            (f"/api/v1/{kind}s/{records[which][kind].pk}/", ApiRule(read, f"{which}_records"))
+            for which in ("own", "other", "cp")
+        ]
+    rules["system-programme-list"] = [("/api/v1/system-programmes/", ApiRule(read))]
+    rules["system-programme-detail"] = [(f"/api/v1/system-programmes/{missing}/", ApiRule(read, "nobody"))]
     for kind, methods, list_methods in (
         ("stocktake", {"GET", "PUT", "PATCH"}, {"GET"}),
         ("criterion", {"GET", "PUT", "PATCH"}, {"GET", "POST"}),
