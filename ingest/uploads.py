@@ -1,7 +1,7 @@
 """Uploads imported by a task (issue 11): the file is stored, its batch queued, and a worker imports it.
 
     batch = upload_store(upload=request.FILES["file"], fmt="observations", user=request.user)
-    upload_queue(batch=batch)  # a Celery task, or in-process without a broker
+    upload_queue(batch=batch)  # ingest.tasks: a Celery task, or in-process without a broker
     # the page /imports/<batch.pk>/ polls the batch's status and rows read
 
 The web request only writes the file to disk (in chunks) and one row, so a large file never meets
@@ -15,8 +15,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from .constants import BatchStatus, ImportFormat
-from .models import ImportBatch
+from indicators.constants import BatchStatus, ImportFormat
+from indicators.models import ImportBatch
 
 logger = logging.getLogger(__name__)
 
@@ -49,26 +49,16 @@ def upload_store(*, upload, fmt: str, user) -> ImportBatch:
     )
 
 
-def upload_queue(*, batch: ImportBatch) -> None:
-    """Send the batch to its import task; a broker that does not answer fails the batch with a plain message."""
-    from .tasks import import_upload
-
-    try:
-        import_upload.delay(batch.pk)
-    except Exception:
-        logger.exception("import batch %s could not be queued", batch.pk)
-        _fail(batch.pk, QUEUE_ERROR)
-
-
 def upload_import(*, batch_id: int) -> dict:
     """Import a queued batch's stored file, then ask for the recompute; safe to run twice.
 
     The batch is claimed with one UPDATE … WHERE status = queued, so a task delivered twice (the
     worker died after taking it) imports the file once; the second answers with the batch's status.
     """
+    from indicators.tasks import recompute_after_import
+
     from .importers import ImportRefused, import_file
     from .importers.base import INTERNAL_ERROR
-    from .tasks import recompute_after_import
 
     claimed = ImportBatch.objects.filter(pk=batch_id, status=BatchStatus.QUEUED).update(
         status=BatchStatus.RUNNING, heartbeat=timezone.now()
@@ -86,7 +76,7 @@ def upload_import(*, batch_id: int) -> dict:
     except Exception:
         # run_import logged it and failed the batch; anything before it (a missing file) is failed here.
         logger.exception("import batch %s stopped", batch_id)
-        _fail(batch_id, INTERNAL_ERROR.format(batch=batch_id), only_unfinished=True)
+        fail_batch(batch_id, INTERNAL_ERROR.format(batch=batch_id), only_unfinished=True)
     else:
         who = batch.uploaded_by.get_username() if batch.uploaded_by else "system"
         recompute_after_import(triggered_by=f"upload {batch_id} by {who}")
@@ -97,7 +87,8 @@ def upload_import(*, batch_id: int) -> dict:
     return {"status": ImportBatch.objects.get(pk=batch_id).status, "batch_id": batch_id}
 
 
-def _fail(batch_id: int, message: str, *, only_unfinished: bool = False) -> None:
+def fail_batch(batch_id: int, message: str, *, only_unfinished: bool = False) -> None:
+    """Mark a batch failed with one plain message (only while queued or running, with `only_unfinished`)."""
     batches = ImportBatch.objects.filter(pk=batch_id)
     if only_unfinished:
         batches = batches.filter(status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING])

@@ -14,25 +14,29 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
+from indicators import page_selectors as reads
+from indicators.constants import BatchStatus
+from indicators.models import ImportBatch
 from oversight.permissions import is_oversight
 from oversight.views import with_roles
 
-from . import page_selectors as reads
-from .constants import BatchStatus, ImportFormat
-from .models import ImportBatch
-from .uploads import batch_summary, upload_queue, upload_store
+from .tasks import upload_queue
+from .uploads import batch_summary, upload_store
 
 PAGE_SIZE = 25
-UPLOAD_FORMATS = [(value, label) for value, label in ImportFormat.choices if value != ImportFormat.SYNTHETIC]
 UNFINISHED = (BatchStatus.QUEUED, BatchStatus.RUNNING)
 REFRESH_SECONDS = 3
 
 
+def _format_choices() -> list[tuple[str, str]]:
+    from .formats import upload_choices  # the registry imports every importer: loaded on first use
+
+    return [("", "Detect from the file's header"), *upload_choices()]
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(label="File (CSV, or the staff survey xlsx)")
-    format = forms.ChoiceField(
-        choices=[("", "Detect from the file's header")] + UPLOAD_FORMATS, required=False, label="Format"
-    )
+    format = forms.ChoiceField(choices=_format_choices, required=False, label="Format")
 
 
 def _oversight_only(request):
@@ -69,7 +73,7 @@ def imports(request):
         form = UploadForm()
     _abandon_dead_batches()
     history = Paginator(reads.import_history(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "indicators/imports.html", {"form": form, "history": history}, status=status)
+    return render(request, "ingest/imports.html", {"form": form, "history": history}, status=status)
 
 
 def _state(batch: ImportBatch) -> dict:
@@ -105,7 +109,7 @@ def import_status(request, pk: int):
         refusal = {"errors": errors, "more": batch.errors[-1]["message"] if more else ""}
     return render(
         request,
-        "indicators/import_status.html",
+        "ingest/import_status.html",
         {"batch": batch, "state": state, "refusal": refusal, "refresh_seconds": REFRESH_SECONDS},
     )
 

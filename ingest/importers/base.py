@@ -19,11 +19,11 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, 
 from django.utils import timezone
 from tqdm import tqdm
 
+from indicators.constants import BatchStatus
+from indicators.models import ImportBatch, Indicator, Observation
 from oversight.audit import audit_batch, bulk_create_with_history, bulk_update_with_history
 from trusts.models import Organisation
 
-from ..constants import BatchStatus
-from ..models import ImportBatch, Indicator, Observation
 from .reading import ErrorList, RowCells, RowError, TextFile, decode, scan_file
 
 BULK_BATCH_SIZE = 500

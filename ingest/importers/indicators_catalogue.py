@@ -4,10 +4,10 @@
 
 import re
 
+from indicators.constants import Cadence, IndicatorKind, Polarity
+from indicators.models import Indicator, Observation
 from trusts.constants import OrganisationKind
 
-from ..constants import Cadence, IndicatorKind, Polarity
-from ..models import Indicator, Observation
 from .base import BULK_BATCH_SIZE, ImportContext, KeyRegister
 from .reading import choice_parser, parse_number, read_table
 

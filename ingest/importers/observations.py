@@ -1,8 +1,9 @@
 """Observations as a long CSV: `org_code,period,indicator` and then, by the indicator's kind,
 `numerator,denominator` (proportions) or `value[,lower,upper]` (ratios and scores)."""
 
-from ..constants import Cadence, IndicatorKind
-from ..models import Indicator
+from indicators.constants import Cadence, IndicatorKind
+from indicators.models import Indicator
+
 from .base import ImportContext, KeyRegister, ObservationRow, observations_upsert
 from .reading import parse_count, parse_month, parse_number, parse_ods_code, read_table
 

@@ -8,11 +8,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from indicators.constants import ImportFormat
 from trusts.constants import REGIONS, OrganisationKind, Sector
 from trusts.models import Organisation
 from trusts.naming import nhs_name, sector_from_code
 
-from ..constants import ImportFormat
 from .base import ImportContext, KeyRegister, create_with_history, update_with_history
 from .reading import (
     ODS_CODE_RE,

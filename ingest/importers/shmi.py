@@ -25,8 +25,9 @@ under the last calendar quarter it covers completely: Feb 2025 – Jan 2026 is t
 import re
 from datetime import date
 
-from ..constants import SHMI
-from ..stats.periods import month_number
+from indicators.constants import SHMI
+from indicators.stats.periods import month_number
+
 from .ae import _MONTHS
 from .base import ImportContext, KeyRegister, ObservationRow, TrustRegister, catalogued_indicator, observations_upsert
 from .reading import parse_count, parse_number, parse_ods_code, read_table

@@ -17,9 +17,9 @@ import re
 import zipfile
 from datetime import date
 
+from indicators.models import Indicator, SurveyBenchmarkGroup
 from trusts.models import Organisation
 
-from ..models import Indicator, SurveyBenchmarkGroup
 from .base import (
     ImportContext,
     KeyRegister,

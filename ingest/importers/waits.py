@@ -10,7 +10,8 @@ providers, ICB and national rows are counted as skipped and listed in the summar
   (total − within_target) / total, the share of patients outside the standard. CMB31 is skipped.
 """
 
-from ..constants import CANCER_62D, CANCER_FDS28, RTT_18WK, RTT_52WK
+from indicators.constants import CANCER_62D, CANCER_FDS28, RTT_18WK, RTT_52WK
+
 from .base import ImportContext, KeyRegister, ObservationRow, TrustRegister, catalogued_indicator, observations_upsert
 from .reading import parse_count, parse_month, parse_ods_code, read_table
 

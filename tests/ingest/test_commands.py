@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from indicators.models import ImportBatch, Observation
-from tests.indicators.importers.importer_data import INDICATORS_CSV, MONTHLY
+from tests.ingest.importers.importer_data import INDICATORS_CSV, MONTHLY
 
 pytestmark = pytest.mark.django_db
 

@@ -4,6 +4,7 @@ a status page; internal errors told plainly; dead batches abandoned; the recompu
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -12,9 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
-from indicators import importers
 from indicators.constants import BatchStatus, ImportFormat
 from indicators.models import ImportBatch, Observation, RecomputeRequest
+from ingest import formats
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +106,8 @@ def test_an_internal_error_is_logged_and_told_plainly_never_a_500(alice_client, 
     def database_says(text, context):
         raise DataError('invalid byte sequence for encoding "UTF8": 0x00 CONTEXT: COPY indicators_observation')
 
-    monkeypatch.setitem(importers.IMPORTERS, ImportFormat.OBSERVATIONS, database_says)
+    registered = formats.FORMATS[ImportFormat.OBSERVATIONS]
+    monkeypatch.setitem(formats.FORMATS, registered.name, replace(registered, importer=database_says))
     response = upload(alice_client, GOOD)
     assert response.status_code == 302
     html = alice_client.get(response["Location"]).content.decode()
@@ -118,7 +120,7 @@ def test_an_internal_error_is_logged_and_told_plainly_never_a_500(alice_client, 
 def test_a_broker_that_does_not_answer_fails_the_batch_plainly(alice_client, rf4, monkeypatch):
     from kombu.exceptions import OperationalError
 
-    from indicators.tasks import import_upload
+    from ingest.tasks import import_upload
 
     def refuse(*args, **kwargs):
         raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
@@ -159,7 +161,7 @@ def test_dead_batches_are_marked_abandoned_when_the_import_page_looks(alice_clie
 
 
 def test_the_task_run_twice_imports_the_file_once(alice_client, rf4):
-    from indicators.tasks import import_upload
+    from ingest.tasks import import_upload
 
     upload(alice_client, GOOD)
     batch = ImportBatch.objects.latest("pk")
@@ -235,7 +237,7 @@ def test_progress_is_seen_by_other_processes_while_the_import_transaction_is_ope
     """PostgreSQL: through a second connection, at once. SQLite (one writer): once outside the transaction."""
     from django.db import transaction
 
-    from indicators.importers.base import BatchHeartbeat
+    from ingest.importers.base import BatchHeartbeat
 
     batch = ImportBatch.objects.create(file_name="big.csv", sha256="", format="observations")
     beat = BatchHeartbeat(batch.pk)
@@ -255,8 +257,8 @@ def test_progress_is_seen_by_other_processes_while_the_import_transaction_is_ope
 @pytest.mark.celery
 @pytest.mark.skipif(not os.environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL (CI sets Redis)")
 def test_a_real_celery_worker_imports_an_upload(child_env, catalogue, make_org, alice, client, monkeypatch, media):
-    from indicators.tasks import import_upload
-    from indicators.uploads import upload_store
+    from ingest.tasks import import_upload
+    from ingest.uploads import upload_store
     from oversight.celery import app
 
     make_org("RF4")

@@ -1,5 +1,5 @@
 from indicators.constants import ImportFormat
-from indicators.importers.command import ImportCommand
+from ingest.importers.command import ImportCommand
 
 
 class Command(ImportCommand):

@@ -2,13 +2,13 @@
 
 import pytest
 
-from tests.indicators.importers.importer_data import ETR_2025, INDICATORS_CSV, TRUSTS_2021
+from tests.ingest.importers.importer_data import ETR_2025, INDICATORS_CSV, TRUSTS_2021
 
 
 @pytest.fixture
 def catalogue(db):
     """The bundled indicator catalogue (ed_4hr and the rest)."""
-    from indicators.importers import import_file
+    from ingest.importers import import_file
 
     import_file("indicators", INDICATORS_CSV)
 
@@ -16,7 +16,7 @@ def catalogue(db):
 @pytest.fixture
 def registers(db):
     """Both real organisation registers: the 2021 trust list, then the 2025 etr extract."""
-    from indicators.importers import import_file
+    from ingest.importers import import_file
 
     import_file("organisations", TRUSTS_2021)
     import_file("organisations", ETR_2025)

@@ -1,15 +1,16 @@
 """Imports that cannot finish (issue 11): a NUL byte is refused by row, an internal error is logged and told
 plainly, and a batch whose process died is marked abandoned."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from indicators import importers
 from indicators.constants import BatchStatus, ImportFormat
-from indicators.importers import ImportRefused, import_file
 from indicators.models import ImportBatch, Observation
+from ingest import formats
+from ingest.importers import ImportRefused, import_file
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,8 @@ def test_an_internal_error_is_logged_and_the_batch_says_so_plainly(catalogue, ma
     def database_says(text, context):
         raise DataError('invalid byte sequence for encoding "UTF8": 0x00 CONTEXT: COPY indicators_observation')
 
-    monkeypatch.setitem(importers.IMPORTERS, ImportFormat.OBSERVATIONS, database_says)
+    registered = formats.FORMATS[ImportFormat.OBSERVATIONS]
+    monkeypatch.setitem(formats.FORMATS, registered.name, replace(registered, importer=database_says))
     with pytest.raises(DataError):
         import_file("observations", write_csv(HEADER + "RF4,2019-03,ed_4hr,2879,21289\n"))
     batch = ImportBatch.objects.latest("pk")

@@ -4,8 +4,8 @@ import io
 
 import pytest
 
-from indicators.importers import detect_format
-from tests.indicators.importers.importer_data import (
+from ingest.importers import detect_format
+from tests.ingest.importers.importer_data import (
     AE_ATTENDANCES,
     ETR_2025,
     INDICATORS_CSV,

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from indicators.importers import ImportRefused, import_file
+from ingest.importers import ImportRefused, import_file
 from trusts.models import RegimeEpisode
 
 pytestmark = pytest.mark.django_db

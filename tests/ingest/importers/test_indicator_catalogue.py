@@ -2,9 +2,9 @@
 
 import pytest
 
-from indicators.importers import ImportRefused, import_file
 from indicators.models import Indicator, Observation
-from tests.indicators.importers.importer_data import INDICATORS_CSV
+from ingest.importers import ImportRefused, import_file
+from tests.ingest.importers.importer_data import INDICATORS_CSV
 
 pytestmark = pytest.mark.django_db
 

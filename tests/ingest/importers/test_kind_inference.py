@@ -2,7 +2,7 @@
 
 import pytest
 
-from indicators.importers import infer_kind
+from ingest.importers import infer_kind
 
 pytestmark = []
 

@@ -7,12 +7,12 @@ import pytest
 from django.test import Client
 
 from indicators.constants import ED_4HR
-from indicators.importers import import_file
 from indicators.models import NationalValue, Observation, ZScore
 from indicators.recompute import results_recompute
 from indicators.stats.zscores import panel_proportion_z
+from ingest.importers import import_file
 from tests.indicators.builders import month, organisations, proportion_indicator
-from tests.indicators.importers.importer_data import AE_ATTENDANCES, REAL
+from tests.ingest.importers.importer_data import AE_ATTENDANCES, REAL
 from trusts.models import Organisation
 
 pytestmark = pytest.mark.django_db

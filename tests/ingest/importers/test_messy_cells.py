@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from indicators.importers import import_file
 from indicators.models import Observation
+from ingest.importers import import_file
 
 pytestmark = pytest.mark.django_db
 

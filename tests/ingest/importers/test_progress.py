@@ -3,8 +3,8 @@
 import pytest
 from tqdm import tqdm
 
-from indicators.importers.base import PROGRESS_MIN_ROWS, ImportContext, ImportSummary
-from indicators.importers.reading import ErrorList
+from ingest.importers.base import PROGRESS_MIN_ROWS, ImportContext, ImportSummary
+from ingest.importers.reading import ErrorList
 
 pytestmark = []
 

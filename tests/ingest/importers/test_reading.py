@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from indicators.importers import RowError
-from indicators.importers.reading import (
+from ingest.importers import RowError
+from ingest.importers.reading import (
     ErrorList,
     decode,
     parse_count,

@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 
 from indicators.constants import ED_4HR
-from indicators.importers import import_file
 from indicators.models import Observation
-from tests.indicators.importers.importer_data import AE_ATTENDANCES, PREDECESSORS
+from ingest.importers import import_file
+from tests.ingest.importers.importer_data import AE_ATTENDANCES, PREDECESSORS
 from trusts.models import Organisation
 
 pytestmark = pytest.mark.django_db

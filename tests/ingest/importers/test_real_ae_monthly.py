@@ -5,9 +5,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from indicators.importers import import_file
 from indicators.models import ImportBatch, Observation
-from tests.indicators.importers.importer_data import MONTHLY
+from ingest.importers import import_file
+from tests.ingest.importers.importer_data import MONTHLY
 from trusts.models import Organisation
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from indicators.importers import ImportRefused, detect_format, import_file
 from indicators.models import Indicator
-from tests.indicators.importers.importer_data import INDICATORS_CSV, REAL
+from ingest.importers import ImportRefused, detect_format, import_file
+from tests.ingest.importers.importer_data import INDICATORS_CSV, REAL
 from trusts.models import QualityRating
 
 pytestmark = pytest.mark.django_db

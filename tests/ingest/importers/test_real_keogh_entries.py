@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from indicators.compute import EpisodeRecord, compute_categories, compute_time_in_regime, spells_by_organisation
-from indicators.importers import ImportRefused, detect_format, import_file
-from tests.indicators.importers.importer_data import REAL
+from ingest.importers import ImportRefused, detect_format, import_file
+from tests.ingest.importers.importer_data import REAL
 from trusts.models import Organisation, RegimeEpisode
 from trusts.selectors import open_episodes
 

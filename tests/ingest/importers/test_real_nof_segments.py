@@ -6,9 +6,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from indicators.importers import ImportRefused, detect_format, import_file
 from indicators.models import ImportBatch
-from tests.indicators.importers.importer_data import REAL
+from ingest.importers import ImportRefused, detect_format, import_file
+from tests.ingest.importers.importer_data import REAL
 from trusts.models import Organisation, SegmentAssignment
 
 pytestmark = pytest.mark.django_db

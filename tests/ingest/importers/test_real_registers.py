@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from indicators.importers import import_file
-from tests.indicators.importers.importer_data import ETR_2025, TRUSTS_2021
+from ingest.importers import import_file
+from tests.ingest.importers.importer_data import ETR_2025, TRUSTS_2021
 from trusts.models import Organisation
 
 pytestmark = pytest.mark.django_db

@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
-from indicators.importers import ImportRefused, import_file
-from indicators.importers.shmi import shmi_period
 from indicators.models import ImportBatch, Observation, ZScore
 from indicators.recompute import results_recompute
 from indicators.stats.constants import Z95
-from tests.indicators.importers.importer_data import REAL
+from ingest.importers import ImportRefused, import_file
+from ingest.importers.shmi import shmi_period
+from tests.ingest.importers.importer_data import REAL
 
 pytestmark = pytest.mark.django_db
 

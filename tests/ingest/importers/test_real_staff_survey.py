@@ -9,10 +9,10 @@ import pytest
 from openpyxl import Workbook
 
 from indicators.compute import compute_staff_survey
-from indicators.importers import ImportRefused, detect_format, import_file
 from indicators.models import Observation, SurveyBenchmarkGroup
 from indicators.stats.spells import Spell
-from tests.indicators.importers.importer_data import REAL
+from ingest.importers import ImportRefused, detect_format, import_file
+from tests.ingest.importers.importer_data import REAL
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
-from indicators.importers import ImportRefused, detect_format, import_file
 from indicators.models import Observation
-from tests.indicators.importers.importer_data import REAL
+from ingest.importers import ImportRefused, detect_format, import_file
+from tests.ingest.importers.importer_data import REAL
 
 pytestmark = pytest.mark.django_db
 

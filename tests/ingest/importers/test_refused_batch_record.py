@@ -4,8 +4,8 @@ import hashlib
 
 import pytest
 
-from indicators.importers import ImportRefused, import_file
 from indicators.models import ImportBatch, Observation
+from ingest.importers import ImportRefused, import_file
 
 pytestmark = pytest.mark.django_db
 

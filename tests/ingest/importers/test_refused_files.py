@@ -2,7 +2,7 @@
 
 import pytest
 
-from indicators.importers import ImportRefused, import_file
+from ingest.importers import ImportRefused, import_file
 
 pytestmark = pytest.mark.django_db
 

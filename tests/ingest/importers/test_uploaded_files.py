@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from indicators.importers import import_file
+from ingest.importers import import_file
 
 pytestmark = pytest.mark.django_db
 
