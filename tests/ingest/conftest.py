@@ -1,4 +1,4 @@
-"""Fixtures for the importer tests: the bundled files, a catalogue, and a way to write broken copies."""
+"""Fixtures for the ingest tests: the bundled files, a catalogue, and a way to write broken copies."""
 
 import pytest
 
