@@ -34,7 +34,7 @@ CHILD = """
 import json, resource, sys, time
 import django
 django.setup()
-from indicators.importers import import_file
+from ingest.importers import import_file
 from indicators.models import Observation
 Observation.objects.filter(organisation__ods_code__startswith=%(prefix)r).delete()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -53,8 +53,8 @@ def setup(orgs: int) -> tuple[list[str], list[str]]:
 
     django.setup()
     from indicators.constants import Cadence, IndicatorKind
-    from indicators.importers import import_file
     from indicators.models import Indicator
+    from ingest.importers import import_file
     from trusts.models import Organisation
     from trusts.naming import sector_from_code
 

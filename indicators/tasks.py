@@ -92,14 +92,6 @@ def prune_results() -> dict:
     return results_prune()
 
 
-@shared_task(acks_late=True)
-def import_upload(batch_id: int) -> dict:
-    """Import an upload stored and queued by the page (issue 11), then queue the recompute; safe to run twice."""
-    from .uploads import upload_import
-
-    return upload_import(batch_id=batch_id)
-
-
 def recompute_after_import(*, triggered_by: str) -> None:
     """Queue a recompute once the import's transaction has committed (in-process without a broker).
 

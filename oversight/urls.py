@@ -25,6 +25,7 @@ urlpatterns = [
     # Pages: the board, trust list, search and trust page; indicator, regime analytics, early warning, upload.
     path("", include("dashboard.urls")),
     path("", include("indicators.urls")),
+    path("", include("ingest.urls")),
     # Records: forms that change episode records, and the audit trail.
     path("records/", include("trusts.edit_urls")),
     path("records/", include("trusts.system_urls")),  # an ICB's system programme (issue 15)

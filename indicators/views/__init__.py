@@ -1,4 +1,4 @@
-"""Indicator pages, regime analytics and early warning: they read stored results only (uploads: import_views).
+"""Indicator pages, regime analytics and early warning: they read stored results only (uploads: ingest.views).
 
 One module per page; the URL names (indicators/urls.py) and the names other apps import are unchanged.
 """

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "oversight",
     "trusts",
     "indicators",
+    "ingest",
     "actions",
     "dashboard",
 ]
@@ -125,7 +126,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 DATA_DIR = BASE_DIR / "data"
-# Uploads waiting for their import task (indicators.tasks.import_upload) are kept here until read.
+# Uploads waiting for their import task (ingest.tasks.import_upload) are kept here until read.
 MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024

@@ -25,7 +25,7 @@ def _flag(text: str):
 
 @pytest.fixture
 def published(db):
-    from indicators.importers import import_file
+    from ingest.importers import import_file
     from trusts.services import user_create
 
     import_file("organisations", REAL / "ods_trusts_etr_2025.csv")

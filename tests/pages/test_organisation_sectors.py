@@ -2,7 +2,7 @@
 
 import pytest
 
-from indicators.importers import import_file
+from ingest.importers import import_file
 from trusts.models import Organisation
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ NOF_SEGMENTS = REAL / "nof-2025-26" / "trust_segments_2026-03.csv"
 
 @pytest.fixture
 def published(db):
-    from indicators.importers import import_file
+    from ingest.importers import import_file
 
     import_file("organisations", REAL / "ods_trusts_etr_2025.csv")
     import_file("nof_segments", NOF_SEGMENTS)
@@ -176,7 +176,7 @@ def test_movement_is_against_the_previous_real_publication(login, carol, publish
 def test_the_league_table_uploads_on_the_imports_page_detected_from_its_header(login, alice):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from indicators.importers import import_file
+    from ingest.importers import import_file
     from trusts.models import SegmentAssignment
 
     import_file("organisations", REAL / "ods_trusts_etr_2025.csv")
@@ -190,7 +190,7 @@ def test_the_league_table_uploads_on_the_imports_page_detected_from_its_header(l
 
 def test_a_new_year_is_data_a_fixed_threshold_edition_recomputes_with_its_own_thresholds(write_nof_file):
     from indicators.framework import segments_reconcile
-    from indicators.importers import import_file
+    from ingest.importers import import_file
     from trusts.models import FrameworkVersion, SegmentAssignment
 
     # 2027/28 does not exist in code: it is one row, with its thresholds as data.

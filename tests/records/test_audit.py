@@ -104,7 +104,7 @@ def test_an_api_edit_is_recorded(client, tokens, world):
 
 
 def test_an_import_of_episodes_is_recorded(world, tmp_path):
-    from indicators.importers import import_file
+    from ingest.importers import import_file
 
     path = tmp_path / "episodes.csv"
     path.write_text("org_code,regime,entered,exited,reason\nRB2,NOF4,2023-01-01,,Segment 4 from January\n")

@@ -8,8 +8,8 @@ from django.apps import apps
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from indicators.importers import import_file
 from indicators.models import ImportBatch
+from ingest.importers import import_file
 from oversight.audit import AuditFilters, audit_page, audit_scope
 from oversight.models import AuditContext
 from trusts.models import Organisation, RegimeEpisode

@@ -13,10 +13,10 @@ from django.core.management.base import BaseCommand
 
 from indicators.constants import BatchStatus, ImportFormat
 from indicators.demo import demo_data_generate
-from indicators.importers import import_file
 from indicators.models import ImportBatch
 from indicators.recompute import results_recompute
 from indicators.selectors import latest_successful_run
+from ingest.importers import import_file
 from trusts.models import Organisation, RegimeEpisode
 from trusts.services import user_create
 

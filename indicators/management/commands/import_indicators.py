@@ -1,7 +1,0 @@
-from indicators.constants import ImportFormat
-from indicators.importers.command import ImportCommand
-
-
-class Command(ImportCommand):
-    help = "Import the indicator catalogue: code,name,kind,cadence,polarity[,unit,description,pre_window_months]."
-    format = ImportFormat.INDICATORS
