@@ -171,3 +171,35 @@ def test_a_second_identical_import_changes_nothing_and_a_changed_value_is_one_up
         ("RF4", "shmi"): (None, None, 1.2, 0.9, 1.3, revised.batch.pk),
         ("RXX", "ed_4hr"): (1000, 2000, 0.5, None, None, first.batch.pk),
     }
+
+
+def test_the_rows_read_are_reported_while_the_rows_are_copied(path, catalogue, write_csv, monkeypatch):
+    from indicators.constants import BatchStatus
+    from indicators.importers import base
+    from indicators.models import ImportBatch
+
+    events = []
+    monkeypatch.setattr(base, "HEARTBEAT_ROWS", 2)
+    monkeypatch.setattr(base.BatchHeartbeat, "__call__", lambda self, rows_read: events.append(rows_read))
+    lookups = staging._lookups
+    monkeypatch.setattr(staging, "_lookups", lambda *args: (events.append("checks"), lookups(*args)))
+    rows = "".join(f"RF4,2024-{month:02d},ed_4hr,1,2\n" for month in range(1, 8))
+    batch = ImportBatch.objects.create(
+        file_name="long.csv", sha256="", format="observations", status=BatchStatus.QUEUED
+    )
+
+    summary = import_file(
+        "observations", write_csv("org_code,period,indicator,numerator,denominator\n" + rows), batch=batch
+    )
+
+    assert summary.created == 7
+    assert events == ([2, 4, 6, "checks"] if path == "staged" else [2, 4, 6])
+
+
+def test_a_file_imports_after_a_refused_one_in_the_same_connection(path, catalogue, write_csv):
+    header = "org_code,period,indicator,numerator,denominator\n"
+    _refused(write_csv(header + "RF4,2024-01,ed_4hr,3,2\n"))
+
+    summary = import_file("observations", write_csv(header + "RF4,2024-01,ed_4hr,1,2\n"))
+
+    assert (summary.created, Observation.objects.get().value) == (1, 0.5)
