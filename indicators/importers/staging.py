@@ -1,9 +1,9 @@
 """The long observations import on PostgreSQL (issue 11): COPY into staging, set-based checks, one upsert.
 
 The rows are streamed into a temporary table of text cells (with each row's line) by COPY, so
-memory is bounded by the copy buffer, not by the file. The few distinct ODS codes, periods,
-indicator codes and unusual numbers are parsed by the same Python parsers as the simple path
-(`reading.parse_*`), so every value is judged as it is there; the rules that combine cells (the
+memory is bounded by the copy buffer, not by the file. The distinct ODS codes, periods, indicator
+codes and numbers (far fewer than the rows: counts repeat) are parsed once each by the simple
+path's own parsers (`reading.parse_*`), so every cell is judged as it is there; the rules that combine cells (the
 kind's columns, the cadence, counts, limits, duplicate keys) are SQL over the whole table. The
 errors are the simple path's: the same row, column, value and message, in the same order, capped
 the same way. A file without errors is written by one INSERT … ON CONFLICT DO UPDATE … WHERE the
