@@ -11,7 +11,8 @@ end (scan, parse, check, write, commit), its wall time and the process's peak RS
 (resource.getrusage, which includes Django itself: the RSS before the import is shown too).
 Then --runs times `psql -c "\\copy bench_import_copy from FILE csv header"` into a scratch table
 (dropped afterwards). Prints the medians and the ratio. Targets (issue 11): peak RSS ≤ 300 MB for
-a 50 MB file; the import within 10× of \\copy.
+a 50 MB file; the import within 10× of \\copy. `--again` also times, after each run, a second
+import of the same file over the rows just written (it should change nothing).
 """
 
 import argparse
@@ -36,14 +37,15 @@ import django
 django.setup()
 from ingest.importers import import_file
 from indicators.models import Observation
-Observation.objects.filter(organisation__ods_code__startswith=%(prefix)r).delete()
+if %(clear)r:
+    Observation.objects.filter(organisation__ods_code__startswith=%(prefix)r).delete()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 started = time.perf_counter()
 summary = import_file("observations", %(path)r)
 seconds = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": seconds, "peak_mb": peak, "before_mb": before, "read": summary.read,
-                  "created": summary.created}))
+                  "created": summary.created, "updated": summary.updated}))
 """
 
 
@@ -121,6 +123,7 @@ def main() -> None:
     parser.add_argument("--megabytes", type=float, default=50)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--orgs", type=int, default=2000)
+    parser.add_argument("--again", action="store_true", help="also time a second import of the same file")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -130,20 +133,22 @@ def main() -> None:
         path = Path(folder) / "observations.csv"
         rows = write_csv(path, args.megabytes, codes, indicators)
         print(f"file: {path.stat().st_size / 1e6:.1f} MB, {rows} rows, {len(indicators)} indicators")
-        imports = []
+        imports, agains = [], []
         for run in range(args.runs):
-            child = subprocess.run(
-                [sys.executable, "-c", CHILD % {"prefix": ORG_PREFIX, "path": str(path)}],
-                capture_output=True, text=True, cwd=ROOT, check=False,
-            )  # fmt: skip
-            if child.returncode:
-                sys.exit(child.stderr[-3000:])
-            result = json.loads(child.stdout.strip().splitlines()[-1])
+            result = child_import(path, clear=True)
             imports.append(result)
             print(
                 f"import run {run + 1}: {result['seconds']:.1f} s, peak RSS {result['peak_mb']:.0f} MB "
                 f"(before the import {result['before_mb']:.0f} MB), read {result['read']}, created {result['created']}"
+                f" (load {os.getloadavg()[0]:.1f})"
             )
+            if args.again:
+                again = child_import(path, clear=False)
+                agains.append(again)
+                print(
+                    f"  second import: {again['seconds']:.1f} s, peak RSS {again['peak_mb']:.0f} MB, "
+                    f"created {again['created']}, updated {again['updated']} (load {os.getloadavg()[0]:.1f})"
+                )
         copies = [psql_copy(url, path) for _ in range(args.runs)]
         print("psql \\copy runs: " + ", ".join(f"{seconds:.2f} s" for seconds in copies))
     seconds = statistics.median(result["seconds"] for result in imports)
@@ -151,6 +156,21 @@ def main() -> None:
     copy = statistics.median(copies)
     print(f"median import {seconds:.1f} s, median peak RSS {peak:.0f} MB (target ≤ 300 MB)")
     print(f"median psql \\copy {copy:.2f} s; import / copy = {seconds / copy:.1f}× (target ≤ 10×)")
+    if agains:
+        again = statistics.median(result["seconds"] for result in agains)
+        print(f"median second import {again:.1f} s ({again / copy:.1f}× \\copy)")
+    print(f"load average at the end: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+
+
+def child_import(path: Path, *, clear: bool) -> dict:
+    """`import_file` in a fresh Python process (its own peak RSS); `clear` first deletes the bench rows."""
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD % {"prefix": ORG_PREFIX, "path": str(path), "clear": clear}],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )  # fmt: skip
+    if child.returncode:
+        sys.exit(child.stderr[-3000:])
+    return json.loads(child.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

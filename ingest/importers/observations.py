@@ -4,6 +4,7 @@
 from indicators.constants import Cadence, IndicatorKind
 from indicators.models import Indicator
 
+from . import staging
 from .base import ImportContext, KeyRegister, ObservationRow, observations_upsert
 from .reading import parse_count, parse_month, parse_number, parse_ods_code, read_table
 
@@ -17,6 +18,9 @@ CHUNK_ROWS = 5000  # rows checked and written at a time: memory is bounded by th
 
 def import_observations(text, context: ImportContext) -> None:
     """Read, check and write the rows a chunk at a time (the file may be millions of rows).
+
+    On PostgreSQL the rows are COPYed into a staging table and checked there (`staging`), with the
+    same errors; the simple path below runs on SQLite.
 
     Chunks are written while the file has no error; the first error stops the writing (the rest
     is still checked, to list every problem) and the transaction rolls back what was written.
@@ -35,6 +39,9 @@ def import_observations(text, context: ImportContext) -> None:
         return
     indicators = {indicator.code: indicator for indicator in Indicator.objects.all()}
     known_codes = ", ".join(sorted(indicators)) or "none: import the indicator catalogue first"
+    if staging.applies():
+        staging.import_observations_staged(table, context, indicators, known_codes)
+        return
     keys = KeyRegister("org_code, indicator and period", compact=True)
     rows = []
     for row in context.rows(table.rows):
