@@ -6,9 +6,13 @@ class IndicatorsConfig(AppConfig):
     verbose_name = "Indicators and results"
 
     def ready(self):
-        from oversight import audit
+        from oversight import audit, dataversion
 
         from . import models
 
+        # What the API's cached lists show of indicator data (oversight.dataversion); bulk writers bump themselves.
+        dataversion.bump_on_change(
+            models.Indicator, models.ImportBatch, models.Observation, models.ZScore, models.CurrentResult
+        )
         audit.register(models.SpcRebase, key="rebase", organisation_path="organisation_id")
         audit.register_import_batch_model(models.ImportBatch)

@@ -9,6 +9,7 @@ from rest_framework import mixins
 from rest_framework.response import Response
 
 from oversight.api.fastlist import ValuesListMixin
+from oversight.api.listcache import CachedListMixin
 from oversight.api.pagination import IdCursorPagination
 from oversight.api.views import GenericViewSet, ReadOnlyViewSet
 
@@ -38,7 +39,7 @@ class IndicatorViewSet(ReadOnlyViewSet):
     ordering_fields = ["code", "name"]
 
 
-class ObservationViewSet(ValuesListMixin, ReadOnlyViewSet):
+class ObservationViewSet(CachedListMixin, ValuesListMixin, ReadOnlyViewSet):
     """Observed values, one per trust, indicator and period, with their import batch.
 
     Paged by cursor in id order (`?cursor=` from `next`): a client can page through every
@@ -82,7 +83,7 @@ def served_runs() -> Q:
     return served
 
 
-class ZScoreViewSet(ValuesListMixin, ReadOnlyViewSet):
+class ZScoreViewSet(CachedListMixin, ValuesListMixin, ReadOnlyViewSet):
     """Each trust-period's z-score against the national value, unadjusted and overdispersion-adjusted.
 
     Only the served run's rows; paged by cursor in id order, as observations are.

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from oversight import dataversion
 from trusts.models import Organisation, QualityRating, Regime
 
 from .. import compute
@@ -126,6 +127,7 @@ RESULT_MODELS = (ZScore, NationalValue, TrajectoryFit, PooledEffect, SpcSummary,
 
 
 @transaction.atomic
+@dataversion.bumps
 def results_serve_run(run: ComputationRun) -> list[int]:
     """Serve `run`'s rows: point every indicator it has rows for (and the programme, if it has documents) at it.
 
