@@ -43,6 +43,35 @@ def from_cached(value) -> int:
     return value if value is not None else current()
 
 
+def of_request(request) -> int:
+    """The data version a request reads at: read once per request and kept on it."""
+    version = getattr(request, "_data_version", None)
+    if version is None:
+        version = current()
+        request._data_version = version
+    return version
+
+
+_MEMO: dict[str, tuple[int, object]] = {}
+
+
+def memo(name: str, request, compute):
+    """compute(), kept in this process while the data version stands (computed afresh without a request).
+
+    For small reads many requests repeat (the indicator codes, the served runs' pointers), whose
+    tables are among those that move the version on. Keep the value small: one per name.
+    """
+    if request is None:
+        return compute()
+    version = of_request(request)
+    held = _MEMO.get(name)
+    if held is not None and held[0] == version:
+        return held[1]
+    value = compute()
+    _MEMO[name] = (version, value)
+    return value
+
+
 def _bump_now() -> None:
     try:
         cache.incr(KEY)

@@ -68,6 +68,7 @@ def switch_pointers(
             CurrentResult.objects.create(indicator=None, run=run)
         else:
             CurrentResult.objects.filter(pk=row.pk).update(run=run, previous_run_id=row.run_id, switched=timezone.now())
+    dataversion.bump()  # readers' cached lists and memos of the pointers retire when this commits
     return changes
 
 

@@ -56,6 +56,7 @@ class CachedListMixin:
             key = PREFIX + hashlib.sha256(request_key.encode()).hexdigest()
             found = cache.get_many([dataversion.KEY, key])
             version = dataversion.from_cached(found.get(dataversion.KEY))
+            request._data_version = version  # what the view's memos read at (oversight.dataversion.memo)
             entry = found.get(key)
         if entry is not None and entry[0] == version:
             _, etag, body = entry

@@ -168,3 +168,19 @@ def test_different_query_strings_are_different_answers(client, tokens, day):
     everyone = get(client, f"/api/v1/segments/?as_of={day}", tokens["read"]).json()["results"]
     one = get(client, f"/api/v1/segments/?as_of={day}&organisation=RB2", tokens["read"]).json()["results"]
     assert len(everyone) == 4 and [row["organisation"] for row in one] == ["RB2"]
+
+
+@pytest.mark.parametrize("seconds", [0, 600])
+def test_an_indicator_added_after_a_list_was_read_filters_in_the_next_response(client, tokens, world, seconds):
+    from django.test import override_settings
+
+    from indicators.models import Indicator, Observation
+
+    with override_settings(API_LIST_CACHE_SECONDS=seconds):
+        url = "/api/v1/observations/?indicator=new_ind"
+        assert get(client, url, tokens["read"]).json()["results"] == []  # the codes are memoised now
+        indicator = Indicator.objects.create(code="new_ind", name="New", kind="proportion", cadence="monthly")
+        Observation.objects.create(
+            organisation=world["cp_trust"], indicator=indicator, period=date(2024, 1, 1), value=0.3
+        )
+        assert [row["value"] for row in get(client, url, tokens["read"]).json()["results"]] == [0.3]

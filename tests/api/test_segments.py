@@ -99,6 +99,7 @@ def test_list_endpoints_do_not_query_per_row(client, tokens, world, endpoint):
         ZScore.objects.create(
             run=world["run"], organisation=organisation, indicator=world["indicator"], period=day(2024, 1, 1)
         )
+    queries()  # the edits moved the data version on: small reads memoised per version are read again once
     assert queries() == before
 
 
