@@ -11,8 +11,8 @@ class IndicatorsConfig(AppConfig):
         from . import models
 
         # What the API's cached lists show of indicator data (oversight.dataversion); bulk writers bump themselves.
-        dataversion.bump_on_change(
-            models.Indicator, models.ImportBatch, models.Observation, models.ZScore, models.CurrentResult
-        )
+        dataversion.bump_on_change(models.Indicator, models.ImportBatch, models.CurrentResult)
+        # Deleted in bulk only by imports, demo data and the recompute's pruning, which bump themselves.
+        dataversion.bump_on_change(models.Observation, models.ZScore, deletes=False)
         audit.register(models.SpcRebase, key="rebase", organisation_path="organisation_id")
         audit.register_import_batch_model(models.ImportBatch)

@@ -116,9 +116,14 @@ def _on_change(sender, using=DEFAULT_DB_ALIAS, **kwargs):
     bump(using)
 
 
-def bump_on_change(*models) -> None:
-    """Bump after every save or delete of these models (an app calls this in its ready())."""
+def bump_on_change(*models, deletes: bool = True) -> None:
+    """Bump after every save (and, with `deletes`, delete) of these models (an app calls this in its ready()).
+
+    Pass deletes=False for the long tables: a delete receiver makes Django load every row a queryset
+    delete removes, to signal it (no fast delete); their bulk deletes are the services' (which bump).
+    """
     for model in models:
         uid = f"dataversion:{model._meta.label_lower}"
         post_save.connect(_on_change, sender=model, dispatch_uid=f"{uid}:save", weak=False)
-        post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}:delete", weak=False)
+        if deletes:
+            post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}:delete", weak=False)

@@ -184,3 +184,13 @@ def test_an_indicator_added_after_a_list_was_read_filters_in_the_next_response(c
             organisation=world["cp_trust"], indicator=indicator, period=date(2024, 1, 1), value=0.3
         )
         assert [row["value"] for row in get(client, url, tokens["read"]).json()["results"]] == [0.3]
+
+
+def test_the_long_tables_keep_django_fast_delete(db):
+    """A delete receiver on them would make every bulk delete load its rows (200 000 at national scale)."""
+    from django.db.models.deletion import Collector
+
+    from indicators.models import Observation, ZScore
+
+    assert Collector("default").can_fast_delete(Observation.objects.all())
+    assert Collector("default").can_fast_delete(ZScore.all_runs.all())
