@@ -333,6 +333,38 @@ def visible_to(user, queryset: QuerySet) -> QuerySet:
     return rule(user, queryset)
 
 
+def _segments_key(user) -> str:
+    if can_see_confidential(user):
+        return "all"
+    own = _own_confidential_ids(user)
+    return "published" + "".join(f",{pk}" for pk in sorted(own))
+
+
+# What decides, for each rule a shared cached answer may be keyed by, which rows a user sees.
+VISIBILITY_KEYS = {
+    _everyone: lambda user: "everyone",
+    visible_segments: _segments_key,
+}
+
+
+def visibility_key(user, model) -> str:
+    """A name for the rows of `model` (or a queryset's) that visible_to leaves the user; one key, one set of rows.
+
+    A cache of answers keyed by it never hands one caller the rows another may see and they may not
+    (a `read` token never gets an answer filled by a confidential one). A rule with no key here is
+    refused: its answers must not be shared.
+    """
+    from django.core.exceptions import ImproperlyConfigured
+
+    label = (model.model if isinstance(model, QuerySet) else model)._meta.label_lower
+    key = VISIBILITY_KEYS.get(VISIBILITY_RULES.get(label))
+    if key is None:
+        raise ImproperlyConfigured(
+            f"{label}: its visibility rule has no visibility key, so its answers cannot be shared"
+        )
+    return key(user)
+
+
 # --- what a caller without confidential access reads of a visible episode -------------------------
 
 ROUTE_NOT_DISCLOSED = "not_disclosed"

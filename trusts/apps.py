@@ -8,10 +8,12 @@ class TrustsConfig(AppConfig):
     def ready(self):
         from django.db.models import Q
 
-        from oversight import audit, permissions
+        from oversight import audit, dataversion, permissions
 
         from . import models
 
+        # What the API's cached lists show of trusts: their segments and names (oversight.dataversion).
+        dataversion.bump_on_change(models.Organisation, models.SegmentAssignment, models.FrameworkVersion)
         audit.register(models.Organisation, key="organisation", organisation_path="id", confidential=False)
         # A CP episode is on the confidential watch list; its route, reason and notes are redacted for others.
         audit.register(

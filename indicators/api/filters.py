@@ -2,6 +2,7 @@
 
 import django_filters
 
+from oversight import dataversion
 from trusts.api.filters import StaticFilterSet
 from trusts.models import Organisation
 
@@ -35,8 +36,8 @@ class _OrganisationPeriodFilterSet(StaticFilterSet):
         return queryset.filter(organisation_id__in=list(ids))
 
     def filter_indicator(self, queryset, name, value):
-        ids = Indicator.objects.filter(code=value).values_list("pk", flat=True)
-        return queryset.filter(indicator_id__in=list(ids))
+        ids = dataversion.memo("indicator-ids", self.request, lambda: dict(Indicator.objects.values_list("code", "pk")))
+        return queryset.filter(indicator_id__in=[ids[value]] if value in ids else [])
 
 
 class ObservationFilterSet(_OrganisationPeriodFilterSet):

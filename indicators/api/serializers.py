@@ -181,7 +181,10 @@ class ComputationRunSerializer(serializers.ModelSerializer):
 
 
 class SpcPointSerializer(serializers.Serializer):
-    """One charted point of a trust's XmR chart with the chart's limits and icons (read only)."""
+    """One charted point of a trust's XmR chart with the chart's limits and icons (read only).
+
+    The list answers exports.spc_point_rows' rows as they are; this declares their shape for the schema.
+    """
 
     org_code = serializers.CharField()
     indicator = serializers.CharField()
@@ -197,6 +200,3 @@ class SpcPointSerializer(serializers.Serializer):
     )
 
     synthetic = serializers.BooleanField(help_text="Any charted value of the chart was synthetic.")
-
-    def to_representation(self, row):
-        return row

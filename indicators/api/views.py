@@ -8,7 +8,9 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins
 from rest_framework.response import Response
 
+from oversight import dataversion
 from oversight.api.fastlist import ValuesListMixin
+from oversight.api.listcache import CachedListMixin
 from oversight.api.pagination import IdCursorPagination
 from oversight.api.views import GenericViewSet, ReadOnlyViewSet
 
@@ -38,7 +40,7 @@ class IndicatorViewSet(ReadOnlyViewSet):
     ordering_fields = ["code", "name"]
 
 
-class ObservationViewSet(ValuesListMixin, ReadOnlyViewSet):
+class ObservationViewSet(CachedListMixin, ValuesListMixin, ReadOnlyViewSet):
     """Observed values, one per trust, indicator and period, with their import batch.
 
     Paged by cursor in id order (`?cursor=` from `next`): a client can page through every
@@ -64,7 +66,7 @@ def _synthetic_batches():
     return ImportBatch.objects.filter(synthetic=True)
 
 
-def served_runs() -> Q:
+def served_runs(request=None) -> Q:
     """The rows of the run each indicator's pointer serves (what `ZScore.objects` reads), as equalities.
 
     The manager's correlated EXISTS on the pointer table leaves the planner no run to look up, so a
@@ -73,7 +75,11 @@ def served_runs() -> Q:
     `run_id = … AND indicator_id IN (…)`, which the (run, indicator, id) index answers a page at a time.
     """
     indicators_of_run = defaultdict(list)
-    pointers = CurrentResult.objects.filter(indicator__isnull=False).values_list("run_id", "indicator_id")
+    pointers = dataversion.memo(
+        "served-pointers",
+        request,
+        lambda: list(CurrentResult.objects.filter(indicator__isnull=False).values_list("run_id", "indicator_id")),
+    )
     for run_id, indicator_id in pointers:
         indicators_of_run[run_id].append(indicator_id)
     served = Q(pk__in=[])  # no pointer yet: nothing is served
@@ -82,7 +88,7 @@ def served_runs() -> Q:
     return served
 
 
-class ZScoreViewSet(ValuesListMixin, ReadOnlyViewSet):
+class ZScoreViewSet(CachedListMixin, ValuesListMixin, ReadOnlyViewSet):
     """Each trust-period's z-score against the national value, unadjusted and overdispersion-adjusted.
 
     Only the served run's rows; paged by cursor in id order, as observations are.
@@ -109,7 +115,7 @@ class ZScoreViewSet(ValuesListMixin, ReadOnlyViewSet):
             .values("batch__synthetic")[:1]
         )
         return (
-            ZScore.all_runs.filter(served_runs())
+            ZScore.all_runs.filter(served_runs(self.request))
             .select_related("organisation", "indicator")
             .annotate(is_synthetic=Coalesce(Subquery(source_is_synthetic), Value(False), output_field=BooleanField()))
             .order_by("id")

@@ -10,6 +10,7 @@ import numpy as np
 from django.db import transaction
 
 from indicators.stats.simulation import month_number, month_start
+from oversight import dataversion
 
 from .calibration import ACUTE_KINDS, organisations_for_demo, plans_assign, prefer_nhs_named
 from .observations import observations_create
@@ -72,6 +73,7 @@ class DemoSummary:
 
 
 @transaction.atomic
+@dataversion.bumps
 def demo_data_generate(
     *, seed: int, organisations=None, start: date = date(2013, 1, 1), end: date = date(2025, 6, 1)
 ) -> DemoSummary:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from oversight import dataversion
 from trusts.models import Organisation, QualityRating, Regime
 
 from .. import compute
@@ -67,6 +68,7 @@ def switch_pointers(
             CurrentResult.objects.create(indicator=None, run=run)
         else:
             CurrentResult.objects.filter(pk=row.pk).update(run=run, previous_run_id=row.run_id, switched=timezone.now())
+    dataversion.bump()  # readers' cached lists and memos of the pointers retire when this commits
     return changes
 
 
@@ -126,6 +128,7 @@ RESULT_MODELS = (ZScore, NationalValue, TrajectoryFit, PooledEffect, SpcSummary,
 
 
 @transaction.atomic
+@dataversion.bumps
 def results_serve_run(run: ComputationRun) -> list[int]:
     """Serve `run`'s rows: point every indicator it has rows for (and the programme, if it has documents) at it.
 

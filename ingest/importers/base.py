@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from indicators.constants import BatchStatus
 from indicators.models import ImportBatch, Indicator, Observation
+from oversight import dataversion
 from oversight.audit import audit_batch, bulk_create_with_history, bulk_update_with_history
 from trusts.models import Organisation
 
@@ -221,6 +222,7 @@ def _nul_error(line: int, context: ImportContext) -> None:
     context.errors.add(line, "", "NUL", "the file contains a NUL byte (\\x00); save it again as plain CSV text")
 
 
+@dataversion.bumps
 def run_import(
     fmt: str,
     source,

@@ -44,3 +44,11 @@ class IdCursorPagination(CursorPagination):
         if not 0 <= position <= MAX_ID:
             raise NotFound(self.invalid_cursor_message)
         return cursor._replace(position=position)
+
+    # A values-list page (oversight.api.fastlist) reads tuples: the column its position is in.
+    tuple_position: int | None = None
+
+    def _get_position_from_instance(self, instance, ordering):
+        if isinstance(instance, tuple) and self.tuple_position is not None:
+            return str(instance[self.tuple_position])
+        return super()._get_position_from_instance(instance, ordering)

@@ -1,14 +1,43 @@
-"""CSV for list endpoints (`?format=csv`): one row per result, nested fields flattened to dotted columns.
+"""The API's JSON (DRF's, written by orjson) and CSV for list endpoints (`?format=csv`).
 
-Cells go through oversight.exports, so no value can run as a spreadsheet formula.
+CSV: one row per result, nested fields flattened to dotted columns; cells go through
+oversight.exports, so no value can run as a spreadsheet formula.
 """
 
 import io
 import json
 
-from rest_framework.renderers import BaseRenderer
+import orjson
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
 
 from oversight.exports import SafeDictWriter
+
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_LINE_SEPARATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
+
+
+class FastJSONRenderer(JSONRenderer):
+    """The bytes DRF's JSONRenderer writes (compact, UTF-8), several times faster on a page of rows.
+
+    Values orjson does not write as DRF does (datetimes, dataclasses, decimals, lazy text) go to
+    DRF's own encoder; indented output, and anything orjson refuses (an integer beyond 64 bits),
+    fall back to DRF's renderer. One difference: a NaN float reads null instead of failing.
+    """
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type, renderer_context or {}):
+            return super().render(data, accepted_media_type, renderer_context)
+        try:
+            out = orjson.dumps(data, default=JSONEncoder().default, option=_ORJSON_OPTIONS)
+        except (TypeError, orjson.JSONEncodeError):
+            return super().render(data, accepted_media_type, renderer_context)
+        for raw, escaped in _LINE_SEPARATORS:  # as DRF: they end a line in JavaScript
+            if raw in out:
+                out = out.replace(raw, escaped)
+        return out
 
 
 def flatten(record, prefix: str = "") -> dict:

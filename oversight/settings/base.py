@@ -145,7 +145,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "oversight.api.pagination.ApiPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "oversight.api.renderers.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
         "oversight.api.renderers.CSVRenderer",
     ],
@@ -212,6 +212,10 @@ if TRUSTED_PROXY_COUNT < 0:
 
     raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT={TRUSTED_PROXY_COUNT} cannot be negative")
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+
+# Seconds an unused cached API list answer keeps its room (0: no caching). Answers stay fresh through
+# the data version (oversight.dataversion), not this timeout.
+API_LIST_CACHE_SECONDS = env_int("API_LIST_CACHE_SECONDS", 600)
 
 # Sign-in lockout (the site's and the admin's): attempts per account and client address in a window, reset by a success.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)

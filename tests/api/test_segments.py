@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from tests.api.world import UNPUBLISHED_MARKER, bearer
@@ -37,6 +38,7 @@ def test_a_confidential_token_sees_unpublished_segments(client, tokens):
     assert UNPUBLISHED_MARKER in response.content.decode()
 
 
+@override_settings(API_LIST_CACHE_SECONDS=0)  # the query that builds the answer, not the cache
 def test_the_query_count_does_not_grow_with_the_rows(client, tokens, make_org):
     from trusts.models import SegmentAssignment
 
@@ -68,6 +70,7 @@ def test_it_exports_csv(client, tokens):
 @pytest.mark.parametrize(
     "endpoint", ["episodes", "observations", "zscores", "trajectories", "criteria", "funding", "notes", "organisations"]
 )
+@override_settings(API_LIST_CACHE_SECONDS=0)  # the queries that build the answer, not the cache
 def test_list_endpoints_do_not_query_per_row(client, tokens, world, endpoint):
     from datetime import date as day
 
@@ -96,6 +99,7 @@ def test_list_endpoints_do_not_query_per_row(client, tokens, world, endpoint):
         ZScore.objects.create(
             run=world["run"], organisation=organisation, indicator=world["indicator"], period=day(2024, 1, 1)
         )
+    queries()  # the edits moved the data version on: small reads memoised per version are read again once
     assert queries() == before
 
 

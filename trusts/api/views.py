@@ -13,6 +13,7 @@ from rest_framework.reverse import reverse
 
 from oversight import permissions
 from oversight.api.fastlist import ValuesListMixin
+from oversight.api.listcache import CachedListMixin
 from oversight.api.views import GenericViewSet, ReadOnlyViewSet
 from trusts import services
 
@@ -236,7 +237,7 @@ class EntryProposalViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         ]
     )
 )
-class SegmentViewSet(ValuesListMixin, ReadOnlyViewSet):
+class SegmentViewSet(CachedListMixin, ValuesListMixin, ReadOnlyViewSet):
     """NHS Oversight Framework segments; `?as_of=YYYY-MM-DD` gives every organisation's segment on a date."""
 
     count_in_window = True  # one query: the page and the total together
