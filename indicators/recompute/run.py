@@ -253,6 +253,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
     counts["data_cutoff"] = cutoff.isoformat()
     if indicator_codes is None:
         say("programme-level results: early warning, time in regime, categories, staff survey")
+        clock = time.perf_counter()
         programme.store(
             run,
             episodes=episodes,
@@ -263,6 +264,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
             indicators=indicators,
             confidential_codes=confidential_codes,
         )
+        counts["phase_seconds"]["programme"] = round(time.perf_counter() - clock, 3)
     run.changes = switch_pointers(run, ids, programme=indicator_codes is None, fingerprints=fingerprints)
     return counts
 
