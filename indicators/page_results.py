@@ -44,6 +44,19 @@ def _finite_or_none(values) -> list[float | None]:
     return [value if math.isfinite(value) else None for value in np.asarray(values, dtype=float).tolist()]
 
 
+def _fetched(rows) -> list[tuple]:
+    """A values_list queryset's tuples; on PostgreSQL through a plain cursor (psycopg already gives dates
+    and floats), skipping the ORM's per-row work (~85,000 rows at national scale)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return list(rows)
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def early_warning_series(run, document: dict) -> dict:
     """{organisation id (str): [{indicator_id, periods, statistic, signals}]} for the slipping trusts.
 
@@ -51,7 +64,7 @@ def early_warning_series(run, document: dict) -> dict:
     (what the pages serve once the run's pointers switch). The CUSUM runs over the whole history (its
     state carries); only the latest CUSUM_SHOWN_PERIODS periods and the signals among them are kept.
     """
-    from .models import ZScore  # the ORM only here: the rest of the module is plain arithmetic
+    from .models import CurrentResult, ZScore  # the ORM only here: the rest of the module is plain arithmetic
 
     slipping = document.get("slipping", [])
     if not slipping:
@@ -63,8 +76,10 @@ def early_warning_series(run, document: dict) -> dict:
     for indicator_id in indicator_ids:
         rows = ZScore.all_runs.filter(run=run, indicator_id=indicator_id)
         if not rows.exists():
-            rows = ZScore.objects.filter(indicator_id=indicator_id)
-        for org, period, z in (
+            # The served rows (ZScore.objects), read by the pointer's run id through the run's index.
+            served = CurrentResult.objects.filter(indicator_id=indicator_id).values_list("run_id", flat=True).first()
+            rows = ZScore.all_runs.filter(run_id=served, indicator_id=indicator_id)
+        for org, period, z in _fetched(
             rows.filter(organisation_id__in=org_ids)
             .order_by("organisation_id", "period")
             .values_list("organisation_id", "period", "z_adjusted")
