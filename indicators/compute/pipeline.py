@@ -67,17 +67,17 @@ def _mark_synthetic(frame, meta, trajectories, spc, alerts, synthetic_spells) ->
         return at < len(months) and months[at] <= last
 
     for fit in trajectories:
-        first = periods.month_index([fit["window_start"]])[0]
+        first = periods.month_of(fit["window_start"])
         step = periods.STEP_MONTHS[fit["cadence"]]
-        last = periods.month_index([fit["window_end"]])[0] + step - 1  # to the end of the last period
+        last = periods.month_of(fit["window_end"]) + step - 1  # to the end of the last period
         fit["synthetic"] = (fit["organisation_id"], fit["spell_entered"]) in synthetic_spells or any_between(
             fit["organisation_id"], first, last
         )
     step = 12 if meta.code in ROLLING_YEAR_INDICATOR_CODES else periods.STEP_MONTHS[meta.cadence]
     for chart in spc:
         if chart["points"]:
-            first = periods.month_index([chart["points"][0]["period"]])[0] - (step - 1 if step == 12 else 0)
-            last = periods.month_index([chart["points"][-1]["period"]])[0]
+            first = periods.month_of(chart["points"][0]["period"]) - (step - 1 if step == 12 else 0)
+            last = periods.month_of(chart["points"][-1]["period"])
             chart["synthetic"] = any_between(chart["organisation_id"], first, last)
         else:
             chart["synthetic"] = False

@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from .. import compute
 from ..constants import IndicatorKind
 from ..models import (
     Alert,
     ComputationRun,
+    CurrentResult,
     Indicator,
     SpcSummary,
     ZScore,
@@ -79,11 +80,20 @@ class ProgrammeInputs:
         )
 
 
+def served_run_id(indicator_id: int) -> int | None:
+    """The run whose rows are served for an indicator (its CurrentResult pointer), or None before any run."""
+    return CurrentResult.objects.filter(indicator_id=indicator_id).values_list("run_id", flat=True).first()
+
+
 def _stored_programme_inputs(indicator: Indicator, run: ComputationRun | None = None) -> dict:
     """What the programme-level results need of an indicator from stored rows: served ones, or `run`'s."""
 
+    # The served rows are those of the run the indicator's pointer names: filtering on that run id
+    # reads one run's rows through the (run, indicator, …) indexes instead of every kept run's.
+    source = run.pk if run is not None else served_run_id(indicator.pk)
+
     def rows(model):
-        return model.objects.all() if run is None else model.all_runs.filter(run=run)
+        return model.all_runs.filter(run_id=source)
 
     alerts = pd.DataFrame(
         list(
@@ -96,6 +106,7 @@ def _stored_programme_inputs(indicator: Indicator, run: ComputationRun | None = 
     alerts["period"] = pd.to_datetime(alerts["period"])
     charts = list(rows(SpcSummary).filter(indicator=indicator).values("organisation_id", "points"))
     zscores = rows(ZScore).filter(indicator=indicator)
+    extent = zscores.order_by().aggregate(n_orgs=Count("organisation_id", distinct=True), end=Max("period"))
     survey = None
     if is_staff_survey(indicator):
         survey = pd.DataFrame(
@@ -105,7 +116,7 @@ def _stored_programme_inputs(indicator: Indicator, run: ComputationRun | None = 
     return {
         "alerts": alerts.assign(indicator_id=indicator.pk),
         "concerns": compute.spc_concern_points(charts, indicator.pk),
-        "n_orgs": zscores.order_by().values("organisation_id").distinct().count(),
-        "data_end": zscores.aggregate(end=Max("period"))["end"],
+        "n_orgs": extent["n_orgs"],
+        "data_end": extent["end"],
         "survey": survey,
     }

@@ -59,6 +59,11 @@ def _cusum_matrix(z: np.ndarray, k: float, h: float) -> tuple[np.ndarray, np.nda
     return statistic, signal
 
 
+def cusum_matrix(z: np.ndarray, k: float = 0.5, h: float = 4.389) -> tuple[np.ndarray, np.ndarray]:
+    """Upper CUSUM statistic and signals of each row of a (series × periods) matrix (NaN carries S)."""
+    return _cusum_matrix(np.asarray(z, dtype=float), k, h)
+
+
 def cusum(z, k: float = 0.5, h: float = 4.389) -> CusumResult:
     """One-sided upper CUSUM of z (SDs) with reference value k and decision interval h (SDs)."""
     values = np.asarray(z, dtype=float).ravel()

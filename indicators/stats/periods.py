@@ -32,8 +32,25 @@ def _step(cadence: str) -> int:
 
 def month_index(periods) -> np.ndarray:
     """Months since January of year 0 for each period (dates, strings or timestamps)."""
+    values = getattr(periods, "values", periods)
+    if (
+        isinstance(values, np.ndarray)
+        and values.dtype.kind == "M"
+        and isinstance(getattr(periods, "dtype", None), np.dtype)
+    ):
+        # datetime64 input (a frame's period column): calendar months in NumPy, no parsing.
+        months = values.astype("datetime64[M]")
+        if not np.isnat(months).any():
+            return months.astype(np.int64) + 1970 * 12
     stamps = pd.DatetimeIndex(pd.to_datetime(periods))
     return (stamps.year.to_numpy() * 12 + stamps.month.to_numpy() - 1).astype(np.int64)
+
+
+def month_of(period) -> int:
+    """Months since January of year 0 of one period (a date, a timestamp or an ISO date string)."""
+    if isinstance(period, str):
+        period = date.fromisoformat(period[:10])
+    return period.year * 12 + period.month - 1
 
 
 def period_index(periods, cadence: str) -> np.ndarray:

@@ -9,6 +9,7 @@ import pytest
 from indicators.stats.early_warning import (
     cusum,
     cusum_arl0,
+    cusum_matrix,
     expected_false_alarms_per_month,
     panel_cusum,
 )
@@ -106,3 +107,18 @@ def test_panel_cusum_refuses_duplicate_rows():
     frame = pd.DataFrame({"org": ["A", "A"], "indicator": ["x", "x"], "period": [1, 1], "z_adj": [0.0, 1.0]})
     with pytest.raises(ValueError, match="one row per"):
         panel_cusum(frame)
+
+
+def test_cusum_matrix_rows_padded_with_nan_equal_one_cusum_per_series():
+    rng = np.random.default_rng(3)
+    series = [rng.normal(0.8, 1.0, n) for n in (5, 40, 90)]
+    series[1][[3, 17]] = np.nan  # a missing period inside a series carries S
+    matrix = np.full((3, 90), np.nan)
+    for row, values in enumerate(series):
+        matrix[row, : len(values)] = values
+    statistic, signal = cusum_matrix(matrix, k=0.5, h=4.389)
+    for row, values in enumerate(series):
+        alone = cusum(values, k=0.5, h=4.389)
+        assert statistic[row, : len(values)].tolist() == alone.statistic.tolist()
+        assert np.flatnonzero(signal[row, : len(values)]).tolist() == alone.signal_indices.tolist()
+    assert signal[:, :].any()  # the drifting series do signal, so the comparison is not vacuous

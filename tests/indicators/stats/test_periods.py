@@ -69,3 +69,19 @@ def test_period_start_and_index_round_trip(cadence):
     start = period_start(day, cadence)
     assert index_date(date_index(day, cadence), cadence) == start
     assert start == {"monthly": date(2023, 11, 1), "quarterly": date(2023, 10, 1), "annual": date(2023, 1, 1)}[cadence]
+
+
+def test_month_of_one_period_in_each_spelling_matches_the_hand_count():
+    from indicators.stats.periods import month_of
+
+    # 2024-03: 2024 × 12 + 2 months since January of year 0.
+    for spelling in (date(2024, 3, 1), pd.Timestamp("2024-03-01"), "2024-03-01", date(2024, 3, 31)):
+        assert month_of(spelling) == 2024 * 12 + 2
+
+
+def test_month_index_of_a_datetime64_column_equals_the_parsed_dates():
+    stamps = pd.Series(pd.to_datetime(["1999-12-01", "2000-01-01", "2024-02-29", "1969-07-01"]))
+    expected = [1999 * 12 + 11, 2000 * 12, 2024 * 12 + 1, 1969 * 12 + 6]
+    assert month_index(stamps).tolist() == expected
+    assert month_index(stamps.to_numpy().astype("datetime64[D]")).tolist() == expected
+    assert month_index([d.date() for d in stamps]).tolist() == expected  # the parsing path
