@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
+from django.conf import settings
 from django.db.models import Max
+from django.utils import timezone
+
+from trusts.models import Regime
 
 from .. import compute
 from ..constants import IndicatorKind
@@ -59,23 +63,36 @@ class ProgrammeInputs:
             survey=stored["survey"],
         )
 
-    def store(self, run, *, episodes, spells, cutoff, k, h, indicators, confidential_codes) -> None:
-        """Write the programme-level documents (early warning, time in regime, categories, staff survey)."""
+    @property
+    def cutoff(self) -> date:
+        """Time in regime and the categories count to the data's cut-off, not to today (issue 10)."""
+        return settings.DATA_CUTOFF or self.data_end or timezone.localdate()
+
+    def store(self, run: ComputationRun, *, episodes, indicators: list[Indicator]) -> None:
+        """Write the programme-level documents (early warning, time in regime, categories, staff survey).
+
+        The one way both an in-process and a fanned-out run write them: CUSUM parameters from the run.
+        """
         store_documents(
             run,
             episodes,
-            spells,
+            compute.spells_by_organisation(episodes),
             pd.concat(self.alerts, ignore_index=True) if self.alerts else pd.DataFrame(),
             self.survey,
             self.n_charts,
             self.data_end,
-            cutoff,
-            k,
-            h,
+            self.cutoff,
+            run.parameters["cusum_k"],
+            run.parameters["cusum_h"],
             indicators,
-            confidential_codes,
+            confidential_regime_codes(),
             pd.concat(self.concerns, ignore_index=True) if self.concerns else None,
         )
+
+
+def confidential_regime_codes() -> frozenset[str]:
+    """The codes of the confidential regimes: results about their episodes are stamped confidential."""
+    return frozenset(Regime.objects.filter(confidential=True).values_list("code", flat=True))
 
 
 def _stored_programme_inputs(indicator: Indicator, run: ComputationRun | None = None) -> dict:

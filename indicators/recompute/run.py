@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from oversight.permissions import RUN_COUNTS_WITHOUT_CONFIDENTIAL
-from trusts.models import Organisation, Regime
+from trusts.models import Organisation
 
 from .. import compute
 from ..constants import RunStatus
@@ -35,7 +35,7 @@ from .fingerprints import inputs_fingerprints
 from .inputs import analysed_observations, episode_records, indicator_meta
 from .lock import RecomputeBusy, recompute_lock
 from .pool import computed_results
-from .programme import ProgrammeInputs, is_staff_survey
+from .programme import ProgrammeInputs, confidential_regime_codes, is_staff_survey
 from .store import prune_soon, stamp_confidential, store_indicator, switch_pointers
 from .writer import ResultWriter
 
@@ -175,7 +175,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
     phases = {"read": time.perf_counter() - clock, "compute": 0.0, "write": 0.0}
     episodes = episode_records()
     spells = compute.spells_by_organisation(episodes)
-    confidential_codes = frozenset(Regime.objects.filter(confidential=True).values_list("code", flat=True))
+    confidential_codes = confidential_regime_codes()
     by_indicator = dict(tuple(observations.groupby("indicator_id", sort=False))) if len(observations) else {}
 
     # Rows go in under this run's id beside the served ones; nothing is deleted here (results_prune).
@@ -248,21 +248,10 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
 
     if data_end is not None:
         counts["data_end"] = data_end.isoformat()
-    # Time in regime and the categories count to the data's cut-off, not to today (issue 10).
-    cutoff = settings.DATA_CUTOFF or data_end or timezone.localdate()
-    counts["data_cutoff"] = cutoff.isoformat()
+    counts["data_cutoff"] = programme.cutoff.isoformat()
     if indicator_codes is None:
         say("programme-level results: early warning, time in regime, categories, staff survey")
-        programme.store(
-            run,
-            episodes=episodes,
-            spells=spells,
-            cutoff=cutoff,
-            k=k,
-            h=h,
-            indicators=indicators,
-            confidential_codes=confidential_codes,
-        )
+        programme.store(run, episodes=episodes, indicators=indicators)
     run.changes = switch_pointers(run, ids, programme=indicator_codes is None, fingerprints=fingerprints)
     return counts
 
