@@ -16,7 +16,7 @@ from oversight.permissions import redact_episode
 from trusts.models import Organisation, RegimeEpisode, SegmentAssignment
 from trusts.selectors import current_directors, director_name, latest_published_segments, open_episodes
 
-from .page_selectors import board_signals
+from .page_selectors import TrustSignals, board_signals
 
 PLANNING_HORIZON_MONTHS = 24  # for regimes with no exit target (NOF4/RSP, SMF, FSM)
 
@@ -66,12 +66,7 @@ class BoardRow:
     has_target: bool
     directors: list
     segment: SegmentAssignment | None
-    spc_improvement: int
-    spc_concern: int
-    its_improving: int
-    its_worsening: int
-    alerts: int
-    alert_indicators: list[str]
+    signals: TrustSignals  # the trust's stored results; the row's counts are read from it
     light: str
     cutoff: date | None = None  # the data's cut-off months_in counts to
 
@@ -95,12 +90,36 @@ class BoardRow:
         return str(self.horizon) if self.has_target else f"none; {self.horizon} horizon"
 
     @property
+    def spc_improvement(self) -> int:
+        return self.signals.spc_improvement
+
+    @property
+    def spc_concern(self) -> int:
+        return self.signals.spc_concern
+
+    @property
+    def its_improving(self) -> int:
+        return self.signals.its_improving
+
+    @property
+    def its_worsening(self) -> int:
+        return self.signals.its_worsening
+
+    @property
+    def alerts(self) -> int:
+        return self.signals.alerts
+
+    @property
+    def alert_indicators(self) -> list[str]:
+        return sorted(self.signals.alert_indicators)
+
+    @property
     def improving(self) -> int:
-        return self.spc_improvement + self.its_improving
+        return self.signals.improving
 
     @property
     def concerns(self) -> int:
-        return self.spc_concern + self.its_worsening
+        return self.signals.concerns
 
     @property
     def past_target(self) -> bool:
@@ -174,8 +193,7 @@ def board_row(episode, trust, *, directors, segment, today: date) -> BoardRow:
     target = episode.regime.exit_target_months
     horizon = target or PLANNING_HORIZON_MONTHS
     months_in = max(0, episode.months_in(today))
-    improving = trust.improving if trust else 0
-    concerns = trust.concerns if trust else 0
+    signals = trust or TrustSignals()
     return BoardRow(
         episode=episode,
         months_in=months_in,
@@ -183,13 +201,10 @@ def board_row(episode, trust, *, directors, segment, today: date) -> BoardRow:
         has_target=bool(target),
         directors=directors,
         segment=segment,
-        spc_improvement=trust.spc_improvement if trust else 0,
-        spc_concern=trust.spc_concern if trust else 0,
-        its_improving=trust.its_improving if trust else 0,
-        its_worsening=trust.its_worsening if trust else 0,
-        alerts=trust.alerts if trust else 0,
-        alert_indicators=sorted(trust.alert_indicators) if trust else [],
-        light=exit_likelihood(months_in, horizon, improving, concerns) if trust and trust.has_results else NO_DATA,
+        signals=signals,
+        light=(
+            exit_likelihood(months_in, horizon, signals.improving, signals.concerns) if signals.has_results else NO_DATA
+        ),
         cutoff=today,
     )
 
