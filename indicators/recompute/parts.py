@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from trusts.models import Organisation
+from trusts.selectors import confidential_regime_codes
 
 from .. import compute
 from ..constants import RunStatus
@@ -25,7 +26,7 @@ from .fingerprints import inputs_fingerprints
 from .inputs import analysed_observations, episode_records, indicator_meta
 from .lock import recompute_lock
 from .pool import timed_compute
-from .programme import ProgrammeInputs, confidential_regime_codes
+from .programme import ProgrammeInputs
 from .run import named_problems, queue_run_notifications
 from .store import RESULT_MODELS, prune_soon, stamp_confidential, store_indicator, switch_pointers
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from trusts.models import Regime
+from trusts.selectors import confidential_regime_codes
 
 from .. import compute
 from ..constants import IndicatorKind
@@ -88,11 +88,6 @@ class ProgrammeInputs:
             confidential_regime_codes(),
             pd.concat(self.concerns, ignore_index=True) if self.concerns else None,
         )
-
-
-def confidential_regime_codes() -> frozenset[str]:
-    """The codes of the confidential regimes: results about their episodes are stamped confidential."""
-    return frozenset(Regime.objects.filter(confidential=True).values_list("code", flat=True))
 
 
 def _stored_programme_inputs(indicator: Indicator, run: ComputationRun | None = None) -> dict:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from oversight.permissions import RUN_COUNTS_WITHOUT_CONFIDENTIAL
 from trusts.models import Organisation
+from trusts.selectors import confidential_regime_codes
 
 from .. import compute
 from ..constants import RunStatus
@@ -35,7 +36,7 @@ from .fingerprints import inputs_fingerprints
 from .inputs import analysed_observations, episode_records, indicator_meta
 from .lock import RecomputeBusy, recompute_lock
 from .pool import computed_results
-from .programme import ProgrammeInputs, confidential_regime_codes, is_staff_survey
+from .programme import ProgrammeInputs, is_staff_survey
 from .store import prune_soon, stamp_confidential, store_indicator, switch_pointers
 from .writer import ResultWriter
 
