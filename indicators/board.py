@@ -56,6 +56,11 @@ def exit_likelihood(months_in: int, horizon: int, improving: int, concerns: int)
     return "amber"
 
 
+def _from_signals(name: str) -> property:
+    """A board row's property read from the row's TrustSignals."""
+    return property(lambda row: getattr(row.signals, name))
+
+
 @dataclass
 class BoardRow:
     """One line of the national board: an open episode and how its trust is doing."""
@@ -89,37 +94,18 @@ class BoardRow:
         """The exit target as the board's narrow column shows it (the rule below the table explains)."""
         return str(self.horizon) if self.has_target else f"none; {self.horizon} horizon"
 
-    @property
-    def spc_improvement(self) -> int:
-        return self.signals.spc_improvement
-
-    @property
-    def spc_concern(self) -> int:
-        return self.signals.spc_concern
-
-    @property
-    def its_improving(self) -> int:
-        return self.signals.its_improving
-
-    @property
-    def its_worsening(self) -> int:
-        return self.signals.its_worsening
-
-    @property
-    def alerts(self) -> int:
-        return self.signals.alerts
+    # The trust's counts, read from its signals (TrustSignals says what improving and concerns are).
+    spc_improvement = _from_signals("spc_improvement")
+    spc_concern = _from_signals("spc_concern")
+    its_improving = _from_signals("its_improving")
+    its_worsening = _from_signals("its_worsening")
+    alerts = _from_signals("alerts")
+    improving = _from_signals("improving")
+    concerns = _from_signals("concerns")
 
     @property
     def alert_indicators(self) -> list[str]:
         return sorted(self.signals.alert_indicators)
-
-    @property
-    def improving(self) -> int:
-        return self.signals.improving
-
-    @property
-    def concerns(self) -> int:
-        return self.signals.concerns
 
     @property
     def past_target(self) -> bool:
