@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import date
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
@@ -23,6 +22,7 @@ from indicators.page_selectors import (
     trust_indicator_summaries,
     trust_recent_alerts,
 )
+from indicators.selectors import data_cutoff
 from indicators.stats.constants import Z95, Z998
 from oversight.audit_text import value_in_unit
 from oversight.permissions import (
@@ -414,7 +414,7 @@ def trust_detail(request, ods_code: str):
     today = date.today()
     # Months in a regime and the summary's light count to the data's cut-off, as the board does (issue 10).
     end = data_end()
-    cutoff = settings.DATA_CUTOFF or end or today
+    cutoff = data_cutoff(end)
     details_visible = can_see_episode_details(user, organisation.pk)
     profile = trust_profile(user, organisation, details_visible=details_visible, today=today)
     signals = TrustSignals()

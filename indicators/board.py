@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
-
 from oversight.permissions import redact_episode
 from trusts.models import Organisation, RegimeEpisode, SegmentAssignment
 from trusts.selectors import current_directors, director_name, latest_published_segments, open_episodes
 
 from .page_selectors import TrustSignals, board_signals
+from .selectors import data_cutoff
 
 PLANNING_HORIZON_MONTHS = 24  # for regimes with no exit target (NOF4/RSP, SMF, FSM)
 
@@ -205,9 +204,7 @@ def board_rows(user, *, episodes=None, today: date | None = None, sort: str = ""
     directors = current_directors(organisation_ids, today or date.today())
     segments = latest_published_segments(organisation_ids)
     signals, data_end = board_signals(user, organisation_ids)
-    # Months in regime count to the data's cut-off (the setting, else the latest period of data),
-    # not to today: signals from data ending in June cannot say how a trust did since (issue 10).
-    cutoff = today or settings.DATA_CUTOFF or data_end or date.today()
+    cutoff = today or data_cutoff(data_end)
     rows = [
         board_row(
             episode,

@@ -6,9 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
-from django.conf import settings
 from django.db.models import Max
-from django.utils import timezone
 
 from trusts.selectors import confidential_regime_codes
 
@@ -21,6 +19,7 @@ from ..models import (
     SpcSummary,
     ZScore,
 )
+from ..selectors import data_cutoff
 from .store import store_documents
 
 
@@ -66,7 +65,7 @@ class ProgrammeInputs:
     @property
     def cutoff(self) -> date:
         """Time in regime and the categories count to the data's cut-off, not to today (issue 10)."""
-        return settings.DATA_CUTOFF or self.data_end or timezone.localdate()
+        return data_cutoff(self.data_end)
 
     def store(self, run: ComputationRun, *, episodes, indicators: list[Indicator]) -> None:
         """Write the programme-level documents (early warning, time in regime, categories, staff survey).
