@@ -8,6 +8,7 @@ from django.db import transaction
 from oversight import permissions
 
 from .models import ChartAnnotation
+from .services import _stamp
 
 ANNOTATION_COLOUR = "#425563"
 
@@ -22,9 +23,7 @@ def annotation_add(*, actor, organisation, on: date, kind: str, text: str) -> Ch
         raise PermissionDenied("Only oversight staff or the trust's improvement director can annotate its charts.")
     annotation = ChartAnnotation(organisation=organisation, on=on, kind=kind, text=(text or "").strip(), author=actor)
     annotation.full_clean(exclude=["author"])
-    annotation._history_user = actor
-    annotation._audit_reason = "Annotation added"
-    annotation._change_reason = "Annotation added"
+    _stamp(annotation, actor, "Annotation added")
     annotation.save()
     return annotation
 
@@ -33,9 +32,7 @@ def annotation_add(*, actor, organisation, on: date, kind: str, text: str) -> Ch
 def annotation_delete(*, actor, annotation: ChartAnnotation) -> None:
     if not permissions.can_edit_trust_records(actor, annotation.organisation_id):
         raise PermissionDenied("Only oversight staff or the trust's improvement director can remove an annotation.")
-    annotation._history_user = actor
-    annotation._audit_reason = "Annotation removed"
-    annotation._change_reason = "Annotation removed"
+    _stamp(annotation, actor, "Annotation removed")
     annotation.delete()
 
 

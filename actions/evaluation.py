@@ -31,6 +31,7 @@ from indicators.selectors import latest_successful_run
 from indicators.views import CATEGORY_LABELS, CONFIDENTIAL_CATEGORIES, regime_groups_for
 from oversight import permissions
 from trusts.models import Regime, RegimeEpisode
+from trusts.selectors import confidential_regime_codes
 
 QUANTITY_LABELS = dict(EffectQuantity.choices)
 GROUP_LABELS = dict(RegimeGroup.choices)
@@ -116,7 +117,7 @@ def _overview(user, cutoff: date) -> list[dict]:
 
 
 def _time_in_regime(user, cutoff: date) -> dict:
-    hidden = set() if permissions.can_see_confidential(user) else set(permissions.confidential_regime_codes())
+    hidden = set() if permissions.can_see_confidential(user) else set(confidential_regime_codes())
     episodes = [episode for episode in episode_records() if episode.regime not in hidden]
     targets = dict(Regime.objects.values_list("code", "exit_target_months"))
     document = compute.compute_time_in_regime(episodes, targets, cutoff)

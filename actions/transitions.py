@@ -24,6 +24,7 @@ from indicators.stats.periods import add_months
 from oversight import permissions
 
 from .models import Audience, CheckInOutcome, Communication, CommunicationKind, Transition, TransitionStatus
+from .services import _stamp
 
 PROBATION_MONTHS = 12
 # (from month, to month, the support in that step): national support tapers, then region and system lead.
@@ -36,12 +37,6 @@ DEFAULT_SCHEDULE = (
     (3, 6, "Light touch: a monthly check-in with the improvement director; the region leads the support"),
     (6, PROBATION_MONTHS, "Probation: quarterly check-ins by the region and system; re-entry watched on early warning"),
 )
-
-
-def _stamp(instance, actor, reason: str) -> None:
-    instance._history_user = actor
-    instance._audit_reason = reason
-    instance._change_reason = reason[:100]
 
 
 def default_schedule(exited: date) -> list[dict]:

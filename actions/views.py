@@ -180,26 +180,20 @@ def evaluation_report(request):
 def annotation_add(request, ods_code):
     from .annotations import annotation_add as add
 
-    organisation = get_object_or_404(Organisation, ods_code=ods_code.upper())
-    back = redirect("trust-detail", ods_code=organisation.ods_code)
-    try:
-        on = date.fromisoformat(request.POST.get("on", ""))
-    except ValueError:
-        messages.error(request, "Date: give the annotation's date as YYYY-MM-DD.")
-        return back
-    try:
-        add(
+    return _act_from_trust_page(
+        request,
+        Organisation.objects.all(),
+        {"ods_code": ods_code.upper()},
+        lambda organisation: add(
             actor=request.user,
             organisation=organisation,
-            on=on,
+            on=_posted_date(request, "on", "Date"),
             kind=request.POST.get("kind", ""),
             text=request.POST.get("text", ""),
-        )
-    except ValidationError as error:
-        messages.error(request, "; ".join(f"{field}: {', '.join(m)}" for field, m in error.message_dict.items()))
-    else:
-        messages.success(request, "Annotation added to the charts.")
-    return back
+        ),
+        done="Annotation added to the charts.",
+        trust=lambda organisation: organisation,
+    )
 
 
 @require_POST
@@ -258,7 +252,27 @@ def _posted_date(request, name: str, label: str) -> date:
 
 
 def _say_errors(request, error: ValidationError) -> None:
-    messages.error(request, "; ".join(f"{field}: {', '.join(m)}" for field, m in error.message_dict.items()))
+    if hasattr(error, "error_dict"):
+        messages.error(request, "; ".join(f"{field}: {', '.join(m)}" for field, m in error.message_dict.items()))
+    else:
+        messages.error(request, "; ".join(error.messages))
+
+
+def _episode_organisation(record):
+    return record.episode.organisation
+
+
+def _act_from_trust_page(request, queryset, lookup: dict, act, *, done: str, trust=_episode_organisation):
+    """A form posted from the trust page: find the record among those the user may see (404 otherwise),
+    run `act(record)` (the service call), say its ValidationError or `done`, and go back to the trust page."""
+    record = get_object_or_404(permissions.visible_to(request.user, queryset), **lookup)
+    try:
+        act(record)
+    except ValidationError as error:
+        _say_errors(request, error)
+    else:
+        messages.success(request, done)
+    return redirect("trust-detail", ods_code=trust(record).ods_code)
 
 
 @require_POST
@@ -266,22 +280,19 @@ def transition_check_in(request, pk):
     from .models import Transition
     from .transitions import check_in_record
 
-    transition = get_object_or_404(
-        permissions.visible_to(request.user, Transition.objects.select_related("episode__organisation")), pk=pk
-    )
-    try:
-        check_in_record(
+    return _act_from_trust_page(
+        request,
+        Transition.objects.select_related("episode__organisation"),
+        {"pk": pk},
+        lambda transition: check_in_record(
             actor=request.user,
             transition=transition,
             held=_posted_date(request, "held", "Held on"),
             outcome=request.POST.get("outcome", ""),
             note=request.POST.get("note", ""),
-        )
-    except ValidationError as error:
-        _say_errors(request, error)
-    else:
-        messages.success(request, "Check-in recorded.")
-    return redirect("trust-detail", ods_code=transition.episode.organisation.ods_code)
+        ),
+        done="Check-in recorded.",
+    )
 
 
 @require_POST
@@ -289,16 +300,13 @@ def transition_complete(request, pk):
     from .models import Transition
     from .transitions import transition_complete as complete
 
-    transition = get_object_or_404(
-        permissions.visible_to(request.user, Transition.objects.select_related("episode__organisation")), pk=pk
+    return _act_from_trust_page(
+        request,
+        Transition.objects.select_related("episode__organisation"),
+        {"pk": pk},
+        lambda transition: complete(actor=request.user, transition=transition, reason=request.POST.get("reason", "")),
+        done="Transition completed.",
     )
-    try:
-        complete(actor=request.user, transition=transition, reason=request.POST.get("reason", ""))
-    except ValidationError as error:
-        _say_errors(request, error)
-    else:
-        messages.success(request, "Transition completed.")
-    return redirect("trust-detail", ods_code=transition.episode.organisation.ods_code)
 
 
 @require_POST
@@ -307,15 +315,12 @@ def communication_plan(request, ods_code):
 
     from .transitions import communication_plan as plan
 
-    organisation = get_object_or_404(Organisation, ods_code=ods_code.upper())
-    back = redirect("trust-detail", ods_code=organisation.ods_code)
-    episodes = permissions.visible_to(request.user, RegimeEpisode.objects.filter(organisation=organisation))
-    chosen = request.POST.get("episode", "")
-    episode = episodes.filter(pk=int(chosen)).first() if chosen.isdigit() else None
-    if episode is None:
-        messages.error(request, "Decision: choose one of this trust's episodes.")
-        return back
-    try:
+    def plan_for(organisation):
+        episodes = permissions.visible_to(request.user, RegimeEpisode.objects.filter(organisation=organisation))
+        chosen = request.POST.get("episode", "")
+        episode = episodes.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        if episode is None:
+            raise ValidationError({"episode": "Decision: choose one of this trust's episodes."})
         plan(
             actor=request.user,
             episode=episode,
@@ -324,11 +329,15 @@ def communication_plan(request, ods_code):
             planned=_posted_date(request, "planned", "Planned for"),
             note=request.POST.get("note", ""),
         )
-    except ValidationError as error:
-        _say_errors(request, error)
-    else:
-        messages.success(request, "Communication planned.")
-    return back
+
+    return _act_from_trust_page(
+        request,
+        Organisation.objects.all(),
+        {"ods_code": ods_code.upper()},
+        plan_for,
+        done="Communication planned.",
+        trust=lambda organisation: organisation,
+    )
 
 
 @require_POST
@@ -336,13 +345,12 @@ def communication_sent(request, pk):
     from .models import Communication
     from .transitions import communication_sent as sent
 
-    communication = get_object_or_404(
-        permissions.visible_to(request.user, Communication.objects.select_related("episode__organisation")), pk=pk
+    return _act_from_trust_page(
+        request,
+        Communication.objects.select_related("episode__organisation"),
+        {"pk": pk},
+        lambda communication: sent(
+            actor=request.user, communication=communication, sent=_posted_date(request, "sent", "Sent on")
+        ),
+        done="Communication recorded as sent.",
     )
-    try:
-        sent(actor=request.user, communication=communication, sent=_posted_date(request, "sent", "Sent on"))
-    except ValidationError as error:
-        _say_errors(request, error)
-    else:
-        messages.success(request, "Communication recorded as sent.")
-    return redirect("trust-detail", ods_code=communication.episode.organisation.ods_code)

@@ -6,7 +6,6 @@ import contextlib
 from collections import OrderedDict
 from datetime import date
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
@@ -24,6 +23,7 @@ from indicators.page_selectors import (
     trust_indicator_summaries,
     trust_recent_alerts,
 )
+from indicators.selectors import data_cutoff
 from indicators.stats.constants import Z95, Z998
 from oversight.audit_text import value_in_unit
 from oversight.permissions import (
@@ -426,7 +426,7 @@ def _trust_page(request, user, organisation, as_at):
     today = day or date.today()
     # Months in a regime and the summary's light count to the data's cut-off, as the board does (issue 10).
     end = data_end()
-    cutoff = settings.DATA_CUTOFF or end or today
+    cutoff = data_cutoff(end)
     if day is not None:
         cutoff = min(cutoff, day)
     details_visible = can_see_episode_details(user, organisation.pk)

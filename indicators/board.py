@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
-
 from oversight.permissions import redact_episode
 from trusts.models import Organisation, RegimeEpisode, SegmentAssignment
 from trusts.selectors import (
@@ -23,7 +21,8 @@ from trusts.selectors import (
     open_episodes,
 )
 
-from .page_selectors import board_signals
+from .page_selectors import TrustSignals, board_signals
+from .selectors import data_cutoff
 
 PLANNING_HORIZON_MONTHS = 24  # for regimes with no exit target (NOF4/RSP, SMF, FSM)
 
@@ -63,6 +62,11 @@ def exit_likelihood(months_in: int, horizon: int, improving: int, concerns: int)
     return "amber"
 
 
+def _from_signals(name: str) -> property:
+    """A board row's property read from the row's TrustSignals."""
+    return property(lambda row: getattr(row.signals, name))
+
+
 @dataclass
 class BoardRow:
     """One line of the national board: an open episode and how its trust is doing."""
@@ -73,12 +77,7 @@ class BoardRow:
     has_target: bool
     directors: list
     segment: SegmentAssignment | None
-    spc_improvement: int
-    spc_concern: int
-    its_improving: int
-    its_worsening: int
-    alerts: int
-    alert_indicators: list[str]
+    signals: TrustSignals  # the trust's stored results; the row's counts are read from it
     light: str
     cutoff: date | None = None  # the data's cut-off months_in counts to
 
@@ -101,13 +100,18 @@ class BoardRow:
         """The exit target as the board's narrow column shows it (the rule below the table explains)."""
         return str(self.horizon) if self.has_target else f"none; {self.horizon} horizon"
 
-    @property
-    def improving(self) -> int:
-        return self.spc_improvement + self.its_improving
+    # The trust's counts, read from its signals (TrustSignals says what improving and concerns are).
+    spc_improvement = _from_signals("spc_improvement")
+    spc_concern = _from_signals("spc_concern")
+    its_improving = _from_signals("its_improving")
+    its_worsening = _from_signals("its_worsening")
+    alerts = _from_signals("alerts")
+    improving = _from_signals("improving")
+    concerns = _from_signals("concerns")
 
     @property
-    def concerns(self) -> int:
-        return self.spc_concern + self.its_worsening
+    def alert_indicators(self) -> list[str]:
+        return sorted(self.signals.alert_indicators)
 
     @property
     def past_target(self) -> bool:
@@ -181,8 +185,7 @@ def board_row(episode, trust, *, directors, segment, today: date) -> BoardRow:
     target = episode.regime.exit_target_months
     horizon = target or PLANNING_HORIZON_MONTHS
     months_in = max(0, episode.months_in(today))
-    improving = trust.improving if trust else 0
-    concerns = trust.concerns if trust else 0
+    signals = trust or TrustSignals()
     return BoardRow(
         episode=episode,
         months_in=months_in,
@@ -190,13 +193,10 @@ def board_row(episode, trust, *, directors, segment, today: date) -> BoardRow:
         has_target=bool(target),
         directors=directors,
         segment=segment,
-        spc_improvement=trust.spc_improvement if trust else 0,
-        spc_concern=trust.spc_concern if trust else 0,
-        its_improving=trust.its_improving if trust else 0,
-        its_worsening=trust.its_worsening if trust else 0,
-        alerts=trust.alerts if trust else 0,
-        alert_indicators=sorted(trust.alert_indicators) if trust else [],
-        light=exit_likelihood(months_in, horizon, improving, concerns) if trust and trust.has_results else NO_DATA,
+        signals=signals,
+        light=(
+            exit_likelihood(months_in, horizon, signals.improving, signals.concerns) if signals.has_results else NO_DATA
+        ),
         cutoff=today,
     )
 
@@ -222,7 +222,7 @@ def board_rows(
     signals, data_end = board_signals(user, organisation_ids)
     # Months in regime count to the data's cut-off (the setting, else the latest period of data),
     # not to today: signals from data ending in June cannot say how a trust did since (issue 10).
-    cutoff = today or settings.DATA_CUTOFF or data_end or as_at or date.today()
+    cutoff = today or data_cutoff(data_end)
     if as_at is not None:
         cutoff = min(cutoff, as_at)
     rows = [

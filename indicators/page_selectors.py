@@ -285,15 +285,11 @@ def funnel_rows(indicator, period: date) -> list[dict]:
     )
     if indicator.kind == IndicatorKind.RATIO:
         # A ratio's z-score rows hold no counts; its funnel runs on the expected count, kept on the observation.
-        # Its published upper limit, when there is one, says how much overdispersion the publisher allowed.
-        observed = {
-            org: (expected, upper)
-            for org, expected, upper in Observation.objects.filter(indicator=indicator, period=period).values_list(
-                "organisation_id", "denominator", "upper"
-            )
-        }
+        expected = dict(
+            Observation.objects.filter(indicator=indicator, period=period).values_list("organisation_id", "denominator")
+        )
         for row in rows:
-            row["denominator"], row["upper"] = observed.get(row["organisation_id"], (None, None))
+            row["denominator"] = expected.get(row["organisation_id"])
     return rows
 
 
@@ -338,18 +334,6 @@ def indicators_with_fits() -> list[Indicator]:
 
 
 # --- early warning ------------------------------------------------------------------------------
-
-
-def zscores_for(organisation_ids: list[int], indicator_ids: list[int]) -> dict[int, dict[int, list]]:
-    """{org: {indicator: [(period, z_adj)]}} for the slipping trusts' signalling indicators, one query."""
-    out: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for org, indicator, period, z in (
-        ZScore.objects.filter(organisation_id__in=organisation_ids, indicator_id__in=indicator_ids)
-        .order_by("organisation_id", "indicator_id", "period")
-        .values_list("organisation_id", "indicator_id", "period", "z_adjusted")
-    ):
-        out[org][indicator].append((period, z))
-    return out
 
 
 def latest_alerts():

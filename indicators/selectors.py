@@ -1,9 +1,12 @@
 """Reads of indicator data and stored results, shared by pages, the API and the services."""
 
 import io
+from datetime import date
 
 import pandas as pd
+from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from .constants import RunStatus
 from .models import ComputationRun, Observation
@@ -19,6 +22,13 @@ OBSERVATION_COLUMNS = [
     "upper",
     "batch_id",
 ]
+
+
+def data_cutoff(data_end: date | None) -> date:
+    """The date months in regime and the categories count to: the DATA_CUTOFF setting, else the data's
+    last period, else today; never today while data exist, as signals from data ending in June cannot
+    say how a trust did since (issue 10)."""
+    return settings.DATA_CUTOFF or data_end or timezone.localdate()
 
 
 def latest_successful_run() -> ComputationRun | None:

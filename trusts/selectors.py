@@ -19,10 +19,16 @@ from .models import (
     ExitCriterion,
     ImprovementDirectorAssignment,
     Organisation,
+    Regime,
     RegimeEpisode,
     SegmentAssignment,
     SupportFunding,
 )
+
+
+def confidential_regime_codes() -> frozenset[str]:
+    """Codes of the regimes marked confidential (Regime.confidential is the only source)."""
+    return frozenset(Regime.objects.filter(confidential=True).values_list("code", flat=True))
 
 
 def current_directors(organisation_ids, on: date) -> dict[int, list]:

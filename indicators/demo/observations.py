@@ -1,4 +1,4 @@
-"""Writing the synthetic demo series: one import batch, and every value in one bulk insert.
+"""Writing the synthetic demo series: one import batch, and every value in one bulk write (the recompute's).
 
 The values come from `indicators.stats.simulation.simulate_series`; this module decides which of
 them are written: only where the trust existed, the indicator applies to the trust's kind, and
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from itertools import repeat
 
 import numpy as np
-from django.db import connection
+import pandas as pd
 from django.utils import timezone
 
 from indicators.constants import BatchStatus, ImportFormat
 from indicators.models import ImportBatch, Observation
+from indicators.recompute.writer import write_frame
 from indicators.stats.simulation import (
     KEOGH_ENTRY,
     SERIES,
@@ -33,35 +33,7 @@ from .calibration import observation_orgs, organisation_spells
 GENERATOR_VERSION = "demo-1"
 GENERATED_CODES = [*SERIES, "shmi", *STAFF_SURVEY_MEANS, "financial_stability"]
 
-OBSERVATION_FIELDS = (
-    "organisation",
-    "indicator",
-    "period",
-    "numerator",
-    "denominator",
-    "value",
-    "lower",
-    "upper",
-    "batch",
-)
-
-
-def observations_insert(rows: list[tuple], rows_per_statement: int = 1000) -> None:
-    """Insert observation rows (tuples in OBSERVATION_FIELDS order) as multi-row INSERTs.
-
-    Not `bulk_create`: building and compiling a model instance per row costs ~0.15 ms, a minute
-    for the full set on SQLite; plain parameterised INSERTs of 1,000 rows take a few seconds on
-    SQLite and PostgreSQL alike. Observations have no signals or history to bypass.
-    """
-    meta, quote = Observation._meta, connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in OBSERVATION_FIELDS)
-    one_row = "(" + ", ".join(["%s"] * len(OBSERVATION_FIELDS)) + ")"
-    with connection.cursor() as cursor:
-        for offset in range(0, len(rows), rows_per_statement):
-            chunk = rows[offset : offset + rows_per_statement]
-            values = ", ".join([one_row] * len(chunk))
-            params = [value for row in chunk for value in row]
-            cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values}", params)
+VALUE_FIELDS = ("numerator", "denominator", "value", "lower", "upper")  # SeriesBlock's columns, in order
 
 
 def observations_create(rng, orgs, episodes, indicators, seed: int, start: date, end: date, summary) -> None:
@@ -95,7 +67,7 @@ def observations_create(rng, orgs, episodes, indicators, seed: int, start: date,
     )
     # Where the indicator applies to the trust's kind (an unclassified stand-in counts as acute).
     kinds = [OrganisationKind.ACUTE if org.kind == OrganisationKind.OTHER else org.kind for org in trusts]
-    rows: list[tuple] = []
+    frames: list[pd.DataFrame] = []
 
     def emit(block: SeriesBlock) -> None:
         """Rows where the block holds a value, the indicator applies to the trust and no real value is held."""
@@ -104,30 +76,32 @@ def observations_create(rng, orgs, episodes, indicators, seed: int, start: date,
             summary.real_indicators.add(block.code)
             return
         mask = block.mask & np.array([indicator.applies_to_kind(kind) for kind in kinds], dtype=bool)[:, None]
-        days = [month_start(int(period)) for period in block.periods]
-        stored = [connection.ops.adapt_datefield_value(day) for day in days]
+        days = np.array([month_start(int(period)) for period in block.periods], dtype="datetime64[D]")
         trust_index, period_index = np.nonzero(mask)
         count = trust_index.size
-        columns = [
-            [None] * count if column is None else np.asarray(column, dtype=float)[trust_index, period_index].tolist()
-            for column in (block.numerators, block.denominators, block.values, block.lowers, block.uppers)
-        ]
-        organisation_ids = np.array(org_ids)[trust_index].tolist()
-        new_rows = zip(
-            organisation_ids,
-            repeat(indicator.pk, count),
-            [stored[t] for t in period_index],
-            *columns,
-            repeat(batch.pk, count),
-            strict=True,
+        frame = pd.DataFrame(
+            {
+                "organisation": np.asarray(org_ids, dtype=np.int64)[trust_index],
+                "indicator": np.full(count, indicator.pk, dtype=np.int64),
+                "period": days[period_index],
+                **{
+                    name: np.full(count, np.nan) if column is None else np.asarray(column, dtype=float)[mask]
+                    for name, column in zip(
+                        VALUE_FIELDS,
+                        (block.numerators, block.denominators, block.values, block.lowers, block.uppers),
+                        strict=True,
+                    )
+                },
+                "batch": np.full(count, batch.pk, dtype=np.int64),
+            }
         )
         if real_keys:
-            new_rows = [
-                row
-                for row, t in zip(new_rows, period_index, strict=True)
-                if (row[0], indicator.pk, days[t]) not in real_keys
+            held = [
+                (organisation, indicator.pk, day) not in real_keys
+                for organisation, day in zip(frame["organisation"].tolist(), days[period_index].tolist(), strict=True)
             ]
-        rows.extend(new_rows)
+            frame = frame[np.array(held, dtype=bool)]
+        frames.append(frame)
 
     months = np.arange(month_number(start), month_number(end) + 1)
     blocks = simulate_series(
@@ -140,7 +114,8 @@ def observations_create(rng, orgs, episodes, indicators, seed: int, start: date,
     )
     for block in blocks:
         emit(block)
-    observations_insert(rows)
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    write_frame(Observation, rows)  # the recompute's bulk path: COPY on PostgreSQL, one executemany elsewhere
     batch.rows_read = batch.rows_created = len(rows)
     batch.status, batch.finished = BatchStatus.SUCCEEDED, timezone.now()
     batch.save()

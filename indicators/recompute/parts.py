@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from trusts.models import Organisation, Regime
+from trusts.models import Organisation
+from trusts.selectors import confidential_regime_codes
 
 from .. import compute
 from ..constants import RunStatus
@@ -75,7 +76,7 @@ def results_compute_part(run_id: int, indicator_id: int) -> dict:
     observations, _ = analysed_observations(observations)
     episodes = episode_records()
     spells = compute.spells_by_organisation(episodes)
-    confidential_codes = frozenset(Regime.objects.filter(confidential=True).values_list("code", flat=True))
+    confidential_codes = confidential_regime_codes()
     meta = indicator_meta(indicator)
     frame = compute.applicable_observations(observations, meta, dict(Organisation.objects.values_list("pk", "kind")))
     if indicator.synthetic:
@@ -107,30 +108,15 @@ def results_fan_out_finish(run_id: int, parts: list[dict]) -> ComputationRun:
     """
     run = ComputationRun.objects.get(pk=run_id)
     started = time.perf_counter()
-    k, h = run.parameters["cusum_k"], run.parameters["cusum_h"]
     done = {part["indicator"] for part in parts}
     fingerprints = {int(pk): value for pk, value in (run.counts.get("fingerprints") or {}).items()}
     try:
         with transaction.atomic(), recompute_lock():
             indicators = list(Indicator.objects.order_by("code"))
-            episodes = episode_records()
-            spells = compute.spells_by_organisation(episodes)
-            confidential_codes = frozenset(Regime.objects.filter(confidential=True).values_list("code", flat=True))
             programme = ProgrammeInputs()
             for indicator in indicators:
                 programme.add_stored(indicator, run if indicator.code in done else None)
-            data_end = programme.data_end
-            cutoff = settings.DATA_CUTOFF or data_end or timezone.localdate()
-            programme.store(
-                run,
-                episodes=episodes,
-                spells=spells,
-                cutoff=cutoff,
-                k=k,
-                h=h,
-                indicators=indicators,
-                confidential_codes=confidential_codes,
-            )
+            programme.store(run, episodes=episode_records(), indicators=indicators)
             ids = [indicator.pk for indicator in indicators if indicator.code in done]
             run.changes = switch_pointers(run, ids, programme=True, fingerprints=fingerprints)
             counts = {
@@ -144,11 +130,11 @@ def results_fan_out_finish(run_id: int, parts: list[dict]) -> ComputationRun:
                     {key: part.get(key) for key in ("indicator", "zscores", "hostname", "seconds")} for part in parts
                 ],
                 "criteria_evaluated": criteria_evaluate(),
-                "data_cutoff": cutoff.isoformat(),
+                "data_cutoff": programme.cutoff.isoformat(),
                 "seconds": round(time.perf_counter() - started + sum(part.get("seconds", 0) for part in parts), 3),
             }
-            if data_end is not None:
-                counts["data_end"] = data_end.isoformat()
+            if programme.data_end is not None:
+                counts["data_end"] = programme.data_end.isoformat()
             run.problems = [problem for part in parts for problem in part.get("problems", [])][
                 : compute.MAX_PROBLEMS_LISTED
             ]

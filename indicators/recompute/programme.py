@@ -8,6 +8,8 @@ from datetime import date
 import pandas as pd
 from django.db.models import Count, Max
 
+from trusts.selectors import confidential_regime_codes
+
 from .. import compute
 from ..constants import IndicatorKind
 from ..models import (
@@ -18,6 +20,7 @@ from ..models import (
     SpcSummary,
     ZScore,
 )
+from ..selectors import data_cutoff
 from .store import store_documents
 
 
@@ -60,23 +63,35 @@ class ProgrammeInputs:
             survey=stored["survey"],
         )
 
-    def store(self, run, *, episodes, spells, cutoff, k, h, indicators, confidential_codes, as_at=None) -> None:
-        """Write the programme-level documents (early warning, time in regime, categories, staff survey)."""
+    @property
+    def cutoff(self) -> date:
+        """Time in regime and the categories count to the data's cut-off, not to today (issue 10)."""
+        return data_cutoff(self.data_end)
+
+    def cutoff_for(self, run: ComputationRun) -> date:
+        """The cut-off a run counts to: an as-at run's date (issue 15) when earlier than the data's."""
+        return self.cutoff if run.as_at is None else min(self.cutoff, run.as_at)
+
+    def store(self, run: ComputationRun, *, episodes, indicators: list[Indicator]) -> None:
+        """Write the programme-level documents (early warning, time in regime, categories, staff survey).
+
+        The one way both an in-process and a fanned-out run write them: CUSUM parameters from the run.
+        """
         store_documents(
             run,
             episodes,
-            spells,
+            compute.spells_by_organisation(episodes),
             pd.concat(self.alerts, ignore_index=True) if self.alerts else pd.DataFrame(),
             self.survey,
             self.n_charts,
             self.data_end,
-            cutoff,
-            k,
-            h,
+            self.cutoff_for(run),
+            run.parameters["cusum_k"],
+            run.parameters["cusum_h"],
             indicators,
-            confidential_codes,
+            confidential_regime_codes(),
             pd.concat(self.concerns, ignore_index=True) if self.concerns else None,
-            as_at=as_at,
+            as_at=run.as_at,
         )
 
 

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from oversight import dataversion
 from oversight.permissions import RUN_COUNTS_WITHOUT_CONFIDENTIAL
-from trusts.models import Organisation, Regime
+from trusts.models import Organisation
+from trusts.selectors import confidential_regime_codes
 
 from .. import compute
 from ..constants import RunStatus
@@ -194,7 +195,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
     phases = {"read": time.perf_counter() - clock, "compute": 0.0, "write": 0.0}
     episodes = episode_records(as_at=as_at)
     spells = compute.spells_by_organisation(episodes)
-    confidential_codes = frozenset(Regime.objects.filter(confidential=True).values_list("code", flat=True))
+    confidential_codes = confidential_regime_codes()
     by_indicator = dict(tuple(observations.groupby("indicator_id", sort=False))) if len(observations) else {}
 
     # Rows go in under this run's id beside the served ones; nothing is deleted here (results_prune).
@@ -266,26 +267,13 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
 
     if data_end is not None:
         counts["data_end"] = data_end.isoformat()
-    # Time in regime and the categories count to the data's cut-off, not to today (issue 10).
-    cutoff = settings.DATA_CUTOFF or data_end or timezone.localdate()
     if as_at is not None:
-        cutoff = min(cutoff, as_at)
         counts["as_at"] = as_at.isoformat()
-    counts["data_cutoff"] = cutoff.isoformat()
+    counts["data_cutoff"] = programme.cutoff_for(run).isoformat()
     if indicator_codes is None:
         say("programme-level results: early warning, time in regime, categories, staff survey")
         clock = time.perf_counter()
-        programme.store(
-            run,
-            episodes=episodes,
-            spells=spells,
-            cutoff=cutoff,
-            k=k,
-            h=h,
-            indicators=indicators,
-            confidential_codes=confidential_codes,
-            as_at=as_at,
-        )
+        programme.store(run, episodes=episodes, indicators=indicators)
         counts["phase_seconds"]["programme"] = round(time.perf_counter() - clock, 3)
     if as_at is None:  # an as-at run is read by the as-at pages only, never served as current
         run.changes = switch_pointers(run, ids, programme=indicator_codes is None, fingerprints=fingerprints)

@@ -1,6 +1,6 @@
-"""Writing result frames fast: PostgreSQL binary and CSV COPY, one executemany elsewhere, and a writer thread.
+"""Writing frames fast (results, generated observations): PostgreSQL binary and CSV COPY, executemany elsewhere.
 
-The writer knows frames and tables only; what a frame holds is `store`'s business.
+The writer knows frames and tables only; what a frame holds is its caller's business (`store`, `indicators.demo`).
 """
 
 from __future__ import annotations
@@ -43,10 +43,11 @@ BINARY_TYPES = {
 
 
 def _binary_copy_payload(columns: list[np.ndarray], db_types: list[str]) -> bytes:
-    """PostgreSQL binary COPY data for bigint, double precision and date columns (NaN/NaT → NULL).
+    """PostgreSQL binary COPY data for bigint, double precision and date columns (NaN/NaT → NULL), in row order.
 
     Rows are grouped by which of their fields are NULL; each group is one fixed-width NumPy
-    record array, so the whole payload is built at memory speed with no per-row Python.
+    record array, so the whole payload is built at memory speed with no per-row Python. The
+    groups' rows are then laid back in the frame's order, so ids follow the frame as an INSERT's would.
     """
     kinds, values, nulls = [], [], []
     for column, db_type in zip(columns, db_types, strict=True):
@@ -69,8 +70,14 @@ def _binary_copy_payload(columns: list[np.ndarray], db_types: list[str]) -> byte
     pattern = np.zeros(len(columns[0]), dtype=np.int64)
     for position, null in enumerate(nulls):
         pattern |= null.astype(np.int64) << position
-    parts = [BINARY_HEADER]
-    for code in np.unique(pattern):
+    codes = np.unique(pattern)
+    if len(codes) > 1:
+        sizes = np.array([np.dtype(kind).itemsize for kind in kinds])
+        row_bytes = 2 + 4 * len(kinds) + (~np.column_stack(nulls) * sizes).sum(axis=1)
+        starts = np.concatenate([[0], np.cumsum(row_bytes)[:-1]])
+        body = np.empty(int(row_bytes.sum()), dtype=np.uint8)
+    parts = []
+    for code in codes:
         rows = np.flatnonzero(pattern == code)
         fields = [("count", ">i2")]
         for position, kind in enumerate(kinds):
@@ -85,9 +92,17 @@ def _binary_copy_payload(columns: list[np.ndarray], db_types: list[str]) -> byte
             else:
                 records[f"length{position}"] = np.dtype(kind).itemsize
                 records[f"value{position}"] = values[position][rows]
-        parts.append(records.tobytes())
-    parts.append(BINARY_TRAILER)
-    return b"".join(parts)
+        if len(codes) == 1:
+            parts.append(records.tobytes())
+            continue
+        width = records.dtype.itemsize
+        laid = records.view(np.uint8).reshape(len(rows), width)
+        for chunk in range(0, len(rows), 65536):  # bounds the index array to a few MB per step
+            piece = slice(chunk, chunk + 65536)
+            body[starts[rows[piece]][:, None] + np.arange(width)] = laid[piece]
+    if len(codes) > 1:
+        parts.append(body.tobytes())
+    return BINARY_HEADER + b"".join(parts) + BINARY_TRAILER
 
 
 def _insert_many(model, frame: pd.DataFrame, fields, db_columns: str, json_columns: tuple[str, ...]) -> None:
@@ -112,7 +127,10 @@ def _insert_many(model, frame: pd.DataFrame, fields, db_columns: str, json_colum
 
 
 def write_frame(model, frame: pd.DataFrame, json_columns: tuple[str, ...] = (), raw=None) -> None:
-    """Insert a frame whose columns are model field names: COPY on PostgreSQL, bulk_create elsewhere.
+    """Insert a frame whose columns are model field names, in its row order: COPY on PostgreSQL, executemany elsewhere.
+
+    The one bulk path for derived and generated rows (the recompute's results, the demo generator's
+    observations): the frame holds ids for foreign keys, datetime64 for dates, NaN for NULL.
 
     Numeric and date tables go through binary COPY, the rest (JSON, text) through CSV COPY; the
     per-row adaptation of an ORM insert cost more than all the statistics (bench/recompute.py).

@@ -7,9 +7,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from oversight.permissions import can_see_confidential, confidential_regime_codes
+from oversight.permissions import can_see_confidential
 from oversight.views import with_roles
 from trusts.models import Organisation
+from trusts.selectors import confidential_regime_codes
 
 from .. import charts
 from .. import page_selectors as reads
