@@ -177,6 +177,9 @@ def test_without_an_as_at_run_the_page_shows_no_results_and_offers_to_compute(wo
     assert {light for light in re.findall(r'light-cell"><span class="nhsuk-tag light light-(\w+)"', html)} == {
         "grey"
     }  # no light from today's data
+    assert 'class="signal improving"' not in html  # no counts of signals nobody computed
+    assert html.count("not computed as at 31 Mar 2016") == len(board_codes(response))
+    assert "in a regime on 31 Mar 2016, sorted" in html
     assert "Compute results as at" not in login(carol).get(f"/?as_at={NOT_COMPUTED.isoformat()}").content.decode()
 
 
