@@ -108,8 +108,13 @@ class ImportBatch(models.Model):
 class Observation(models.Model):
     """One organisation's value of one indicator for one period (first day of the month or quarter)."""
 
-    organisation = models.ForeignKey("trusts.Organisation", on_delete=models.PROTECT, related_name="observations")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="observations")
+    # No single-column indexes on these two (issue 11): the unique key leads with the organisation and
+    # the (indicator, period) index with the indicator, so each serves the lookups a lone index would,
+    # and an import maintains two indexes fewer.
+    organisation = models.ForeignKey(
+        "trusts.Organisation", on_delete=models.PROTECT, related_name="observations", db_index=False
+    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="observations", db_index=False)
     period = models.DateField()
     numerator = models.FloatField(null=True, blank=True)
     denominator = models.FloatField(null=True, blank=True)
