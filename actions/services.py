@@ -79,6 +79,8 @@ def events_from_run(run_id: int) -> list[int]:
         return [event.pk for event in new if event]
     if run.status != RunStatus.SUCCEEDED:
         return []
+    if run.counts.get("recomputed") == 0 and run.counts.get("programme_unchanged"):
+        return []  # it served nothing new: every result, light and criterion is the one already told
     for alert in _recent(Alert.objects.select_related("organisation", "indicator")):
         new.append(
             _record(

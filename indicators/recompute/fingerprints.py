@@ -98,3 +98,15 @@ def _stable(row: dict | None) -> dict | None:
     if row is None:
         return None
     return {key: float(f"{value:.10g}") if isinstance(value, float) else value for key, value in row.items()}
+
+
+def programme_fingerprint(fingerprints: dict[int, str]) -> str:
+    """A hash of what the programme-level results are computed from: every indicator's fingerprint.
+
+    Those documents (early warning, time in regime, categories, staff survey, re-entry) read the
+    indicators' results, the episodes and regimes, the parameters and the data's cut-off, and each
+    indicator's fingerprint already holds the shared inputs and its own observations, so the sorted
+    pairs are enough: unchanged pairs, unchanged documents.
+    """
+    pairs = json.dumps(sorted(fingerprints.items()))
+    return hashlib.sha256(f"programme:{METHOD_VERSION}:{pairs}".encode()).hexdigest()

@@ -22,7 +22,7 @@ from ..models import (
 )
 from ..selectors import observations_frame
 from ..stats import METHOD_VERSION
-from .fingerprints import inputs_fingerprints
+from .fingerprints import inputs_fingerprints, programme_fingerprint
 from .inputs import analysed_observations, episode_records, indicator_meta
 from .lock import recompute_lock
 from .pool import timed_compute
@@ -118,7 +118,13 @@ def results_fan_out_finish(run_id: int, parts: list[dict]) -> ComputationRun:
                 programme.add_stored(indicator, run if indicator.code in done else None)
             programme.store(run, episodes=episode_records(), indicators=indicators)
             ids = [indicator.pk for indicator in indicators if indicator.code in done]
-            run.changes = switch_pointers(run, ids, programme=True, fingerprints=fingerprints)
+            run.changes = switch_pointers(
+                run,
+                ids,
+                programme=True,
+                fingerprints=fingerprints,
+                programme_fingerprint=programme_fingerprint(fingerprints),
+            )
             counts = {
                 "recomputed": len(ids),
                 "skipped": len(indicators) - len(ids),

@@ -34,7 +34,7 @@ from ..models import (
 from ..selectors import observations_frame
 from ..signals import run_finished
 from ..stats import METHOD_VERSION
-from .fingerprints import inputs_fingerprints
+from .fingerprints import inputs_fingerprints, programme_fingerprint
 from .inputs import analysed_observations, episode_records, indicator_meta
 from .lock import RecomputeBusy, recompute_lock
 from .pool import computed_results
@@ -182,6 +182,17 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
         indicators = [indicator for indicator in indicators if indicator not in skipped]
     ids = [indicator.pk for indicator in indicators]
     say(f"{len(indicators)} indicators to recompute, {len(skipped)} unchanged since the run served")
+    # The programme-level documents read every indicator's results: with none recomputed and the same
+    # inputs as the served documents, they would come out the same, so the served ones stay (issue 11).
+    programme_key = programme_fingerprint(fingerprints) if indicator_codes is None and as_at is None else ""
+    programme_unchanged = bool(
+        incremental
+        and not indicators
+        and programme_key
+        and CurrentResult.objects.filter(
+            indicator__isnull=True, fingerprint=programme_key, run__method_version=METHOD_VERSION
+        ).exists()
+    )
 
     say(f"reading observations of {len(indicators)} indicators")
     clock = time.perf_counter()
@@ -254,7 +265,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
                 end=latest.date() if pd.notna(latest) else None,  # every row may have been screened out
                 survey=results.zscores[["organisation_id", "period", "value"]] if is_staff_survey(indicator) else None,
             )
-    for indicator in skipped:
+    for indicator in [] if programme_unchanged else skipped:
         programme.add_stored(indicator)
     data_end = programme.data_end
     phases["write"] = writer.seconds
@@ -270,13 +281,22 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
     if as_at is not None:
         counts["as_at"] = as_at.isoformat()
     counts["data_cutoff"] = programme.cutoff_for(run).isoformat()
-    if indicator_codes is None:
+    counts["programme_unchanged"] = programme_unchanged
+    if programme_unchanged:
+        say("programme-level results: unchanged since the run served (same inputs), kept")
+    elif indicator_codes is None:
         say("programme-level results: early warning, time in regime, categories, staff survey")
         clock = time.perf_counter()
         programme.store(run, episodes=episodes, indicators=indicators)
         counts["phase_seconds"]["programme"] = round(time.perf_counter() - clock, 3)
     if as_at is None:  # an as-at run is read by the as-at pages only, never served as current
-        run.changes = switch_pointers(run, ids, programme=indicator_codes is None, fingerprints=fingerprints)
+        run.changes = switch_pointers(
+            run,
+            ids,
+            programme=indicator_codes is None and not programme_unchanged,
+            fingerprints=fingerprints,
+            programme_fingerprint=programme_key,
+        )
     return counts
 
 

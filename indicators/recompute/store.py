@@ -41,7 +41,12 @@ MAX_CHANGES_LISTED = 200
 
 
 def switch_pointers(
-    run: ComputationRun, indicator_ids: list[int], *, programme: bool, fingerprints: dict[int, str] | None = None
+    run: ComputationRun,
+    indicator_ids: list[int],
+    *,
+    programme: bool,
+    fingerprints: dict[int, str] | None = None,
+    programme_fingerprint: str = "",
 ) -> dict:
     """Point the indicators (and the programme) at `run`, keeping the run replaced as previous.
 
@@ -65,9 +70,11 @@ def switch_pointers(
     if programme:
         row = CurrentResult.objects.select_for_update().filter(indicator__isnull=True).first()
         if row is None:
-            CurrentResult.objects.create(indicator=None, run=run)
+            CurrentResult.objects.create(indicator=None, run=run, fingerprint=programme_fingerprint)
         else:
-            CurrentResult.objects.filter(pk=row.pk).update(run=run, previous_run_id=row.run_id, switched=timezone.now())
+            CurrentResult.objects.filter(pk=row.pk).update(
+                run=run, previous_run_id=row.run_id, fingerprint=programme_fingerprint, switched=timezone.now()
+            )
     dataversion.bump()  # readers' cached lists and memos of the pointers retire when this commits
     return changes
 

@@ -176,3 +176,18 @@ def test_a_real_celery_worker_notifies_and_emails(child_env, alice, bob, carol, 
     assert all(cp_trust.name not in text for text in to_carol)
     assert any(cp_trust.name in text for text in to_alice)
     assert not [text for text in emails if f"To: {bob.email}" in text]  # digest: not yet
+
+
+def test_a_nightly_run_that_served_nothing_new_records_no_events_and_a_recomputing_one_does(
+    alice, bob, carol, bob_trusts
+):
+    _world(alice, bob, carol, bob_trusts)
+    forced = results_recompute(triggered_by="test")
+    assert services.events_from_run(forced.pk), "the slipping trust's alert is an event"
+    Event.objects.all().delete()
+    nightly = results_recompute(triggered_by="test", incremental=True)
+    assert (nightly.counts["recomputed"], nightly.counts["programme_unchanged"]) == (0, True)
+    assert services.events_from_run(nightly.pk) == []
+    # A forced run serves its own rows: the same alerts are recorded again (once: keys are unique).
+    again = results_recompute(triggered_by="test")
+    assert services.events_from_run(again.pk)

@@ -181,10 +181,35 @@ def test_an_incremental_run_with_no_new_data_recomputes_nothing_and_keeps_the_pr
     assert not ZScore.all_runs.filter(run=nightly).exists()
     assert {code: _rows(worsening[code]) for code in ("ed", "rtt")} == before
     assert set(CurrentResult.objects.filter(indicator__isnull=False).values_list("run_id", flat=True)) == {forced.pk}
-    # The programme-level documents are recomputed from the served rows of the skipped indicators: identical.
-    assert CurrentResult.objects.get(indicator__isnull=True).run_id == nightly.pk
+    # Nothing the programme-level documents read has changed, so the served ones stay (issue 11) ...
+    assert nightly.counts["programme_unchanged"] is True
+    assert CurrentResult.objects.get(indicator__isnull=True).run_id == forced.pk
+    assert not AnalysisResult.all_runs.filter(run=nightly).exists()
     assert dict(AnalysisResult.objects.values_list("key", "payload")) == documents
     assert documents["early_warning"]["slipping"], "the worsening trust is on the slipping list"
+    # ... and recomputing them from the served rows anyway gives the same documents.
+    from indicators.recompute.inputs import episode_records
+    from indicators.recompute.programme import ProgrammeInputs
+
+    check = ComputationRun.objects.create(method_version=forced.method_version, parameters=forced.parameters)
+    programme = ProgrammeInputs()
+    for indicator in (worsening["ed"], worsening["rtt"]):
+        programme.add_stored(indicator)
+    programme.store(check, episodes=episode_records(), indicators=[worsening["ed"], worsening["rtt"]])
+    assert dict(AnalysisResult.all_runs.filter(run=check).values_list("key", "payload")) == documents
+
+
+def test_a_changed_episode_recomputes_the_programme_results_on_an_incremental_run(worsening):
+    from trusts.models import Regime, RegimeEpisode
+
+    results_recompute(triggered_by="test")
+    RegimeEpisode.objects.create(
+        organisation=worsening["orgs"][3], regime=Regime.objects.get(code="SMQ"), entered=month(2021, 6)
+    )
+    nightly = results_recompute(triggered_by="test", incremental=True)
+    assert nightly.counts["programme_unchanged"] is False
+    assert CurrentResult.objects.get(indicator__isnull=True).run_id == nightly.pk
+    assert AnalysisResult.all_runs.filter(run=nightly).exists()
 
 
 def test_a_new_month_of_one_indicator_recomputes_only_that_indicator(worsening):
