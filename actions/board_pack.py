@@ -13,7 +13,8 @@ from datetime import date
 
 from indicators.board import EXIT_LIKELIHOOD_RULE, board_rows
 from indicators.charts import spc_icon_text
-from indicators.models import SpcSummary
+from indicators.models import SpcSummary, reading_run
+from indicators.recompute import as_at_run
 from oversight import permissions
 from trusts.constants import CriterionDataStatus, CriterionStatus
 from trusts.models import ExitCriterion
@@ -199,10 +200,31 @@ def _trust_page(pdf: _Pack, user, episode_rows, spc_rows, cases, criteria, annot
         )
 
 
+class NoAsAtResults(ValueError):
+    """A pack asked for as at a past date for which no results have been computed."""
+
+
 def board_pack(user, *, as_at: date | None = None) -> tuple[bytes, int]:
-    """The PDF as the user may see it (rows, cases and criteria through oversight.permissions); and its trusts."""
-    as_at = as_at or date.today()
-    rows = board_rows(user, today=as_at, sort="light")
+    """The PDF as the user may see it (rows, cases and criteria through oversight.permissions); and its trusts.
+
+    As at a past date (issue 15) it reads that date's as-at run, as the board does, and never today's
+    results; without one it refuses (NoAsAtResults) rather than print today's lights under an old date.
+    """
+    today = date.today()
+    if as_at is None or as_at >= today:
+        return _pack(user, as_at or today, None)
+    run = as_at_run(as_at)
+    if run is None:
+        raise NoAsAtResults(
+            f"no results have been computed as at {as_at.isoformat()}: compute them first with "
+            f"`manage.py recompute --as-at {as_at.isoformat()}` (or from the board as at that date)"
+        )
+    with reading_run(run.pk):
+        return _pack(user, as_at, run)
+
+
+def _pack(user, as_at: date, run) -> tuple[bytes, int]:
+    rows = board_rows(user, sort="light") if run is None else board_rows(user, as_at=as_at, sort="light")
     by_org: dict[int, list] = {}
     for row in rows:
         by_org.setdefault(row.organisation.pk, []).append(row)
@@ -224,7 +246,10 @@ def board_pack(user, *, as_at: date | None = None) -> tuple[bytes, int]:
         user, ChartAnnotation.objects.filter(organisation_id__in=organisation_ids)
     ):
         notes.setdefault(annotation.organisation_id, []).append(annotation)
-    pdf = _Pack(f"Oversight board pack, {as_at:%d %B %Y}")
+    title = f"Oversight board pack, {as_at:%d %B %Y}"
+    if run is not None:
+        title += f" (results on data to {run.data_as_of:%B %Y})" if run.data_as_of else " (as-at results)"
+    pdf = _Pack(title)
     _board_page(pdf, rows, {org: len(items) for org, items in cases.items()}, as_at)
     for org_id, org_rows in by_org.items():
         details = permissions.can_see_episode_details(user, org_id)

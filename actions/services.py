@@ -366,7 +366,7 @@ def email_board_packs(today: date | None = None) -> int:
         if EventKind.BOARD_PACK in s.events and s.user.email
     }
     for user in users:
-        content, trusts = board_pack(user, as_at=today)
+        content, trusts = board_pack(user)  # today's board: the date only names the email
         message = EmailMessage(
             f"[Oversight] Board pack, {today:%-d %b %Y}",
             f"The board and {trusts} trust pages, as you may see them, are attached.",

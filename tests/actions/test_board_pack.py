@@ -31,6 +31,7 @@ def text_of(pdf: bytes) -> str:
 def test_one_page_per_trust_in_a_regime_and_the_board(db, alice, carol, tmp_path):
     world = build_world(6, 36, start=date(2015, 1, 1))
     results_recompute(triggered_by="test")
+    results_recompute(triggered_by="test", as_at=date(2024, 1, 1))  # the pack as at a past date reads its run
     in_regime = RegimeEpisode.objects.filter(exited__isnull=True).values("organisation").distinct().count()
     assert in_regime == 3  # SMQ, CP and NOF4 (the exited episode is not in a regime)
     content, trusts = board_pack(alice, as_at=date(2024, 1, 1))
@@ -50,6 +51,27 @@ def test_one_page_per_trust_in_a_regime_and_the_board(db, alice, carol, tmp_path
     response = client.get("/board/pack.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert pages(response.content) == 3
+
+
+def test_a_pack_as_at_a_past_date_reads_that_dates_run_and_refuses_without_one(db, alice, tmp_path):
+    import pytest
+    from django.core.management.base import CommandError
+
+    from indicators.models import SpcSummary
+
+    build_world(6, 36, start=date(2015, 1, 1))
+    results_recompute(triggered_by="test")
+    with pytest.raises(CommandError, match=r"no results have been computed as at 2016-06-30.*recompute --as-at"):
+        call_command("board_pack", "--out", str(tmp_path / "old.pdf"), "--as-at", "2016-06-30")
+    assert not (tmp_path / "old.pdf").exists()
+    run = results_recompute(triggered_by="test", as_at=date(2016, 6, 30))
+    content, _ = board_pack(alice, as_at=date(2016, 6, 30))
+    text = text_of(content)
+    assert f"results on data to {run.data_as_of:%B %Y}" in text and run.data_as_of <= date(2016, 6, 30)
+    # Only trusts in a regime on the date: the world's episodes entered by then.
+    on_date = RegimeEpisode.objects.filter(entered__lte=date(2016, 6, 30)).exclude(exited__lte=date(2016, 6, 30))
+    assert pages(content) == 1 + on_date.values("organisation").distinct().count()
+    assert SpcSummary.all_runs.filter(run=run).exists()
 
 
 def test_the_weekly_board_pack_is_emailed_to_its_subscribers(db, alice, carol):

@@ -5,7 +5,7 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from actions.board_pack import board_pack
+from actions.board_pack import NoAsAtResults, board_pack
 from actions.services import system_viewer
 
 
@@ -15,7 +15,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--out", required=True, help="The PDF file to write.")
         parser.add_argument("--user", help="Render what this user may see (default: everything, as oversight staff).")
-        parser.add_argument("--as-at", help="The date the months in regime are counted to (YYYY-MM-DD).")
+        parser.add_argument(
+            "--as-at",
+            help="A past date (YYYY-MM-DD): the pack as the board stood then, from that date's as-at run "
+            "(`recompute --as-at DATE` computes it).",
+        )
 
     def handle(self, *args, out, user=None, as_at=None, **options):
         viewer = system_viewer()
@@ -27,7 +31,10 @@ class Command(BaseCommand):
             day = date.fromisoformat(as_at) if as_at else None
         except ValueError as exc:
             raise CommandError(f"--as-at: {as_at!r} is not a date (YYYY-MM-DD).") from exc
-        content, trusts = board_pack(viewer, as_at=day)
+        try:
+            content, trusts = board_pack(viewer, as_at=day)
+        except NoAsAtResults as exc:
+            raise CommandError(f"--as-at: {exc}.") from exc
         with open(out, "wb") as handle:
             handle.write(content)
         self.stdout.write(f"Wrote {out}: the board and {trusts} trust pages ({len(content)} bytes).")
