@@ -101,7 +101,10 @@ class SpcFilterSet(StaticFilterSet):
 
 class RunFilterSet(StaticFilterSet):
     status = django_filters.ChoiceFilter(choices=RunStatus.choices)
+    as_at = django_filters.BooleanFilter(
+        field_name="as_at", lookup_expr="isnull", exclude=True, help_text="true: as-at runs only; false: ordinary runs."
+    )
 
     class Meta:
         model = ComputationRun
-        fields = ["status"]
+        fields = ["status", "as_at"]

@@ -166,13 +166,18 @@ class ComputationRunSerializer(serializers.ModelSerializer):
             "problems",
             "triggered_by",
             "changes",
+            "as_at",
         ]
         extra_kwargs = {
+            "as_at": {
+                "help_text": "For an as-at run (issue 15), the date it computed as at, from the data and episodes as "
+                "they stood then; it is never the run served as current. Null for an ordinary run."
+            },
             "changes": {
                 "help_text": "Against the results this run replaced: {compared, new_alerts, variation_changes, "
                 "alerts: [{organisation, indicator, period, kind, statistic}], "
                 "variations: [{organisation, indicator, before, after}]} (first 200 of each)."
-            }
+            },
         }
 
     def get_counts(self, run) -> dict:

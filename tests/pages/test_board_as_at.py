@@ -283,3 +283,19 @@ def test_the_as_at_run_reads_episodes_as_they_stood(world, as_at):
         fits = TrajectoryFit.objects.filter(organisation=orgs[2])
         assert fits.exists() and all(fit.spell_exited is None and fit.window_end <= AS_AT for fit in fits)
     assert TrajectoryFit.objects.filter(organisation=orgs[2], spell_exited=world.exited.exited).exists()
+
+
+def test_the_api_names_an_as_at_run_and_filters_on_it(world, alice, as_at):
+    from django.test import Client
+
+    from tests.api.world import bearer, issue_token
+
+    headers = bearer(issue_token(alice, "read"))
+    client = Client()
+    listed = {row["id"]: row["as_at"] for row in client.get("/api/v1/runs/?page_size=100", **headers).json()["results"]}
+    assert listed[as_at.pk] == as_at.as_at.isoformat()
+    assert any(value is None for value in listed.values()), "the ordinary run is listed with a null as_at"
+    only = [row["id"] for row in client.get("/api/v1/runs/?as_at=true", **headers).json()["results"]]
+    assert as_at.pk in only and all(listed[pk] is not None for pk in only)
+    ordinary = [row["id"] for row in client.get("/api/v1/runs/?as_at=false", **headers).json()["results"]]
+    assert ordinary and as_at.pk not in ordinary and all(listed[pk] is None for pk in ordinary)
