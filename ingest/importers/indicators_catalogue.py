@@ -68,9 +68,7 @@ def import_indicators(text: str, context: ImportContext) -> None:
     stored = {indicator.code: indicator for indicator in Indicator.objects.all()}
     keys = KeyRegister("code")
     creating, updating = [], []
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
+    for _, cells in context.read(table.rows):
         code = cells.get("code", parse_indicator_code)
         fields = {
             "name": cells.get("name", _limit("name")),

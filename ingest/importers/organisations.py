@@ -176,9 +176,7 @@ def import_successors(text: str, context: ImportContext) -> None:
     if table is None:
         return
     records: dict[str, OrganisationRecord] = {}
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
+    for row, cells in context.read(table.rows):
         predecessor = cells.get("predecessor_code", parse_ods_code)
         successor = cells.get("successor_code", parse_ods_code)
         effective = cells.get("effective", parse_date)
@@ -246,9 +244,7 @@ def _import_records(records: list[OrganisationRecord] | None, context: ImportCon
 def _collect(table, context: ImportContext, build) -> list[OrganisationRecord]:
     """One record per register row, built by the register's own `build(row, cells)`; rows with errors left out."""
     records = []
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
+    for row, cells in context.read(table.rows):
         record = build(row, cells)
         if cells.ok:
             records.append(record)

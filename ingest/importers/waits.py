@@ -55,9 +55,7 @@ def import_rtt(text: str, context: ImportContext) -> None:
     trusts = TrustRegister(context)
     keys = KeyRegister("org_code and month")
     observations = []
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
+    for row, cells in context.read(table.rows):
         code = cells.get("org_code", parse_ods_code)
         level = cells.get("level", _parse_level)
         period = cells.get("month", parse_month)
@@ -72,14 +70,8 @@ def import_rtt(text: str, context: ImportContext) -> None:
         if level == "national" or not trusts.accepts(code, name=row["org_name"], level=level) or total == 0:
             context.summary.skipped += 1
             continue
-        observations.append(
-            ObservationRow(
-                row.line, code, over_18, period, numerator=breaches, denominator=total, value=breaches / total
-            )
-        )
-        observations.append(
-            ObservationRow(row.line, code, over_52, period, numerator=w52, denominator=total, value=w52 / total)
-        )
+        observations.append(ObservationRow.share(row.line, code, over_18, period, breaches, total))
+        observations.append(ObservationRow.share(row.line, code, over_52, period, w52, total))
     context.refuse_if_errors()
     observations_upsert(context, observations)
 
@@ -92,9 +84,7 @@ def import_cancer(text: str, context: ImportContext) -> None:
     trusts = TrustRegister(context)
     keys = KeyRegister("org_code, standard and month")
     observations = []
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
+    for row, cells in context.read(table.rows):
         code = cells.get("org_code", parse_ods_code)
         level = cells.get("level", _parse_level)
         standard = cells.get("standard", _parse_standard)
@@ -113,10 +103,6 @@ def import_cancer(text: str, context: ImportContext) -> None:
         ):
             context.summary.skipped += 1
             continue
-        observations.append(
-            ObservationRow(
-                row.line, code, indicator, period, numerator=breaches, denominator=total, value=breaches / total
-            )
-        )
+        observations.append(ObservationRow.share(row.line, code, indicator, period, breaches, total))
     context.refuse_if_errors()
     observations_upsert(context, observations)
