@@ -46,6 +46,11 @@ def _breaches(cells, total_column: str, within_column: str, total, within) -> fl
     return total - within
 
 
+def _not_loaded(trusts: TrustRegister, row, code: str, level: str, total: int) -> bool:
+    """A checked row skipped: national, of a provider that is not an NHS trust (listed), or with no one waiting."""
+    return level == "national" or not trusts.accepts(code, name=row["org_name"], level=level) or total == 0
+
+
 def import_rtt(text: str, context: ImportContext) -> None:
     table = read_table(text, context.errors, required=RTT_REQUIRED, optional=RTT_OPTIONAL)
     over_18 = catalogued_indicator(context, RTT_18WK)
@@ -67,7 +72,7 @@ def import_rtt(text: str, context: ImportContext) -> None:
             cells.error("w52", f"more waiting over 52 weeks than waiting in total ({row['pct18_total']})")
         if not cells.ok or not keys.claim(cells, (code, period), "org_code"):
             continue
-        if level == "national" or not trusts.accepts(code, name=row["org_name"], level=level) or total == 0:
+        if _not_loaded(trusts, row, code, level, total):
             context.summary.skipped += 1
             continue
         observations.append(ObservationRow.share(row.line, code, over_18, period, breaches, total))
@@ -95,12 +100,7 @@ def import_cancer(text: str, context: ImportContext) -> None:
         if not cells.ok or not keys.claim(cells, (code, standard, period), "org_code"):
             continue
         indicator = indicators.get(standard)
-        if (
-            indicator is None
-            or level == "national"
-            or not trusts.accepts(code, name=row["org_name"], level=level)
-            or total == 0
-        ):
+        if indicator is None or _not_loaded(trusts, row, code, level, total):
             context.summary.skipped += 1
             continue
         observations.append(ObservationRow.share(row.line, code, indicator, period, breaches, total))
