@@ -37,6 +37,15 @@ def _parse_standard(text: str) -> str:
     return standard
 
 
+def _read_wait(cells, within_column: str, total_column: str, *, standard: bool = False) -> tuple:
+    """The cells both layouts share, read in the file's order: code, level, [standard,] month, within, total."""
+    code = cells.get("org_code", parse_ods_code)
+    level = cells.get("level", _parse_level)
+    standard = cells.get("standard", _parse_standard) if standard else None
+    period = cells.get("month", parse_month)
+    return code, level, standard, period, cells.get(within_column, parse_count), cells.get(total_column, parse_count)
+
+
 def _breaches(cells, total_column: str, within_column: str, total, within) -> float | None:
     if total is None or within is None:
         return None
@@ -61,11 +70,7 @@ def import_rtt(text: str, context: ImportContext) -> None:
     keys = KeyRegister("org_code and month")
     observations = []
     for row, cells in context.read(table.rows):
-        code = cells.get("org_code", parse_ods_code)
-        level = cells.get("level", _parse_level)
-        period = cells.get("month", parse_month)
-        within = cells.get("pct18_within_target", parse_count)
-        total = cells.get("pct18_total", parse_count)
+        code, level, _, period, within, total = _read_wait(cells, "pct18_within_target", "pct18_total")
         w52 = cells.get("w52", parse_count)
         breaches = _breaches(cells, "pct18_total", "pct18_within_target", total, within)
         if w52 is not None and total is not None and w52 > total:
@@ -90,12 +95,7 @@ def import_cancer(text: str, context: ImportContext) -> None:
     keys = KeyRegister("org_code, standard and month")
     observations = []
     for row, cells in context.read(table.rows):
-        code = cells.get("org_code", parse_ods_code)
-        level = cells.get("level", _parse_level)
-        standard = cells.get("standard", _parse_standard)
-        period = cells.get("month", parse_month)
-        within = cells.get("within_target", parse_count)
-        total = cells.get("total", parse_count)
+        code, level, standard, period, within, total = _read_wait(cells, "within_target", "total", standard=True)
         breaches = _breaches(cells, "total", "within_target", total, within)
         if not cells.ok or not keys.claim(cells, (code, standard, period), "org_code"):
             continue
