@@ -18,6 +18,8 @@ from django.utils import timezone
 from indicators.constants import BatchStatus, ImportFormat
 from indicators.models import ImportBatch
 
+from .importers.base import summary_text
+
 logger = logging.getLogger(__name__)
 
 UPLOAD_DIR = "uploads"
@@ -101,18 +103,11 @@ def fail_batch(batch_id: int, message: str, *, only_unfinished: bool = False) ->
 
 def batch_summary(batch: ImportBatch) -> str:
     """What a finished batch did, in the words of ImportSummary (from the stored counts)."""
-    text = (
-        f"read {batch.rows_read}, created {batch.rows_created}, updated {batch.rows_updated}, "
-        f"skipped {batch.rows_skipped}"
+    return summary_text(
+        batch.rows_read,
+        batch.rows_created,
+        batch.rows_updated,
+        batch.rows_skipped,
+        unverified_codes=batch.unverified_codes,
+        not_trusts=batch.excluded_codes,
     )
-    if batch.unverified_codes:
-        count = len(batch.unverified_codes)
-        text += f"; {count} {'code' if count == 1 else 'codes'} in no register, held as unverified: " + ", ".join(
-            batch.unverified_codes
-        )
-    if batch.excluded_codes:
-        count = len(batch.excluded_codes)
-        text += f"; {count} {'provider' if count == 1 else 'providers'} not NHS trusts, not loaded: " + ", ".join(
-            batch.excluded_codes
-        )
-    return text

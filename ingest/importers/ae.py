@@ -77,12 +77,10 @@ def import_ae_monthly(text: str, context: ImportContext) -> None:
     keys = KeyRegister("Org Code and Period")
     organisations: dict[str, OrganisationRecord] = {}
     observations = []
-    for row in context.rows(table.rows):
-        context.summary.read += 1
+    for row, cells in context.read(table.rows):
         if row[code_key].upper() == "TOTAL" or row[_key(MONTHLY_PERIOD)].upper() == "TOTAL":
             context.summary.skipped += 1  # the national total, not a provider
             continue
-        cells = context.cells(row)
         period = cells.get(_key(MONTHLY_PERIOD), parse_msitae_period)
         code = cells.get(code_key, parse_ods_code)
         region = cells.get(_key(MONTHLY_PARENT), parse_parent_org)
@@ -97,17 +95,7 @@ def import_ae_monthly(text: str, context: ImportContext) -> None:
             line=row.line, code=code, name=name, region=region, has_type_1_department=attendances > 0, cells=cells
         )
         if attendances > 0:
-            observations.append(
-                ObservationRow(
-                    row.line,
-                    code,
-                    indicator,
-                    period,
-                    numerator=over_4h,
-                    denominator=attendances,
-                    value=over_4h / attendances,
-                )
-            )
+            observations.append(ObservationRow.share(row.line, code, indicator, period, over_4h, attendances))
         else:
             context.summary.skipped += 1  # no type 1 department: no ed_4hr to store
     context.refuse_if_errors()
@@ -125,9 +113,7 @@ def import_ae_attendances(text: str, context: ImportContext) -> None:
         return
     keys = KeyRegister("org_code, period and type")
     observations = []
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
+    for row, cells in context.read(table.rows):
         period = cells.get("period", parse_month)
         code = cells.get("org_code", parse_ods_code)
         attendance_type = cells.get("type", _parse_type)
@@ -141,17 +127,7 @@ def import_ae_attendances(text: str, context: ImportContext) -> None:
         if attendance_type != "1" or attendances == 0:
             context.summary.skipped += 1
             continue
-        observations.append(
-            ObservationRow(
-                row.line,
-                code,
-                indicator,
-                period,
-                numerator=breaches,
-                denominator=attendances,
-                value=breaches / attendances,
-            )
-        )
+        observations.append(ObservationRow.share(row.line, code, indicator, period, breaches, attendances))
     context.refuse_if_errors()
     observations_upsert(context, observations)
 

@@ -25,7 +25,7 @@ from oversight import dataversion
 from oversight.audit import audit_batch, bulk_create_with_history, bulk_update_with_history
 from trusts.models import Organisation
 
-from .reading import ErrorList, RowCells, RowError, TextFile, decode, scan_file
+from .reading import ErrorList, Row, RowCells, RowError, TextFile, decode, scan_file
 
 BULK_BATCH_SIZE = 500
 PROGRESS_MIN_ROWS = 2000
@@ -52,20 +52,42 @@ class ImportSummary:
     not_trusts: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        text = f"read {self.read}, created {self.created}, updated {self.updated}, skipped {self.skipped}"
-        if self.organisations_created or self.organisations_updated:
-            text += f"; organisations created {self.organisations_created}, updated {self.organisations_updated}"
-        if self.unverified_codes:
-            count = len(self.unverified_codes)
-            text += f"; {count} {'code' if count == 1 else 'codes'} in no register, held as unverified: " + ", ".join(
-                self.unverified_codes
-            )
-        if self.not_trusts:
-            count = len(self.not_trusts)
-            text += f"; {count} {'provider' if count == 1 else 'providers'} not NHS trusts, not loaded: " + ", ".join(
-                sorted(self.not_trusts)
-            )
-        return text
+        return summary_text(
+            self.read,
+            self.created,
+            self.updated,
+            self.skipped,
+            organisations=(self.organisations_created, self.organisations_updated),
+            unverified_codes=self.unverified_codes,
+            not_trusts=sorted(self.not_trusts),
+        )
+
+
+def summary_text(
+    read: int,
+    created: int,
+    updated: int,
+    skipped: int,
+    *,
+    organisations: tuple[int, int] = (0, 0),
+    unverified_codes: Sequence[str] = (),
+    not_trusts: Sequence[str] = (),
+) -> str:
+    """What one file did, in words: of a summary in hand, or of a finished batch's stored counts."""
+    text = f"read {read}, created {created}, updated {updated}, skipped {skipped}"
+    if any(organisations):
+        text += f"; organisations created {organisations[0]}, updated {organisations[1]}"
+    if unverified_codes:
+        count = len(unverified_codes)
+        text += f"; {count} {'code' if count == 1 else 'codes'} in no register, held as unverified: " + ", ".join(
+            unverified_codes
+        )
+    if not_trusts:
+        count = len(not_trusts)
+        text += f"; {count} {'provider' if count == 1 else 'providers'} not NHS trusts, not loaded: " + ", ".join(
+            not_trusts
+        )
+    return text
 
 
 class ImportRefused(Exception):
@@ -134,6 +156,12 @@ class ImportContext:
 
     def cells(self, row) -> RowCells:
         return RowCells(row, self.errors)
+
+    def read(self, rows: Sequence | Iterable, description: str = "rows") -> Iterator[tuple[Row, RowCells]]:
+        """Each row with its cells, counted as read (behind the progress bar and heartbeat of `rows`)."""
+        for row in self.rows(rows, description):
+            self.summary.read += 1
+            yield row, self.cells(row)
 
 
 Importer = Callable[[str, ImportContext], None]
@@ -427,6 +455,11 @@ class ObservationRow:
     value: float | None = None
     lower: float | None = None
     upper: float | None = None
+
+    @classmethod
+    def share(cls, line: int, org_code: str, indicator: Indicator, period: date, part, whole) -> "ObservationRow":
+        """A proportion: `part` of `whole` (a count of a count that is not 0)."""
+        return cls(line, org_code, indicator, period, numerator=part, denominator=whole, value=part / whole)
 
     def values(self) -> tuple:
         return tuple(getattr(self, name) for name in OBSERVATION_VALUE_FIELDS)

@@ -65,9 +65,7 @@ def import_cqc_ratings(text: str, context: ImportContext) -> None:
     trusts = TrustRegister(context)
     keys = KeyRegister("organisation, question and date")
     ratings = []  # (line, code, question, rated_on, rating)
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
+    for row, cells in context.read(table.rows):
         code_column = "org_code" if dated else "trust_code"
         if _CQC_LOCATION_RE.match(row[code_column]):
             context.summary.not_trusts.setdefault(row[code_column], "a CQC location id, not an ODS code")

@@ -79,9 +79,7 @@ def import_episodes(text: str, context: ImportContext) -> None:
     parse_route = choice_parser(EpisodeRoute.choices)
     keys = KeyRegister("org_code, regime and entered")
     rows = []
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
+    for _, cells in context.read(table.rows):
         code = cells.get(code_column, parse_ods_code)
         regime_code = cells.get("regime")
         entered = cells.get(entered_column, parse_date)

@@ -68,9 +68,8 @@ def import_indicators(text: str, context: ImportContext) -> None:
     stored = {indicator.code: indicator for indicator in Indicator.objects.all()}
     keys = KeyRegister("code")
     creating, updating = [], []
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
+    changed: set[str] = set()  # the fields some row changes: the columns of the row dict below
+    for _, cells in context.read(table.rows):
         code = cells.get("code", parse_indicator_code)
         fields = {
             "name": cells.get("name", _limit("name")),
@@ -114,22 +113,10 @@ def import_indicators(text: str, context: ImportContext) -> None:
             for name, value in changes.items():
                 setattr(indicator, name, value)
             updating.append(indicator)
+            changed.update(changes)
     context.refuse_if_errors()
     Indicator.objects.bulk_create(creating, batch_size=BULK_BATCH_SIZE)
-    Indicator.objects.bulk_update(
-        updating,
-        [
-            "name",
-            "kind",
-            "cadence",
-            "polarity",
-            "unit",
-            "description",
-            "pre_window_months",
-            "analysis_cadence",
-            "target",
-            "applies_to",
-        ],
-    )
+    if updating:
+        Indicator.objects.bulk_update(updating, sorted(changed))
     context.summary.created += len(creating)
     context.summary.updated += len(updating)

@@ -44,9 +44,7 @@ def import_observations(text, context: ImportContext) -> None:
         return
     keys = KeyRegister("org_code, indicator and period", compact=True)
     rows = []
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
+    for row, cells in context.read(table.rows):
         org_code = cells.get("org_code", parse_ods_code)
         period = cells.get("period", parse_month)
         indicator_code = cells.get("indicator")

@@ -176,9 +176,7 @@ def import_successors(text: str, context: ImportContext) -> None:
     if table is None:
         return
     records: dict[str, OrganisationRecord] = {}
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
+    for row, cells in context.read(table.rows):
         predecessor = cells.get("predecessor_code", parse_ods_code)
         successor = cells.get("successor_code", parse_ods_code)
         effective = cells.get("effective", parse_date)
@@ -246,9 +244,7 @@ def _import_records(records: list[OrganisationRecord] | None, context: ImportCon
 def _collect(table, context: ImportContext, build) -> list[OrganisationRecord]:
     """One record per register row, built by the register's own `build(row, cells)`; rows with errors left out."""
     records = []
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
+    for row, cells in context.read(table.rows):
         record = build(row, cells)
         if cells.ok:
             records.append(record)
@@ -285,43 +281,48 @@ parse_sector = choice_parser(Sector.choices)
 
 def _read_etr(text: str, context: ImportContext) -> list[OrganisationRecord] | None:
     table = read_table(text, context.errors, required=ETR_COLUMNS, names=ETR_COLUMNS)
-    if table is None:
-        return None
-
-    def build(row, cells) -> OrganisationRecord:
-        return OrganisationRecord(
-            line=row.line,
-            code=cells.get("code", parse_ods_code),
-            name=cells.get("name", _parse_name) or "",
-            region=_register_region(cells.get("region code", required=False)),
-            icb_code=cells.get("icb code", parse_ods_code, required=False) or "",
-            opened=cells.get("open date", parse_date, required=False),
-            closed=cells.get("close date", parse_date, required=False),
-            trust_register=True,
-            cells=cells,
-        )
-
-    return _collect(table, context, build)
+    return None if table is None else _collect(table, context, _trust_register_build(ETR_READS))
 
 
 def _read_2021_list(text: str, context: ImportContext) -> list[OrganisationRecord] | None:
     # Written from R: missing values are the letters NA.
     table = read_table(text, context.errors, required=LIST_2021_REQUIRED, na_values={"NA"})
-    if table is None:
-        return None
+    return None if table is None else _collect(table, context, _trust_register_build(LIST_2021_READS))
+
+
+@dataclass(frozen=True)
+class _TrustRegisterColumns:
+    """Where a register of NHS trusts gives each fact (blank: it does not give it)."""
+
+    code: str
+    name: str
+    region: str
+    icb_code: str
+    opened: str = ""
+    closed: str = ""
+
+
+ETR_READS = _TrustRegisterColumns("code", "name", "region code", "icb code", "open date", "close date")
+LIST_2021_READS = _TrustRegisterColumns("org_code", "name", "national_grouping", "high_level_health_geography")
+
+
+def _trust_register_build(columns: _TrustRegisterColumns):
+    """The `build(row, cells)` of a register of NHS trusts (the etr extract, the 2021 list)."""
 
     def build(row, cells) -> OrganisationRecord:
         return OrganisationRecord(
             line=row.line,
-            code=cells.get("org_code", parse_ods_code),
-            name=cells.get("name", _parse_name) or "",
-            region=_register_region(cells.get("national_grouping", required=False)),
-            icb_code=cells.get("high_level_health_geography", parse_ods_code, required=False) or "",
+            code=cells.get(columns.code, parse_ods_code),
+            name=cells.get(columns.name, _parse_name) or "",
+            region=_register_region(cells.get(columns.region, required=False)),
+            icb_code=cells.get(columns.icb_code, parse_ods_code, required=False) or "",
+            opened=cells.get(columns.opened, parse_date, required=False) if columns.opened else None,
+            closed=cells.get(columns.closed, parse_date, required=False) if columns.closed else None,
             trust_register=True,
             cells=cells,
         )
 
-    return _collect(table, context, build)
+    return build
 
 
 def _parse_name(text: str) -> str:

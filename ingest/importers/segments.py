@@ -134,9 +134,7 @@ def import_nof_segments(text: str, context: ImportContext) -> None:
     keys = KeyRegister("org_code and data_month")
     rows: list[_Row] = []
     framework_of: dict[date, FrameworkVersion] = {}
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
+    for row, cells in context.read(table.rows):
         code = cells.get("org_code", parse_ods_code)
         name = cells.get("org_name")
         month = cells.get("data_month", parse_month)

@@ -103,9 +103,7 @@ def import_shmi(text: str, context: ImportContext) -> None:
     trusts = TrustRegister(context)
     keys = KeyRegister("provider")
     observations = []
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
+    for row, cells in context.read(table.rows):
         code = cells.get(code_column, parse_ods_code)
         value = cells.get(value_column, _positive)
         observed = cells.get("observed", parse_count)

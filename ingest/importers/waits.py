@@ -37,6 +37,15 @@ def _parse_standard(text: str) -> str:
     return standard
 
 
+def _read_wait(cells, within_column: str, total_column: str, *, standard: bool = False) -> tuple:
+    """The cells both layouts share, read in the file's order: code, level, [standard,] month, within, total."""
+    code = cells.get("org_code", parse_ods_code)
+    level = cells.get("level", _parse_level)
+    standard = cells.get("standard", _parse_standard) if standard else None
+    period = cells.get("month", parse_month)
+    return code, level, standard, period, cells.get(within_column, parse_count), cells.get(total_column, parse_count)
+
+
 def _breaches(cells, total_column: str, within_column: str, total, within) -> float | None:
     if total is None or within is None:
         return None
@@ -44,6 +53,11 @@ def _breaches(cells, total_column: str, within_column: str, total, within) -> fl
         cells.error(within_column, f"more within the standard than in total ({cells.row[total_column]})")
         return None
     return total - within
+
+
+def _not_loaded(trusts: TrustRegister, row, code: str, level: str, total: int) -> bool:
+    """A checked row skipped: national, of a provider that is not an NHS trust (listed), or with no one waiting."""
+    return level == "national" or not trusts.accepts(code, name=row["org_name"], level=level) or total == 0
 
 
 def import_rtt(text: str, context: ImportContext) -> None:
@@ -55,31 +69,19 @@ def import_rtt(text: str, context: ImportContext) -> None:
     trusts = TrustRegister(context)
     keys = KeyRegister("org_code and month")
     observations = []
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
-        code = cells.get("org_code", parse_ods_code)
-        level = cells.get("level", _parse_level)
-        period = cells.get("month", parse_month)
-        within = cells.get("pct18_within_target", parse_count)
-        total = cells.get("pct18_total", parse_count)
+    for row, cells in context.read(table.rows):
+        code, level, _, period, within, total = _read_wait(cells, "pct18_within_target", "pct18_total")
         w52 = cells.get("w52", parse_count)
         breaches = _breaches(cells, "pct18_total", "pct18_within_target", total, within)
         if w52 is not None and total is not None and w52 > total:
             cells.error("w52", f"more waiting over 52 weeks than waiting in total ({row['pct18_total']})")
         if not cells.ok or not keys.claim(cells, (code, period), "org_code"):
             continue
-        if level == "national" or not trusts.accepts(code, name=row["org_name"], level=level) or total == 0:
+        if _not_loaded(trusts, row, code, level, total):
             context.summary.skipped += 1
             continue
-        observations.append(
-            ObservationRow(
-                row.line, code, over_18, period, numerator=breaches, denominator=total, value=breaches / total
-            )
-        )
-        observations.append(
-            ObservationRow(row.line, code, over_52, period, numerator=w52, denominator=total, value=w52 / total)
-        )
+        observations.append(ObservationRow.share(row.line, code, over_18, period, breaches, total))
+        observations.append(ObservationRow.share(row.line, code, over_52, period, w52, total))
     context.refuse_if_errors()
     observations_upsert(context, observations)
 
@@ -92,31 +94,15 @@ def import_cancer(text: str, context: ImportContext) -> None:
     trusts = TrustRegister(context)
     keys = KeyRegister("org_code, standard and month")
     observations = []
-    for row in context.rows(table.rows):
-        context.summary.read += 1
-        cells = context.cells(row)
-        code = cells.get("org_code", parse_ods_code)
-        level = cells.get("level", _parse_level)
-        standard = cells.get("standard", _parse_standard)
-        period = cells.get("month", parse_month)
-        within = cells.get("within_target", parse_count)
-        total = cells.get("total", parse_count)
+    for row, cells in context.read(table.rows):
+        code, level, standard, period, within, total = _read_wait(cells, "within_target", "total", standard=True)
         breaches = _breaches(cells, "total", "within_target", total, within)
         if not cells.ok or not keys.claim(cells, (code, standard, period), "org_code"):
             continue
         indicator = indicators.get(standard)
-        if (
-            indicator is None
-            or level == "national"
-            or not trusts.accepts(code, name=row["org_name"], level=level)
-            or total == 0
-        ):
+        if indicator is None or _not_loaded(trusts, row, code, level, total):
             context.summary.skipped += 1
             continue
-        observations.append(
-            ObservationRow(
-                row.line, code, indicator, period, numerator=breaches, denominator=total, value=breaches / total
-            )
-        )
+        observations.append(ObservationRow.share(row.line, code, indicator, period, breaches, total))
     context.refuse_if_errors()
     observations_upsert(context, observations)

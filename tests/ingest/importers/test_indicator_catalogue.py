@@ -37,6 +37,21 @@ def test_it_updates_a_renamed_indicator_and_keeps_what_a_blank_cell_leaves_out(c
     assert (indicator.name, indicator.unit) == ("ED four hours", "proportion")
 
 
+def test_each_row_stores_its_own_change_when_rows_change_different_fields(catalogue, write_csv):
+    text = (
+        "code,name,kind,cadence,polarity,unit,target\n"
+        "ed_4hr,ED four hours,proportion,monthly,lower_is_better,,\n"
+        "rtt_18wk,RTT incomplete pathways over 18 weeks,proportion,monthly,lower_is_better,share,0.1\n"
+    )
+
+    summary = import_file("indicators", write_csv(text))
+
+    assert (summary.created, summary.updated) == (0, 2)
+    ed, rtt = Indicator.objects.get(code="ed_4hr"), Indicator.objects.get(code="rtt_18wk")
+    assert (ed.name, ed.unit, ed.target) == ("ED four hours", "proportion", 0.05)
+    assert (rtt.name, rtt.unit, rtt.target) == ("RTT incomplete pathways over 18 weeks", "share", 0.1)
+
+
 def test_it_refuses_to_change_the_kind_of_an_indicator_with_observations(catalogue, make_org, write_csv):
     Observation.objects.create(
         organisation=make_org(), indicator=Indicator.objects.get(code="ed_4hr"), period="2019-03-01", value=0.1
