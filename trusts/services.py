@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from oversight import permissions
+from oversight.audit import stamp_history as _stamp
 from oversight.errors import ConcurrentEditError, DecisionNeedsApproval  # raised here; the API translates them
 
 from .constants import CriterionStatus, EpisodeRoute
@@ -84,19 +85,10 @@ def user_create(
 # (the importer, `manage.py bootstrap`, the synthetic demo), audited as such ("Historical import,
 # batch N", "synthetic demo data").
 
-REASON_HISTORY_LENGTH = 100  # simple_history's change-reason column
-
 
 def _require(allowed: bool, message: str) -> None:
     if not allowed:
         raise PermissionDenied(message)
-
-
-def _stamp(instance, *, actor, reason: str = "") -> None:
-    """Attribute the next history row of `instance` to the actor, with the reason (full text kept in the audit)."""
-    instance._history_user = actor
-    instance._audit_reason = reason or ""
-    instance._change_reason = (reason or "")[:REASON_HISTORY_LENGTH] or None
 
 
 def _last_change(instance) -> tuple:
