@@ -47,6 +47,11 @@ def _require_approve(request) -> None:
         raise PermissionDenied("Only oversight staff can approve.")
 
 
+def _versioned(data) -> dict:
+    """The version the form was opened at and the reason given, as the services take them."""
+    return {"expected_version": data["version"], "reason": data["reason"]}
+
+
 def _apply_errors(form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for name, items in error.error_dict.items():
@@ -98,8 +103,7 @@ def stocktake_edit(request, pk):
         services.stocktake_update(
             actor=request.user,
             stocktake=stocktake,
-            expected_version=data["version"],
-            reason=data["reason"],
+            **_versioned(data),
             **{name: data[name] for name in services.STOCKTAKE_FIELDS},
         )
 
@@ -133,8 +137,7 @@ def criterion_edit(request, pk):
         services.criterion_update(
             actor=request.user,
             criterion=criterion,
-            expected_version=data["version"],
-            reason=data["reason"],
+            **_versioned(data),
             **{name: data[name] for name in names},
         )
 
@@ -163,9 +166,7 @@ def criterion_approve(request, pk):
     form = forms.ApproveForm(request.POST or None, initial={"version": criterion.version})
 
     def save(data):
-        services.criterion_approve(
-            actor=request.user, criterion=criterion, expected_version=data["version"], reason=data["reason"]
-        )
+        services.criterion_approve(actor=request.user, criterion=criterion, **_versioned(data))
 
     return _edit(
         request,
@@ -190,8 +191,7 @@ def funding_edit(request, pk):
             actor=request.user,
             funding=funding,
             spent=data["spent"],
-            expected_version=data["version"],
-            reason=data["reason"],
+            **_versioned(data),
         )
 
     return _edit(request, form=form, episode=funding.episode, title="Funding spent", save=save, record=funding)
@@ -222,8 +222,7 @@ def propose_exit(request, pk):
             actor=request.user,
             episode=episode,
             exit_date=data["exit_date"],
-            expected_version=data["version"],
-            reason=data["reason"],
+            **_versioned(data),
         )
 
     return _edit(
@@ -238,9 +237,7 @@ def approve_exit(request, pk):
     form = forms.ApproveExitForm(request.POST or None, initial={"version": episode.version})
 
     def save(data):
-        services.episode_approve_exit(
-            actor=request.user, episode=episode, expected_version=data["version"], reason=data["reason"]
-        )
+        services.episode_approve_exit(actor=request.user, episode=episode, **_versioned(data))
 
     return _edit(
         request, form=form, episode=episode, title="Approve the exit", save=save, done="Exit approved; episode closed."
@@ -300,14 +297,8 @@ def entry_proposal_decide(request, pk):
     organisation = proposal.organisation
 
     def save(data):
-        if data["decision"] == "approve":
-            services.entry_approve(
-                actor=request.user, proposal=proposal, expected_version=data["version"], reason=data["reason"]
-            )
-        else:
-            services.entry_reject(
-                actor=request.user, proposal=proposal, expected_version=data["version"], reason=data["reason"]
-            )
+        decide = services.entry_approve if data["decision"] == "approve" else services.entry_reject
+        decide(actor=request.user, proposal=proposal, **_versioned(data))
 
     return _edit(
         request,

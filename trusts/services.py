@@ -132,6 +132,16 @@ def _save_versioned(instance, *, expected_version: int, fields: list[str], actor
     return instance
 
 
+def _apply_versioned(instance, changes: dict, *, expected_version: int, actor, reason: str = ""):
+    """Set `changes` on `instance`, validate the whole record, and save them through `_save_versioned`."""
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    return _save_versioned(
+        instance, expected_version=expected_version, fields=list(changes), actor=actor, reason=reason
+    )
+
+
 def _clean_fields(instance, fields: list[str]) -> None:
     """Field validation (choices, validators) of just the fields an edit touches."""
     exclude = [field.name for field in instance._meta.fields if field.name not in fields]
@@ -302,12 +312,7 @@ def episode_update(
             same = value == current
         if not same:
             raise _decision_refusal(episode, field)
-    for name, value in changes.items():
-        setattr(episode, name, value)
-    episode.full_clean()
-    return _save_versioned(
-        episode, expected_version=expected_version, fields=list(changes), actor=actor, reason=change_reason
-    )
+    return _apply_versioned(episode, changes, expected_version=expected_version, actor=actor, reason=change_reason)
 
 
 @transaction.atomic
@@ -495,12 +500,7 @@ def stocktake_update(
     unknown = set(changes) - set(STOCKTAKE_FIELDS)
     if unknown:
         raise ValueError(f"stocktake_update cannot change {', '.join(sorted(unknown))}")
-    for name, value in changes.items():
-        setattr(stocktake, name, value)
-    stocktake.full_clean()
-    return _save_versioned(
-        stocktake, expected_version=expected_version, fields=list(changes), actor=actor, reason=reason
-    )
+    return _apply_versioned(stocktake, changes, expected_version=expected_version, actor=actor, reason=reason)
 
 
 @transaction.atomic
