@@ -91,6 +91,20 @@ def _edit(request, *, form, episode, title, save, record=None, extra=None, done=
     return render(request, TEMPLATE, context, status=status)
 
 
+def _episode_form(request, pk, form_class, service, *, title: str, done: str, require=_require_edit):
+    """A form that adds to an episode: 404 unless the user sees the episode, 403 unless `require` allows;
+    a valid POST calls `service(actor=…, episode=…, **cleaned_data)`. `{organisation}` in the title is its name."""
+    episode = _visible_episode(request, pk)
+    require(request, episode)
+    form = form_class(request.POST or None)
+
+    def save(data):
+        service(actor=request.user, episode=episode, **data)
+
+    title = title.format(organisation=episode.organisation.name)
+    return _edit(request, form=form, episode=episode, title=title, save=save, done=done)
+
+
 @require_http_methods(["GET", "POST"])
 def stocktake_edit(request, pk):
     episode = _visible_episode(request, pk)
@@ -112,16 +126,8 @@ def stocktake_edit(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def criterion_add(request, pk):
-    episode = _visible_episode(request, pk)
-    _require_edit(request, episode)
-    form = forms.CriterionCreateForm(request.POST or None)
-
-    def save(data):
-        services.criterion_create(actor=request.user, episode=episode, **data)
-
-    return _edit(
-        request, form=form, episode=episode, title="Propose an exit criterion", save=save, done="Criterion proposed."
-    )
+    form, title = forms.CriterionCreateForm, "Propose an exit criterion"
+    return _episode_form(request, pk, form, services.criterion_create, title=title, done="Criterion proposed.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -199,14 +205,7 @@ def funding_edit(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def note_add(request, pk):
-    episode = _visible_episode(request, pk)
-    _require_edit(request, episode)
-    form = forms.NoteForm(request.POST or None)
-
-    def save(data):
-        services.note_add(actor=request.user, episode=episode, text=data["text"])
-
-    return _edit(request, form=form, episode=episode, title="Add a note", save=save, done="Note added.")
+    return _episode_form(request, pk, forms.NoteForm, services.note_add, title="Add a note", done="Note added.")
 
 
 @require_http_methods(["GET", "POST"])

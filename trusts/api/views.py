@@ -48,9 +48,14 @@ def _edit(view, record) -> tuple[int, str, dict]:
     return version, reason, changes
 
 
-def _decision(data: dict) -> dict:
-    """The version a decision was based on and its reason, as the services take them."""
-    return {"expected_version": data["version"], "reason": data.get("change_reason", "")}
+def _decision(view, *fields: str) -> dict:
+    """Validate a decision: the version it was based on, its reason and `fields`, as the services take them."""
+    data = _validated(view)
+    return {
+        **{name: data[name] for name in fields},
+        "expected_version": data["version"],
+        "reason": data.get("change_reason", ""),
+    }
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -153,13 +158,7 @@ class EpisodeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyV
             permissions.can_edit_trust_records(request.user, episode.organisation_id),
             "Only the trust's improvement director or oversight staff can propose an exit.",
         )
-        data = _validated(self)
-        services.episode_propose_exit(
-            actor=request.user,
-            episode=episode,
-            exit_date=data["exit_date"],
-            **_decision(data),
-        )
+        services.episode_propose_exit(actor=request.user, episode=episode, **_decision(self, "exit_date"))
         return Response(serializers.EpisodeSerializer(episode).data)
 
     @action(detail=True, methods=["post"], url_path="approve-exit")
@@ -167,8 +166,7 @@ class EpisodeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyV
         """Approve the proposed exit: oversight staff other than the proposer; the episode closes."""
         episode = self.get_object()
         _require(permissions.can_approve(request.user), "Only oversight staff can approve an exit.")
-        data = _validated(self)
-        services.episode_approve_exit(actor=request.user, episode=episode, **_decision(data))
+        services.episode_approve_exit(actor=request.user, episode=episode, **_decision(self))
         return Response(serializers.EpisodeSerializer(episode).data)
 
 
@@ -200,12 +198,7 @@ class EntryProposalViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         """Approve the entry (oversight staff other than the proposer): the episode is created."""
         proposal = self.get_object()
         _require(permissions.can_approve(request.user), "Only oversight staff can approve an entry.")
-        data = _validated(self)
-        episode = services.entry_approve(
-            actor=request.user,
-            proposal=proposal,
-            **_decision(data),
-        )
+        episode = services.entry_approve(actor=request.user, proposal=proposal, **_decision(self))
         return Response(serializers.EpisodeSerializer(episode).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=serializers.EntryProposalSerializer)
@@ -214,12 +207,7 @@ class EntryProposalViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         """Turn the proposed entry down (oversight staff), with a reason."""
         proposal = self.get_object()
         _require(permissions.can_approve(request.user), "Only oversight staff can decide on an entry.")
-        data = _validated(self)
-        services.entry_reject(
-            actor=request.user,
-            proposal=proposal,
-            **_decision(data),
-        )
+        services.entry_reject(actor=request.user, proposal=proposal, **_decision(self))
         return Response(serializers.EntryProposalSerializer(proposal).data)
 
 
@@ -343,12 +331,7 @@ class CriterionViewSet(
         """Approve the criterion (oversight staff other than its proposer), freezing its terms."""
         criterion = self.get_object()
         _require(permissions.can_approve(request.user), "Only oversight staff can approve exit criteria.")
-        data = _validated(self)
-        services.criterion_approve(
-            actor=request.user,
-            criterion=criterion,
-            **_decision(data),
-        )
+        services.criterion_approve(actor=request.user, criterion=criterion, **_decision(self))
         return Response(serializers.CriterionSerializer(criterion).data)
 
 
