@@ -21,6 +21,7 @@ from indicators.constants import RunStatus
 from indicators.models import Alert, ComputationRun, ImportBatch, SpcSummary
 from indicators.stats.periods import months_apart
 from oversight import permissions
+from oversight.audit import stamp_history
 from trusts.constants import CriterionDataStatus
 from trusts.models import ExitCriterion, RegimeEpisode
 
@@ -400,9 +401,7 @@ def unread_count(user) -> int:
 
 
 def _stamp(instance, actor, reason: str) -> None:
-    instance._history_user = actor
-    instance._audit_reason = reason
-    instance._change_reason = reason[:100]
+    stamp_history(instance, actor=actor, reason=reason, blank_reason="")  # an empty reason is kept as ""
 
 
 @transaction.atomic

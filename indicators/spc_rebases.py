@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from oversight import permissions
+from oversight.audit import stamp_history
 from trusts.models import Organisation
 
 from .models import Indicator, SpcRebase
@@ -44,9 +45,7 @@ def spc_rebase_add(*, actor, organisation: Organisation, indicator: Indicator, r
     rebase = SpcRebase(
         organisation=organisation, indicator=indicator, rebased_from=month, reason=reason, created_by=actor
     )
-    rebase._history_user = actor
-    rebase._audit_reason = f"SPC chart rebased from {month:%B %Y}: {reason}"
-    rebase._change_reason = rebase._audit_reason[:100]
+    stamp_history(rebase, actor=actor, reason=f"SPC chart rebased from {month:%B %Y}: {reason}")
     rebase.save()
     from .tasks import recompute_after_import  # the queue runs on commit, like an import's
 

@@ -36,6 +36,7 @@ CHANGE_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 IMPORT_REASON_PREFIX = "Imported from "
 ADMIN_REASON = "Changed in the admin"
 BULK_CONTEXT_BATCH_SIZE = 500
+HISTORY_REASON_LENGTH = 100  # simple_history's history_change_reason column
 
 _scope: contextvars.ContextVar[dict | None] = contextvars.ContextVar("oversight_audit_scope", default=None)
 _batch: contextvars.ContextVar[int | None] = contextvars.ContextVar("oversight_audit_batch", default=None)
@@ -62,6 +63,18 @@ def audit_batch(batch_id: int):
         yield batch_id
     finally:
         _batch.reset(token)
+
+
+def stamp_history(instance, *, actor, reason: str | None = "", blank_reason: str | None = None) -> None:
+    """Attribute the next history row of `instance` to `actor`, with `reason`.
+
+    The audit context keeps the reason in full; the history row keeps its first HISTORY_REASON_LENGTH
+    characters, or `blank_reason` when there is no reason (NULL by default).
+    """
+    reason = reason or ""
+    instance._history_user = actor
+    instance._audit_reason = reason
+    instance._change_reason = reason[:HISTORY_REASON_LENGTH] or blank_reason
 
 
 def current_batch_id() -> int | None:

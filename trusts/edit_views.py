@@ -47,6 +47,11 @@ def _require_approve(request) -> None:
         raise PermissionDenied("Only oversight staff can approve.")
 
 
+def _versioned(data) -> dict:
+    """The version the form was opened at and the reason given, as the services take them."""
+    return {"expected_version": data["version"], "reason": data["reason"]}
+
+
 def _apply_errors(form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for name, items in error.error_dict.items():
@@ -86,6 +91,20 @@ def _edit(request, *, form, episode, title, save, record=None, extra=None, done=
     return render(request, TEMPLATE, context, status=status)
 
 
+def _episode_form(request, pk, form_class, service, *, title: str, done: str, require=_require_edit):
+    """A form that adds to an episode: 404 unless the user sees the episode, 403 unless `require` allows;
+    a valid POST calls `service(actor=…, episode=…, **cleaned_data)`. `{organisation}` in the title is its name."""
+    episode = _visible_episode(request, pk)
+    require(request, episode)
+    form = form_class(request.POST or None)
+
+    def save(data):
+        service(actor=request.user, episode=episode, **data)
+
+    title = title.format(organisation=episode.organisation.name)
+    return _edit(request, form=form, episode=episode, title=title, save=save, done=done)
+
+
 @require_http_methods(["GET", "POST"])
 def stocktake_edit(request, pk):
     episode = _visible_episode(request, pk)
@@ -98,8 +117,7 @@ def stocktake_edit(request, pk):
         services.stocktake_update(
             actor=request.user,
             stocktake=stocktake,
-            expected_version=data["version"],
-            reason=data["reason"],
+            **_versioned(data),
             **{name: data[name] for name in services.STOCKTAKE_FIELDS},
         )
 
@@ -108,16 +126,8 @@ def stocktake_edit(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def criterion_add(request, pk):
-    episode = _visible_episode(request, pk)
-    _require_edit(request, episode)
-    form = forms.CriterionCreateForm(request.POST or None)
-
-    def save(data):
-        services.criterion_create(actor=request.user, episode=episode, **data)
-
-    return _edit(
-        request, form=form, episode=episode, title="Propose an exit criterion", save=save, done="Criterion proposed."
-    )
+    form, title = forms.CriterionCreateForm, "Propose an exit criterion"
+    return _episode_form(request, pk, form, services.criterion_create, title=title, done="Criterion proposed.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -133,8 +143,7 @@ def criterion_edit(request, pk):
         services.criterion_update(
             actor=request.user,
             criterion=criterion,
-            expected_version=data["version"],
-            reason=data["reason"],
+            **_versioned(data),
             **{name: data[name] for name in names},
         )
 
@@ -163,9 +172,7 @@ def criterion_approve(request, pk):
     form = forms.ApproveForm(request.POST or None, initial={"version": criterion.version})
 
     def save(data):
-        services.criterion_approve(
-            actor=request.user, criterion=criterion, expected_version=data["version"], reason=data["reason"]
-        )
+        services.criterion_approve(actor=request.user, criterion=criterion, **_versioned(data))
 
     return _edit(
         request,
@@ -190,8 +197,7 @@ def funding_edit(request, pk):
             actor=request.user,
             funding=funding,
             spent=data["spent"],
-            expected_version=data["version"],
-            reason=data["reason"],
+            **_versioned(data),
         )
 
     return _edit(request, form=form, episode=funding.episode, title="Funding spent", save=save, record=funding)
@@ -199,14 +205,7 @@ def funding_edit(request, pk):
 
 @require_http_methods(["GET", "POST"])
 def note_add(request, pk):
-    episode = _visible_episode(request, pk)
-    _require_edit(request, episode)
-    form = forms.NoteForm(request.POST or None)
-
-    def save(data):
-        services.note_add(actor=request.user, episode=episode, text=data["text"])
-
-    return _edit(request, form=form, episode=episode, title="Add a note", save=save, done="Note added.")
+    return _episode_form(request, pk, forms.NoteForm, services.note_add, title="Add a note", done="Note added.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -222,8 +221,7 @@ def propose_exit(request, pk):
             actor=request.user,
             episode=episode,
             exit_date=data["exit_date"],
-            expected_version=data["version"],
-            reason=data["reason"],
+            **_versioned(data),
         )
 
     return _edit(
@@ -238,9 +236,7 @@ def approve_exit(request, pk):
     form = forms.ApproveExitForm(request.POST or None, initial={"version": episode.version})
 
     def save(data):
-        services.episode_approve_exit(
-            actor=request.user, episode=episode, expected_version=data["version"], reason=data["reason"]
-        )
+        services.episode_approve_exit(actor=request.user, episode=episode, **_versioned(data))
 
     return _edit(
         request, form=form, episode=episode, title="Approve the exit", save=save, done="Exit approved; episode closed."
@@ -300,14 +296,8 @@ def entry_proposal_decide(request, pk):
     organisation = proposal.organisation
 
     def save(data):
-        if data["decision"] == "approve":
-            services.entry_approve(
-                actor=request.user, proposal=proposal, expected_version=data["version"], reason=data["reason"]
-            )
-        else:
-            services.entry_reject(
-                actor=request.user, proposal=proposal, expected_version=data["version"], reason=data["reason"]
-            )
+        decide = services.entry_approve if data["decision"] == "approve" else services.entry_reject
+        decide(actor=request.user, proposal=proposal, **_versioned(data))
 
     return _edit(
         request,

@@ -29,6 +29,11 @@ ods_code_validator = RegexValidator(
 )
 
 
+def _not_before(end: str, start: str, *, name: str) -> models.CheckConstraint:
+    """The database refuses a period whose `end` (empty while open) comes before its `start`."""
+    return models.CheckConstraint(condition=Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": F(start)}), name=name)
+
+
 class VersionedModel(models.Model):
     """Adds an edit counter for optimistic concurrency: a save based on a stale version is refused."""
 
@@ -170,12 +175,7 @@ class RegimeEpisode(VersionedModel):
 
     class Meta:
         ordering = ["organisation__name", "entered"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(exited__isnull=True) | Q(exited__gte=F("entered")),
-                name="episode_exit_not_before_entry",
-            )
-        ]
+        constraints = [_not_before("exited", "entered", name="episode_exit_not_before_entry")]
         indexes = [models.Index(fields=["regime", "entered"])]
 
     def __str__(self) -> str:
@@ -318,10 +318,7 @@ class SegmentAssignment(VersionedModel):
     class Meta:
         ordering = ["organisation__name", "effective_from"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
-                name="segment_to_not_before_from",
-            ),
+            _not_before("effective_to", "effective_from", name="segment_to_not_before_from"),
             models.CheckConstraint(condition=Q(segment__gte=1, segment__lte=5), name="segment_between_1_and_5"),
             # One real assignment per organisation, framework and date: what makes an import idempotent.
             models.UniqueConstraint(
@@ -349,12 +346,7 @@ class ImprovementDirectorAssignment(models.Model):
 
     class Meta:
         ordering = ["organisation__name", "-date_from"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(date_to__isnull=True) | Q(date_to__gte=F("date_from")),
-                name="id_assignment_to_not_before_from",
-            )
-        ]
+        constraints = [_not_before("date_to", "date_from", name="id_assignment_to_not_before_from")]
 
     def __str__(self) -> str:
         return f"{self.user} at {self.organisation.ods_code} from {self.date_from.isoformat()}"

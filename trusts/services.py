@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from oversight import permissions
+from oversight.audit import stamp_history as _stamp
 from oversight.errors import ConcurrentEditError, DecisionNeedsApproval  # raised here; the API translates them
 
 from .constants import CriterionStatus, EpisodeRoute
@@ -84,19 +85,10 @@ def user_create(
 # (the importer, `manage.py bootstrap`, the synthetic demo), audited as such ("Historical import,
 # batch N", "synthetic demo data").
 
-REASON_HISTORY_LENGTH = 100  # simple_history's change-reason column
-
 
 def _require(allowed: bool, message: str) -> None:
     if not allowed:
         raise PermissionDenied(message)
-
-
-def _stamp(instance, *, actor, reason: str = "") -> None:
-    """Attribute the next history row of `instance` to the actor, with the reason (full text kept in the audit)."""
-    instance._history_user = actor
-    instance._audit_reason = reason or ""
-    instance._change_reason = (reason or "")[:REASON_HISTORY_LENGTH] or None
 
 
 def _last_change(instance) -> tuple:
@@ -138,6 +130,16 @@ def _save_versioned(instance, *, expected_version: int, fields: list[str], actor
         _stamp(instance, actor=actor, reason=reason)
         instance.save(update_fields=[*fields, "version"])
     return instance
+
+
+def _apply_versioned(instance, changes: dict, *, expected_version: int, actor, reason: str = ""):
+    """Set `changes` on `instance`, validate the whole record, and save them through `_save_versioned`."""
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    return _save_versioned(
+        instance, expected_version=expected_version, fields=list(changes), actor=actor, reason=reason
+    )
 
 
 def _clean_fields(instance, fields: list[str]) -> None:
@@ -310,12 +312,7 @@ def episode_update(
             same = value == current
         if not same:
             raise _decision_refusal(episode, field)
-    for name, value in changes.items():
-        setattr(episode, name, value)
-    episode.full_clean()
-    return _save_versioned(
-        episode, expected_version=expected_version, fields=list(changes), actor=actor, reason=change_reason
-    )
+    return _apply_versioned(episode, changes, expected_version=expected_version, actor=actor, reason=change_reason)
 
 
 @transaction.atomic
@@ -503,12 +500,7 @@ def stocktake_update(
     unknown = set(changes) - set(STOCKTAKE_FIELDS)
     if unknown:
         raise ValueError(f"stocktake_update cannot change {', '.join(sorted(unknown))}")
-    for name, value in changes.items():
-        setattr(stocktake, name, value)
-    stocktake.full_clean()
-    return _save_versioned(
-        stocktake, expected_version=expected_version, fields=list(changes), actor=actor, reason=reason
-    )
+    return _apply_versioned(stocktake, changes, expected_version=expected_version, actor=actor, reason=reason)
 
 
 @transaction.atomic

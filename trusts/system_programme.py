@@ -17,18 +17,13 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 
 from oversight import permissions
+from oversight.audit import stamp_history as _stamp
 
 from .constants import AssignmentRole, OrganisationKind
 from .models import ImprovementDirectorAssignment, Organisation, RegimeEpisode
 from .system_models import SystemProgrammeLink
 
 SID = AssignmentRole.SYSTEM_IMPROVEMENT_DIRECTOR
-
-
-def _stamp(instance, *, actor, reason: str) -> None:
-    instance._history_user = actor
-    instance._audit_reason = reason
-    instance._change_reason = reason[:100]
 
 
 def _require_oversight(actor) -> None:

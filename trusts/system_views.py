@@ -10,50 +10,30 @@ from oversight import permissions
 
 from . import system_forms
 from . import system_programme as programme
-from .edit_views import _edit, _visible_episode
+from .edit_views import _edit, _episode_form
 from .system_models import SystemProgrammeLink
 
 
-def _require_oversight(request) -> None:
+def _require_oversight(request, _episode=None) -> None:
     if not permissions.can_manage_episodes(request.user):
         raise PermissionDenied("Only oversight staff can change an ICB's system programme.")
 
 
 @require_http_methods(["GET", "POST"])
 def system_director_assign(request, pk):
-    episode = _visible_episode(request, pk)
-    _require_oversight(request)
-    form = system_forms.SystemDirectorForm(request.POST or None)
-
-    def save(data):
-        programme.system_director_assign(
-            actor=request.user, episode=episode, user=data["user"], date_from=data["date_from"], reason=data["reason"]
-        )
-
-    title = f"System Improvement Director of {episode.organisation.name}"
-    return _edit(
-        request, form=form, episode=episode, title=title, save=save, done="System Improvement Director recorded."
+    title, done = "System Improvement Director of {organisation}", "System Improvement Director recorded."
+    service = programme.system_director_assign
+    return _episode_form(
+        request, pk, system_forms.SystemDirectorForm, service, title=title, done=done, require=_require_oversight
     )
 
 
 @require_http_methods(["GET", "POST"])
 def system_trust_link(request, pk):
-    episode = _visible_episode(request, pk)
-    _require_oversight(request)
-    form = system_forms.SystemLinkForm(request.POST or None)
-
-    def save(data):
-        programme.system_trust_link(
-            actor=request.user,
-            episode=episode,
-            trust=data["trust"],
-            outside_icb=data["outside_icb"],
-            note=data["note"],
-            reason=data["reason"],
-        )
-
-    title = f"Link a trust to {episode.organisation.name}'s programme"
-    return _edit(request, form=form, episode=episode, title=title, save=save, done="Trust linked.")
+    title, service = "Link a trust to {organisation}'s programme", programme.system_trust_link
+    return _episode_form(
+        request, pk, system_forms.SystemLinkForm, service, title=title, done="Trust linked.", require=_require_oversight
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -64,7 +44,7 @@ def system_trust_unlink(request, pk):
     form = system_forms.SystemUnlinkForm(request.POST or None)
 
     def save(data):
-        programme.system_trust_unlink(actor=request.user, link=link, reason=data["reason"])
+        programme.system_trust_unlink(actor=request.user, link=link, **data)
 
     title = f"Take {link.trust.name} out of {link.episode.organisation.name}'s programme"
     return _edit(request, form=form, episode=link.episode, title=title, save=save, done="Trust unlinked.")

@@ -22,6 +22,7 @@ from ..models import (
     SegmentAssignment,
     SupportFunding,
 )
+from ..services import STOCKTAKE_FIELDS
 
 
 class SlugField(serializers.SlugRelatedField):
@@ -260,20 +261,7 @@ class EpisodeRecordMixin(serializers.Serializer):
 class StocktakeSerializer(EpisodeRecordMixin, VersionedWriteMixin, serializers.ModelSerializer):
     class Meta:
         model = DiagnosticStocktake
-        fields = [
-            "id",
-            "episode",
-            "organisation",
-            "root_causes",
-            "structural_issues",
-            "leadership_capability",
-            "leadership_direction",
-            "leadership_alignment",
-            "leadership_commitment",
-            "completed_on",
-            "version",
-            "change_reason",
-        ]
+        fields = ["id", "episode", "organisation", *STOCKTAKE_FIELDS, "version", "change_reason"]
         read_only_fields = ["episode"]
 
 

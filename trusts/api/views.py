@@ -33,12 +33,29 @@ from . import serializers
 from .filters import CriterionFilterSet, FundingFilterSet, NoteFilterSet, SegmentFilterSet, StocktakeFilterSet
 
 
-def _edit(validated: dict) -> tuple[int, str, dict]:
-    """Split validated input into the expected version, the change reason and the field changes."""
-    changes = dict(validated)
+def _validated(view, record=None, **options) -> dict:
+    """The request's input, validated by the view's serializer (400 naming the field otherwise)."""
+    serializer = view.get_serializer(record, data=view.request.data, **options)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _edit(view, record) -> tuple[int, str, dict]:
+    """Validate an edit of `record`; split it into the expected version, the change reason and the field changes."""
+    changes = dict(_validated(view, record, partial=True))
     version = changes.pop("version", None)
     reason = changes.pop("change_reason", "") or ""
     return version, reason, changes
+
+
+def _decision(view, *fields: str) -> dict:
+    """Validate a decision: the version it was based on, its reason and `fields`, as the services take them."""
+    data = _validated(view)
+    return {
+        **{name: data[name] for name in fields},
+        "expected_version": data["version"],
+        "reason": data.get("change_reason", ""),
+    }
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -113,9 +130,7 @@ class EpisodeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyV
 
     def create(self, request, *args, **kwargs):
         _require(permissions.can_manage_episodes(request.user), "Only oversight staff can propose an entry.")
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        proposal = services.entry_propose(actor=request.user, **serializer.validated_data)
+        proposal = services.entry_propose(actor=request.user, **_validated(self))
         location = reverse("api:entry-proposal-detail", args=[proposal.pk])
         return Response(
             serializers.EntryProposalSerializer(proposal).data,
@@ -126,9 +141,7 @@ class EpisodeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyV
     def update(self, request, *args, **kwargs):
         episode = self.get_object()
         _require(permissions.can_manage_episodes(request.user), "Only oversight staff can edit an episode.")
-        serializer = self.get_serializer(episode, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        version, reason, changes = _edit(serializer.validated_data)
+        version, reason, changes = _edit(self, episode)
         if isinstance(request.data, dict) and "regime" in request.data:
             # Read-only in the representation; sent in an edit it is a decision, which the service refuses.
             changes["regime"] = request.data["regime"]
@@ -145,16 +158,7 @@ class EpisodeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyV
             permissions.can_edit_trust_records(request.user, episode.organisation_id),
             "Only the trust's improvement director or oversight staff can propose an exit.",
         )
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        services.episode_propose_exit(
-            actor=request.user,
-            episode=episode,
-            exit_date=data["exit_date"],
-            expected_version=data["version"],
-            reason=data.get("change_reason", ""),
-        )
+        services.episode_propose_exit(actor=request.user, episode=episode, **_decision(self, "exit_date"))
         return Response(serializers.EpisodeSerializer(episode).data)
 
     @action(detail=True, methods=["post"], url_path="approve-exit")
@@ -162,12 +166,7 @@ class EpisodeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ReadOnlyV
         """Approve the proposed exit: oversight staff other than the proposer; the episode closes."""
         episode = self.get_object()
         _require(permissions.can_approve(request.user), "Only oversight staff can approve an exit.")
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        services.episode_approve_exit(
-            actor=request.user, episode=episode, expected_version=data["version"], reason=data["change_reason"]
-        )
+        services.episode_approve_exit(actor=request.user, episode=episode, **_decision(self))
         return Response(serializers.EpisodeSerializer(episode).data)
 
 
@@ -190,9 +189,7 @@ class EntryProposalViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
 
     def create(self, request, *args, **kwargs):
         _require(permissions.can_manage_episodes(request.user), "Only oversight staff can propose an entry.")
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        proposal = services.entry_propose(actor=request.user, **serializer.validated_data)
+        proposal = services.entry_propose(actor=request.user, **_validated(self))
         return Response(self.get_serializer(proposal).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=serializers.EpisodeSerializer)
@@ -201,15 +198,7 @@ class EntryProposalViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         """Approve the entry (oversight staff other than the proposer): the episode is created."""
         proposal = self.get_object()
         _require(permissions.can_approve(request.user), "Only oversight staff can approve an entry.")
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        episode = services.entry_approve(
-            actor=request.user,
-            proposal=proposal,
-            expected_version=data["version"],
-            reason=data.get("change_reason", ""),
-        )
+        episode = services.entry_approve(actor=request.user, proposal=proposal, **_decision(self))
         return Response(serializers.EpisodeSerializer(episode).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=serializers.EntryProposalSerializer)
@@ -218,15 +207,7 @@ class EntryProposalViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         """Turn the proposed entry down (oversight staff), with a reason."""
         proposal = self.get_object()
         _require(permissions.can_approve(request.user), "Only oversight staff can decide on an entry.")
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        services.entry_reject(
-            actor=request.user,
-            proposal=proposal,
-            expected_version=data["version"],
-            reason=data.get("change_reason", ""),
-        )
+        services.entry_reject(actor=request.user, proposal=proposal, **_decision(self))
         return Response(serializers.EntryProposalSerializer(proposal).data)
 
 
@@ -294,9 +275,7 @@ class StocktakeViewSet(EpisodeRecordViewSet, mixins.ListModelMixin, mixins.Retri
 
     def update(self, request, *args, **kwargs):
         stocktake = self.editable_object()
-        serializer = self.get_serializer(stocktake, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        version, reason, changes = _edit(serializer.validated_data)
+        version, reason, changes = _edit(self, stocktake)
         services.stocktake_update(
             actor=request.user, stocktake=stocktake, expected_version=version, reason=reason, **changes
         )
@@ -328,9 +307,7 @@ class CriterionViewSet(
 
     def create(self, request, *args, **kwargs):
         self.require_some_edit_right()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(_validated(self))
         data.pop("version", None)
         data.pop("status", None)
         reason = data.pop("change_reason", "")
@@ -340,9 +317,7 @@ class CriterionViewSet(
 
     def update(self, request, *args, **kwargs):
         criterion = self.editable_object()
-        serializer = self.get_serializer(criterion, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        version, reason, changes = _edit(serializer.validated_data)
+        version, reason, changes = _edit(self, criterion)
         episode = changes.pop("episode", criterion.episode)
         if episode.pk != criterion.episode_id:
             raise ValidationError({"episode": ["A criterion cannot move to another episode."]})
@@ -356,15 +331,7 @@ class CriterionViewSet(
         """Approve the criterion (oversight staff other than its proposer), freezing its terms."""
         criterion = self.get_object()
         _require(permissions.can_approve(request.user), "Only oversight staff can approve exit criteria.")
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        services.criterion_approve(
-            actor=request.user,
-            criterion=criterion,
-            expected_version=data["version"],
-            reason=data.get("change_reason", ""),
-        )
+        services.criterion_approve(actor=request.user, criterion=criterion, **_decision(self))
         return Response(serializers.CriterionSerializer(criterion).data)
 
 
@@ -379,9 +346,7 @@ class FundingViewSet(EpisodeRecordViewSet, mixins.ListModelMixin, mixins.Retriev
 
     def update(self, request, *args, **kwargs):
         funding = self.editable_object()
-        serializer = self.get_serializer(funding, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        version, reason, changes = _edit(serializer.validated_data)
+        version, reason, changes = _edit(self, funding)
         if "spent" not in changes:
             raise ValidationError({"spent": ["Give the amount spent."]})
         services.funding_update_spend(
@@ -403,10 +368,9 @@ class NoteViewSet(EpisodeRecordViewSet, mixins.ListModelMixin, mixins.RetrieveMo
 
     def create(self, request, *args, **kwargs):
         self.require_some_edit_right()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        episode = self.visible_episode(serializer.validated_data["episode"])
-        note = services.note_add(actor=request.user, episode=episode, text=serializer.validated_data["text"])
+        data = _validated(self)
+        episode = self.visible_episode(data["episode"])
+        note = services.note_add(actor=request.user, episode=episode, text=data["text"])
         return Response(serializers.NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
