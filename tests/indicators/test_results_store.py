@@ -19,6 +19,7 @@ from indicators.models import (
 )
 from indicators.recompute import results_prune, results_recompute
 from tests.indicators.builders import month, organisations, panel, proportion_indicator
+from tests.processes import needs_a_broker
 
 pytestmark = pytest.mark.django_db
 
@@ -316,16 +317,9 @@ def test_the_fanned_out_run_in_process_gives_the_in_process_results_and_names_ea
     assert _all_results() == expected
 
 
-@pytest.mark.celery
-@pytest.mark.skipif(not __import__("os").environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL")
-def test_a_chord_on_a_real_worker_gives_the_in_process_results(child_env, monkeypatch):
+@needs_a_broker
+def test_a_chord_on_a_real_worker_gives_the_in_process_results(child_env, celery_worker):
     import os
-    import subprocess
-    import sys
-
-    from django.conf import settings
-
-    from oversight.celery import app
 
     orgs = organisations(10)
     for code, seed in (("ed_4hr", 1), ("rtt_18wk", 2)):
@@ -333,32 +327,9 @@ def test_a_chord_on_a_real_worker_gives_the_in_process_results(child_env, monkey
     results_recompute(triggered_by="in-process")
     expected = _all_results()
 
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
-    app.control.purge()
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "oversight",
-            "worker",
-            "--pool=solo",
-            "--loglevel=warning",
-            "-Q",
-            "celery",
-            "-n",
-            f"chord-{os.getpid()}@%h",
-        ],
-        env=child_env,
-        cwd=settings.BASE_DIR,
-    )
-    try:
-        out = io.StringIO()
+    out = io.StringIO()
+    with celery_worker(child_env, "chord"):
         call_command("recompute", "--via-celery", "--force", "--timeout", "60", verbosity=0, stdout=out)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
     lines = out.getvalue().strip().splitlines()
     assert len(lines) == 3 and all(f"chord-{os.getpid()}@" in line for line in lines[:2]), lines
     assert _all_results() == expected
