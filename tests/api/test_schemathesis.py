@@ -14,7 +14,7 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from tests.api.world import bearer
+from tests.api.world import bearer, wsgi_on_the_test_connection
 
 
 class _LegacyMany(jsonschema_strategies.cu.many):
@@ -46,14 +46,8 @@ schema = schemathesis.from_dict(raw_schema, app=get_wsgi_application())
 @pytest.fixture
 def api_key(tokens):
     """A write token of oversight staff; the WSGI app keeps the test's connection, as the test client does."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield tokens["write_alice"]
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    with wsgi_on_the_test_connection():
+        yield tokens["write_alice"]
 
 
 @pytest.mark.slow

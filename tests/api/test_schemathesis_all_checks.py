@@ -15,7 +15,7 @@ from schemathesis.checks import (
 )
 
 from tests.api.test_schemathesis import schema
-from tests.api.world import bearer
+from tests.api.world import bearer, wsgi_on_the_test_connection
 
 CHECKS = (
     not_a_server_error,
@@ -28,14 +28,8 @@ CHECKS = (
 
 @pytest.fixture(params=["write_alice", "read"])
 def any_key(request, tokens):
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield tokens[request.param]
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    with wsgi_on_the_test_connection():
+        yield tokens[request.param]
 
 
 @pytest.mark.slow

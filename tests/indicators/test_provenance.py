@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from indicators.models import ImportBatch, Observation, PooledEffect, SpcSummary, TrajectoryFit
-from tests.indicators.builders import episode, month, organisations, panel, proportion_indicator
+from tests.indicators.builders import episode, month, organisations, panel, proportion_indicator, step_change
 
 pytestmark = pytest.mark.django_db
 
@@ -13,9 +13,7 @@ pytestmark = pytest.mark.django_db
 def world():
     indicator = proportion_indicator("ed_4hr")
     orgs = organisations(10)
-    panel(
-        indicator, orgs, month(2015, 1), 48, seed=7, effects={i: (lambda t: -0.3 if t >= 24 else 0) for i in range(4)}
-    )
+    panel(indicator, orgs, month(2015, 1), 48, seed=7, effects=step_change(-0.3, at=24, trusts=4))
     episode(orgs[0], "SMQ", month(2017, 1), synthetic=True)  # a generated demo episode
     episode(orgs[1], "SMQ", month(2017, 1))
     episode(orgs[2], "SMQ", month(2017, 1))

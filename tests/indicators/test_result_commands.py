@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from indicators.models import ZScore
-from tests.indicators.builders import episode, month, organisations, panel, proportion_indicator
+from tests.indicators.builders import episode, month, organisations, panel, proportion_indicator, step_change
 
 pytestmark = pytest.mark.django_db
 
@@ -15,9 +15,7 @@ pytestmark = pytest.mark.django_db
 def world():
     indicator = proportion_indicator("dtoc")
     orgs = organisations(15)
-    panel(
-        indicator, orgs, month(2015, 1), 48, seed=11, effects={i: (lambda t: -0.3 if t >= 24 else 0) for i in range(5)}
-    )
+    panel(indicator, orgs, month(2015, 1), 48, seed=11, effects=step_change(-0.3, at=24, trusts=5))
     for i in range(5):
         episode(orgs[i], "SMQ", month(2017, 1))
     return indicator
