@@ -50,13 +50,18 @@ def api_key(tokens):
         yield tokens["write_alice"]
 
 
-@pytest.mark.slow
-@schema.parametrize()
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+def every_operation(test):
+    """One slow test per operation of the schema, twelve generated cases each (the token fixtures are function
+    scoped on purpose: each case starts from the same world)."""
+    fuzz = settings(
+        max_examples=12,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    return pytest.mark.slow(schema.parametrize()(fuzz(test)))
+
+
+@every_operation
 def test_the_api_never_fails_on_input_its_schema_allows(case, api_key):
     headers = {"Authorization": bearer(api_key)["HTTP_AUTHORIZATION"]}
     # The schema also offers session-cookie auth; a generated session id with a NUL byte makes

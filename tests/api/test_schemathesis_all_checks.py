@@ -5,7 +5,6 @@ The schema promises what each answer looks like, errors included; a read token i
 """
 
 import pytest
-from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -14,7 +13,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.api.test_schemathesis import schema
+from tests.api.test_schemathesis import every_operation
 from tests.api.world import bearer, wsgi_on_the_test_connection
 
 CHECKS = (
@@ -32,13 +31,7 @@ def any_key(request, tokens):
         yield tokens[request.param]
 
 
-@pytest.mark.slow
-@schema.parametrize()
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@every_operation
 def test_every_answer_is_the_one_the_schema_describes(case, any_key):
     case.cookies = None  # token auth only (see test_schemathesis)
     response = case.call_wsgi(headers={"Authorization": bearer(any_key)["HTTP_AUTHORIZATION"]})

@@ -90,3 +90,29 @@ def shifted_dtoc(trusts: int) -> tuple[Indicator, list[Organisation]]:
     panel(indicator, orgs, month(2021, 1), 40, seed=4, effects=step_change(0.4, at=30))
     call_command("recompute", verbosity=0)
     return indicator, orgs
+
+
+def improving_panel(code: str, trusts: int, improving: int, seed: int) -> tuple[Indicator, list[Organisation]]:
+    """`code` over 48 months from Jan 2015 for `trusts` trusts; the first `improving` improve (the logit falls by
+    0.3) from month 24."""
+    indicator = proportion_indicator(code)
+    orgs = organisations(trusts)
+    panel(indicator, orgs, month(2015, 1), 48, seed=seed, effects=step_change(-0.3, at=24, trusts=improving))
+    return indicator, orgs
+
+
+def failed_recompute(monkeypatch):
+    """A recompute whose SPC step fails ("disk full"): it raises, and the failed run is returned."""
+    import pytest
+
+    from indicators.compute import pipeline
+    from indicators.models import ComputationRun
+    from indicators.recompute import results_recompute
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pipeline, "compute_spc", explode)  # where compute_indicator looks it up
+    with pytest.raises(RuntimeError):
+        results_recompute(triggered_by="test")
+    return ComputationRun.objects.latest()

@@ -5,7 +5,6 @@ import io
 import pytest
 from django.core.management import call_command
 
-from indicators.compute import pipeline
 from indicators.constants import RunStatus
 from indicators.exports import export_zscores
 from indicators.models import (
@@ -18,7 +17,7 @@ from indicators.models import (
     ZScore,
 )
 from indicators.recompute import results_prune, results_recompute
-from tests.indicators.builders import month, organisations, panel, proportion_indicator
+from tests.indicators.builders import failed_recompute, month, organisations, panel, proportion_indicator
 from tests.processes import needs_a_broker
 
 pytestmark = pytest.mark.django_db
@@ -59,14 +58,7 @@ def test_each_indicator_points_at_the_run_that_wrote_it_and_readers_see_only_tha
 def test_a_failed_run_moves_no_pointer_and_leaves_no_rows(worsening, monkeypatch):
     good = results_recompute(triggered_by="test")
     before = sorted(ZScore.objects.values_list("organisation_id", "indicator_id", "period", "z_adjusted", "run_id"))
-
-    def explode(*args, **kwargs):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(pipeline, "compute_spc", explode)  # where compute_indicator looks it up
-    with pytest.raises(RuntimeError):
-        results_recompute(triggered_by="test")
-    failed = ComputationRun.objects.latest()
+    failed = failed_recompute(monkeypatch)
     assert failed.status == RunStatus.FAILED
     assert set(CurrentResult.objects.values_list("run_id", flat=True)) == {good.pk}
     assert not ZScore.all_runs.filter(run=failed).exists()
