@@ -63,27 +63,29 @@ def bob(db, bob_trusts):
     )
 
 
-def subprocess_environment() -> dict:
-    """Environment for a child process (a Celery worker, a run to be killed) that uses the test database."""
-    import os
+@pytest.fixture
+def child_env(transactional_db):
+    from tests.processes import subprocess_environment
 
-    from django.db import connection
-
-    settings_dict = connection.settings_dict
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="oversight.settings.test")
-    if connection.vendor == "sqlite":
-        env["DATABASE_URL"] = f"sqlite:///{settings_dict['NAME']}"
-    else:
-        user = settings_dict.get("USER") or "postgres"
-        host = settings_dict.get("HOST") or "127.0.0.1"
-        port = settings_dict.get("PORT") or 5432
-        env["DATABASE_URL"] = f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"
-    return env
+    return subprocess_environment()
 
 
 @pytest.fixture
-def child_env(transactional_db):
-    return subprocess_environment()
+def celery_worker(monkeypatch):
+    """`with celery_worker(env, "name"):` runs a real Celery worker on the configured broker for the block.
+
+    Tasks stop running eagerly in this process from then on (to the test's end), and the queue is purged
+    of anything an earlier run left in it.
+    """
+    from oversight.celery import app
+    from tests.processes import celery_worker_running
+
+    def start(env: dict, name: str):
+        monkeypatch.setattr(app.conf, "task_always_eager", False)
+        app.control.purge()
+        return celery_worker_running(env, name)
+
+    return start
 
 
 @pytest.fixture(autouse=True)

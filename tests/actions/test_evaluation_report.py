@@ -35,6 +35,16 @@ def stored(value) -> str:
     return repr(value)
 
 
+@pytest.fixture
+def client(db, alice):
+    """A six-trust world over 36 months from 2015, recomputed, and alice signed in."""
+    build_world(6, 36, start=date(2015, 1, 1))
+    results_recompute(triggered_by="test")
+    signed_in = Client()
+    signed_in.force_login(alice)
+    return signed_in
+
+
 def expected_rows(confidential_ok: bool) -> dict:
     expected = {}
     for effect in PooledEffect.objects.select_related("indicator").order_by("confidential"):
@@ -46,11 +56,7 @@ def expected_rows(confidential_ok: bool) -> dict:
     return expected
 
 
-def test_the_report_reproduces_the_stored_table_23_exactly(db, alice, carol, tmp_path):
-    build_world(6, 36, start=date(2015, 1, 1))
-    results_recompute(triggered_by="test")
-    client = Client()
-    client.force_login(alice)
+def test_the_report_reproduces_the_stored_table_23_exactly(client, carol, tmp_path):
     page = client.get("/analytics/report/?cutoff=2030-01-01")
     assert page.status_code == 200
     shown = table_23_rows(page.content.decode())
@@ -79,11 +85,7 @@ def test_the_report_reproduces_the_stored_table_23_exactly(db, alice, carol, tmp
     assert table_23_rows(target.read_text()) == expected_rows(confidential_ok=True)
 
 
-def test_time_in_regime_is_rebuilt_at_the_cutoff(db, alice):
-    build_world(6, 36, start=date(2015, 1, 1))
-    results_recompute(triggered_by="test")
-    client = Client()
-    client.force_login(alice)
+def test_time_in_regime_is_rebuilt_at_the_cutoff(client):
     today = client.get(f"/analytics/report/?cutoff={stored_document('time_in_regime')['cutoff']}").content.decode()
     smq_today = stored_document("time_in_regime")["regimes"]["SMQ"]["n"]
     assert re.search(rf'<th scope="row">SMQ</th><td>{smq_today}</td>', today)
@@ -105,11 +107,7 @@ def pdf_text(pdf: bytes) -> str:
     return "\n".join(text.replace("\\(", "(").replace("\\)", ")") for text in shown)
 
 
-def test_the_report_as_pdf_prints_the_stored_table_23_and_respects_rights(db, alice, carol, tmp_path):
-    build_world(6, 36, start=date(2015, 1, 1))
-    results_recompute(triggered_by="test")
-    client = Client()
-    client.force_login(alice)
+def test_the_report_as_pdf_prints_the_stored_table_23_and_respects_rights(client, carol, tmp_path):
     response = client.get("/analytics/report/?cutoff=2030-01-01&download=pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")

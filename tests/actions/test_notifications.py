@@ -1,14 +1,10 @@
 """Subscriptions and notifications (issue 15): what a run and a decision produce, who is told, by email too."""
 
-import os
-import subprocess
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core import mail
 
 from actions import services
@@ -17,6 +13,7 @@ from actions.tasks import notify_after_run
 from indicators.models import Alert
 from indicators.recompute import results_recompute
 from tests.indicators.builders import month, organisations, panel, proportion_indicator
+from tests.processes import needs_a_broker
 from trusts.models import Regime, RegimeEpisode
 
 ALL = [kind.value for kind in EventKind]
@@ -126,37 +123,13 @@ def test_a_failed_run_tells_oversight_staff_only(django_capture_on_commit_callba
     assert not Notification.objects.filter(user=carol).exists()
 
 
-@pytest.mark.celery
-@pytest.mark.skipif(not os.environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL (CI sets Redis)")
-def test_a_real_celery_worker_notifies_and_emails(child_env, alice, bob, carol, bob_trusts, tmp_path, monkeypatch):
-    from oversight.celery import app
-
+@needs_a_broker
+def test_a_real_celery_worker_notifies_and_emails(child_env, alice, bob, carol, bob_trusts, tmp_path, celery_worker):
     public_trust, cp_trust, cp_episode, smq_episode = _world(alice, bob, carol, bob_trusts)
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
-    app.control.purge()
     env = dict(
         child_env, EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend", EMAIL_FILE_PATH=str(tmp_path)
     )
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "oversight",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "--loglevel=warning",
-            "-Q",
-            "celery",
-            "-n",
-            f"notify-{os.getpid()}@%h",
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-    )
-    try:
+    with celery_worker(env, "notify"):
         run = results_recompute(triggered_by="celery-test")  # queues notify_after_run on commit
         _propose_exits(alice, cp_episode, smq_episode)  # each queues notify_after_decision on commit
         # One worker takes tasks in order: once this second run of the same task is done, all before it are.
@@ -164,9 +137,6 @@ def test_a_real_celery_worker_notifies_and_emails(child_env, alice, bob, carol, 
         deadline = time.monotonic() + 30
         while not _emails(tmp_path) and time.monotonic() < deadline:
             time.sleep(0.2)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
     assert again == {"events": 0, "notifications": 0, "emails": 0}  # safe to run twice
     _assert_exactly_what_rights_allow(alice, bob, carol, public_trust, cp_trust, cp_episode, smq_episode)
     emails = _emails(tmp_path)

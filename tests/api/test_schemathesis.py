@@ -14,7 +14,7 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from tests.api.world import bearer
+from tests.api.world import bearer, wsgi_on_the_test_connection
 
 
 class _LegacyMany(jsonschema_strategies.cu.many):
@@ -46,23 +46,22 @@ schema = schemathesis.from_dict(raw_schema, app=get_wsgi_application())
 @pytest.fixture
 def api_key(tokens):
     """A write token of oversight staff; the WSGI app keeps the test's connection, as the test client does."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield tokens["write_alice"]
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    with wsgi_on_the_test_connection():
+        yield tokens["write_alice"]
 
 
-@pytest.mark.slow
-@schema.parametrize()
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+def every_operation(test):
+    """One slow test per operation of the schema, twelve generated cases each (the token fixtures are function
+    scoped on purpose: each case starts from the same world)."""
+    fuzz = settings(
+        max_examples=12,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    return pytest.mark.slow(schema.parametrize()(fuzz(test)))
+
+
+@every_operation
 def test_the_api_never_fails_on_input_its_schema_allows(case, api_key):
     headers = {"Authorization": bearer(api_key)["HTTP_AUTHORIZATION"]}
     # The schema also offers session-cookie auth; a generated session id with a NUL byte makes

@@ -5,7 +5,6 @@ The schema promises what each answer looks like, errors included; a read token i
 """
 
 import pytest
-from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -14,8 +13,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.api.test_schemathesis import schema
-from tests.api.world import bearer
+from tests.api.test_schemathesis import every_operation
+from tests.api.world import bearer, wsgi_on_the_test_connection
 
 CHECKS = (
     not_a_server_error,
@@ -28,23 +27,11 @@ CHECKS = (
 
 @pytest.fixture(params=["write_alice", "read"])
 def any_key(request, tokens):
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield tokens[request.param]
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    with wsgi_on_the_test_connection():
+        yield tokens[request.param]
 
 
-@pytest.mark.slow
-@schema.parametrize()
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@every_operation
 def test_every_answer_is_the_one_the_schema_describes(case, any_key):
     case.cookies = None  # token auth only (see test_schemathesis)
     response = case.call_wsgi(headers={"Authorization": bearer(any_key)["HTTP_AUTHORIZATION"]})

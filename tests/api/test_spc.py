@@ -11,16 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from indicators.exports import SPC_COLUMNS
 from indicators.models import SpcSummary
 from tests.api.world import bearer
-from tests.indicators.builders import month, organisations, panel, proportion_indicator
+from tests.indicators.builders import month, organisations, panel, shifted_dtoc
 
 
 @pytest.fixture
 def charts(world):
-    indicator = proportion_indicator("dtoc", target=0.16)
-    orgs = organisations(6, prefix="S")
     # Trust S00 gets worse from month 30: its latest points are special cause.
-    panel(indicator, orgs, month(2021, 1), 40, seed=4, effects={0: lambda t: 0.4 if t >= 30 else 0.0})
-    call_command("recompute", verbosity=0)
+    indicator, _ = shifted_dtoc(6)
     return indicator
 
 

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from oversight.models import ApiToken, hash_token_key
-from tests.api.world import bearer, issue_token
+from tests.api.world import bearer, issue_token, patch_criterion
 
 
 def test_it_stores_only_the_hash_and_a_prefix(world):
@@ -81,25 +81,13 @@ def test_a_token_of_an_inactive_user_is_refused(client, tokens, world):
 
 
 def test_a_read_token_cannot_write_even_for_oversight_staff(client, tokens, world):
-    criterion = world["records"]["own"]["criterion"]
-    response = client.patch(
-        f"/api/v1/criteria/{criterion.pk}/",
-        {"evidence": "x", "version": 1},
-        content_type="application/json",
-        **bearer(tokens["read"]),
-    )
+    response = patch_criterion(client, world["records"]["own"]["criterion"], tokens["read"])
     # A read token does not see episode records at all, so the criterion is not there for it.
     assert response.status_code == 404
 
 
 def test_a_confidential_token_cannot_write(client, tokens, world):
-    criterion = world["records"]["own"]["criterion"]
-    response = client.patch(
-        f"/api/v1/criteria/{criterion.pk}/",
-        {"evidence": "x", "version": 1},
-        content_type="application/json",
-        **bearer(tokens["confidential"]),
-    )
+    response = patch_criterion(client, world["records"]["own"]["criterion"], tokens["confidential"])
     assert response.status_code == 403
 
 

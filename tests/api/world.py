@@ -7,6 +7,7 @@ RW8      — "Watchlist Marker Trust", on the confidential CP watch list (and no
 The markers below appear only in confidential records, so a response that contains one leaked it.
 """
 
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -90,33 +91,26 @@ def world(db, regimes, alice, bob, carol, bob_trusts, other_trust, make_org):
         Alert.objects.create(
             run=run, organisation=organisation, indicator=indicator, period=date(2024, 1, 1), statistic=5, threshold=4.4
         )
-    TrajectoryFit.objects.create(
-        run=run,
-        organisation=cp_trust,
-        indicator=indicator,
-        regime_group="CP",
-        spell_entered=date(2017, 3, 1),
-        regimes="CP",
-        confidential=True,  # as the recompute stamps a spell through a confidential regime
-        method="ols",
-        n=30,
-        n_change_points=1,
-        coefficients={},
-        series=[{"period": "2017-03-01", "z_adj": 0.4, "fitted": 0.3, "counterfactual": 0.5}],
-    )
-    TrajectoryFit.objects.create(
-        run=run,
-        organisation=rb1,
-        indicator=indicator,
-        regime_group="SMQ",
-        spell_entered=date(2019, 1, 1),
-        regimes="SMQ",
-        method="ols",
-        n=30,
-        n_change_points=1,
-        coefficients={},
-        series=[],
-    )
+    # cp_trust's spell runs through a confidential regime, and is stamped so as the recompute would.
+    cp_series = [{"period": "2017-03-01", "z_adj": 0.4, "fitted": 0.3, "counterfactual": 0.5}]
+    for organisation, group, entered, confidential, series in (
+        (cp_trust, "CP", date(2017, 3, 1), True, cp_series),
+        (rb1, "SMQ", date(2019, 1, 1), False, []),
+    ):
+        TrajectoryFit.objects.create(
+            run=run,
+            organisation=organisation,
+            indicator=indicator,
+            regime_group=group,
+            spell_entered=entered,
+            regimes=group,
+            confidential=confidential,
+            method="ols",
+            n=30,
+            n_change_points=1,
+            coefficients={},
+            series=series,
+        )
     PooledEffect.objects.create(run=run, indicator=indicator, regime_group="SMQ", quantity="level_change", n=3)
     results_serve_run(run)  # results are read through the current-run pointer (issue 11)
     return {
@@ -158,6 +152,31 @@ def tokens(world):
 
 def bearer(key: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def patch_criterion(client, criterion, key: str | None = None):
+    """An edit of `criterion` through the API (its evidence, at version 1), with `key`'s token if given."""
+    return client.patch(
+        f"/api/v1/criteria/{criterion.pk}/",
+        {"evidence": "x", "version": 1},
+        content_type="application/json",
+        **(bearer(key) if key else {}),
+    )
+
+
+@contextmanager
+def wsgi_on_the_test_connection():
+    """Requests sent to the WSGI app in the block keep the test's connection, as the test client does."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)

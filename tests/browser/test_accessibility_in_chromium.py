@@ -5,14 +5,13 @@ test, not in static/: it is a test tool, never served. Screenshots at 1400 px, 3
 emulation go to test-artifacts/screenshots/ (gitignored).
 """
 
-# ruff: noqa: F401, F811 — the Chromium fixtures are imported from the first browser test, and used by name.
 import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.test_pages_in_chromium import SCREENSHOTS, browser, computed_world, snapshot
+from tests.browser.harness import SCREENSHOTS, sign_in, snapshot
 
 
 def _settled(page) -> None:
@@ -28,16 +27,6 @@ def _settled(page) -> None:
 
 AXE = Path(__file__).with_name("axe.min.js")
 SERIOUS = {"serious", "critical"}
-
-
-def sign_in(context, live_server, username, password):
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    return page
 
 
 def axe_violations(page) -> list[str]:

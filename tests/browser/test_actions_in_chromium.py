@@ -1,18 +1,11 @@
 """Issue 15 in a real browser: the inbox and its unread count, a case from open to closed, the evaluation report."""
 
-from pathlib import Path
+from tests.browser.harness import IN_CHROMIUM, SCREENSHOTS, sign_in, snapshot
 
-import pytest
-
-from tests.browser.test_pages_in_chromium import CHROMIUM, SCREENSHOTS, browser, computed_world, snapshot  # noqa: F401
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
+pytestmark = IN_CHROMIUM
 
 
-def test_inbox_case_and_report(live_server, computed_world, alice, browser):  # noqa: F811
+def test_inbox_case_and_report(live_server, computed_world, alice, browser):
     from actions import services
     from actions.models import Event, OutlierCase
 
@@ -24,19 +17,8 @@ def test_inbox_case_and_report(live_server, computed_world, alice, browser):  # 
     services.fan_out([event.pk])
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
     errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "response",
-        lambda response: errors.append(f"{response.status} {response.url}") if response.status >= 400 else None,
-    )
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", "alice-password-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page = sign_in(context, live_server, errors=errors)
 
     # The inbox: the header counts one unread notification; marking it read clears the count.
     header = page.locator("nav[aria-label=Main] a", has_text="Notifications")

@@ -8,37 +8,15 @@ button as it was filled, and the stored row, its version and its history are com
 after: nothing may change.
 """
 
-import shutil
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.forms.models import model_to_dict
 
-CHROMIUM = "/usr/bin/chromium"
+from tests.browser.harness import IN_CHROMIUM, sign_in
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # As in test_pages_in_chromium: Playwright's event loop in this thread, for these tests only.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip(f"{CHROMIUM} is not executable")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            headless=True,
-        )
-        yield chromium
-        chromium.close()
+pytestmark = IN_CHROMIUM
 
 
 @pytest.fixture
@@ -105,12 +83,7 @@ def stored(record) -> tuple[dict, int]:
 
 
 def test_every_edit_form_saved_unchanged_keeps_every_field(live_server, records, browser):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", "alice-password-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page = sign_in(browser.new_context(viewport={"width": 1280, "height": 900}), live_server)
 
     changed = {}
     for name, (record, url) in records.items():

@@ -2,35 +2,22 @@
 an ICB's system programme (its System Improvement Director recorded, a trust linked, the trust's page saying so)."""
 
 from datetime import date, timedelta
-from pathlib import Path
 
-import pytest
+from tests.browser.harness import IN_CHROMIUM, SCREENSHOTS, sign_in, snapshot
 
-from tests.browser.test_pages_in_chromium import CHROMIUM, SCREENSHOTS, browser, snapshot  # noqa: F401
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
+pytestmark = IN_CHROMIUM
 
 TODAY = date.today()
 
 
-def _signed_in_page(browser, live_server, errors):  # noqa: F811
+def _signed_in_page(browser, live_server, errors):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", "alice-password-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page = sign_in(context, live_server, errors=errors, responses=False)
     return context, page
 
 
-def test_transition_schedule_and_a_check_in(live_server, alice, regimes, make_org, browser):  # noqa: F811
+def test_transition_schedule_and_a_check_in(live_server, alice, regimes, make_org, browser):
     from actions.models import Transition
     from trusts.models import RegimeEpisode
     from trusts.services import episode_approve_exit, episode_propose_exit, user_create
@@ -69,7 +56,7 @@ def test_transition_schedule_and_a_check_in(live_server, alice, regimes, make_or
     assert errors == []
 
 
-def test_icb_programme_sid_and_linked_trust(live_server, alice, regimes, make_org, browser):  # noqa: F811
+def test_icb_programme_sid_and_linked_trust(live_server, alice, regimes, make_org, browser):
     from trusts.models import RegimeEpisode, SystemProgrammeLink
     from trusts.services import user_create
 

@@ -5,60 +5,10 @@ pytest-django's live server. Screenshots go to test-artifacts/screenshots/ (giti
 """
 
 import re
-import shutil
-from pathlib import Path
 
-import pytest
+from tests.browser.harness import IN_CHROMIUM, SCREENSHOTS, sign_in, snapshot
 
-from indicators.recompute import results_recompute
-from tests.pages.world import build_world
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses that unless told,
-    # and only for these tests (the flag must never reach another test or a deployment check).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip(f"{CHROMIUM} is not executable")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            headless=True,
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def computed_world(live_server):
-    built = build_world()
-    results_recompute(triggered_by="browser test")
-    return built
-
-
-def snapshot(page, name: str) -> None:
-    """A whole-page screenshot taken with a viewport as tall as the page.
-
-    Playwright's full_page mode resizes the window while capturing, which makes responsive Plotly
-    charts relayout mid-capture; a tall viewport shows the page exactly as laid out.
-    """
-    width = page.viewport_size["width"]
-    height = page.evaluate("() => document.documentElement.scrollHeight")
-    page.set_viewport_size({"width": width, "height": min(height, 12000)})
-    page.wait_for_timeout(300)  # Plotly's responsive relayout after the resize
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-    page.set_viewport_size({"width": width, "height": 900})
+pytestmark = IN_CHROMIUM
 
 
 def chart_traces(page, element_id: str) -> list[str]:
@@ -73,20 +23,8 @@ def test_the_pages_draw_their_charts_without_errors(live_server, computed_world,
     world = computed_world
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
     errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "response",
-        lambda response: errors.append(f"{response.status} {response.url}") if response.status >= 400 else None,
-    )
-
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", "alice-password-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page = sign_in(context, live_server, errors=errors)
 
     # The national board: a table, no charts.
     assert page.locator("table.board tbody tr").count() == 3

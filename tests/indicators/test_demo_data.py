@@ -21,6 +21,7 @@ from indicators.constants import ED_4HR
 from indicators.demo import demo_data_generate
 from indicators.models import ImportBatch, Indicator, Observation
 from indicators.stats.simulation import CP_MONTHS, SMQ_MONTHS, financial_year
+from tests.indicators.builders import demo_trusts
 from tests.reference_data import ensure_reference_data
 from trusts.constants import CP, NOF4, SMQ, CriterionStatus, CriterionTheme, EpisodeRoute, FundingCategory
 from trusts.models import (
@@ -52,26 +53,12 @@ PROPORTIONS = (
 )
 
 
-def _trusts(count: int) -> list[Organisation]:
-    """`count` trusts: mostly acute, with a few ambulance and mental health trusts as in the report."""
-    kinds = ["ambulance"] * 4 + ["mental_health"] * 8
-    return Organisation.objects.bulk_create(
-        Organisation(
-            ods_code=f"T{number:03d}",
-            name=f"Trust {number:03d}",
-            kind=kinds[number] if number < len(kinds) else "acute",
-            region="Y56",
-        )
-        for number in range(count)
-    )
-
-
 @pytest.fixture(scope="class")
 def generated(django_db_setup, django_db_blocker):
     """One synthetic set for the read-only tests of TestTheGeneratedSet, rolled back after them."""
     with django_db_blocker.unblock(), transaction.atomic():
         ensure_reference_data()  # a class-scoped fixture runs before the per-test reseeding
-        _trusts(150)
+        demo_trusts(150)
         summary = demo_data_generate(seed=7, start=date(2019, 7, 1), end=END)
         # Check the deferred foreign keys once here: each test's teardown checks them inside its
         # own savepoint, which rolls back, so on PostgreSQL they would be rechecked every test.

@@ -7,22 +7,9 @@ import pytest
 
 from indicators.demo import demo_data_generate
 from indicators.models import ImportBatch, Indicator, Observation
-from trusts.models import Organisation
+from tests.indicators.builders import demo_trusts
 
 pytestmark = pytest.mark.django_db
-
-
-def _trusts(count: int) -> list[Organisation]:
-    kinds = ["ambulance"] * 4 + ["mental_health"] * 8
-    return Organisation.objects.bulk_create(
-        Organisation(
-            ods_code=f"T{number:03d}",
-            name=f"Trust {number:03d}",
-            kind=kinds[number] if number < len(kinds) else "acute",
-            region="Y56",
-        )
-        for number in range(count)
-    )
 
 
 @pytest.fixture
@@ -32,7 +19,7 @@ def generated_beside_real(db, settings, tmp_path):
     catalogue = [line.rsplit(",", 1)[0] + ",mental_health" if line.startswith("dtoc,") else line for line in catalogue]
     (tmp_path / "indicators.csv").write_text("\n".join(catalogue) + "\n", encoding="utf-8")
     settings.DATA_DIR = tmp_path
-    trusts = _trusts(150)
+    trusts = demo_trusts(150)
     demo_data_generate(seed=5, start=date(2019, 7, 1), end=date(2023, 6, 1))  # the catalogue, first
     rtt = Indicator.objects.get(code="rtt_18wk")
     real = ImportBatch.objects.create(file_name="rtt.csv", sha256="1" * 64, format="rtt")
@@ -67,7 +54,7 @@ def test_the_banner_shows_once_when_synthetic_data_is_held_and_not_otherwise(db,
     client.force_login(alice)
     assert "synthetic-banner" not in client.get("/trusts/").content.decode()
 
-    _trusts(150)
+    demo_trusts(150)
     demo_data_generate(seed=5, start=date(2019, 7, 1), end=date(2023, 6, 1))
     html = client.get("/trusts/").content.decode()
     assert html.count('class="synthetic-banner"') == 1

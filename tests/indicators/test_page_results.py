@@ -8,7 +8,7 @@ import pytest
 from indicators.models import AnalysisResult, Indicator, NationalValue, Observation, ZScore
 from indicators.page_results import CUSUM_SHOWN_PERIODS, early_warning_series
 from indicators.recompute import results_recompute
-from tests.indicators.builders import month, organisations, panel, proportion_indicator
+from tests.indicators.builders import month, organisations, panel, proportion_indicator, step_change
 
 pytestmark = pytest.mark.django_db
 
@@ -74,13 +74,18 @@ def _by_hand(values, k, h):
     return statistic, signals
 
 
-def test_the_early_warning_document_stores_each_slipping_trusts_cusum_series():
+@pytest.fixture
+def slipping():
+    """ed_4hr and rtt_18wk over 48 months of 15 trusts; trust 0 worsens on both from month 18."""
     orgs = organisations(15)
     ed = proportion_indicator("ed_4hr")
     rtt = proportion_indicator("rtt_18wk")
-    worse = {0: lambda t: 0.9 if t >= 18 else 0.0}
-    panel(ed, orgs, month(2020, 1), 48, seed=1, effects=worse)
-    panel(rtt, orgs, month(2020, 1), 48, seed=2, effects=worse)
+    panel(ed, orgs, month(2020, 1), 48, seed=1, effects=step_change(0.9, at=18))
+    panel(rtt, orgs, month(2020, 1), 48, seed=2, effects=step_change(0.9, at=18))
+    return ed, rtt
+
+
+def test_the_early_warning_document_stores_each_slipping_trusts_cusum_series(slipping):
     run = results_recompute(triggered_by="test")
     document = AnalysisResult.objects.get(key="early_warning").payload
     assert document["slipping"], "trust 0 worsens on both indicators"
@@ -106,14 +111,9 @@ def test_the_early_warning_document_stores_each_slipping_trusts_cusum_series():
 
 
 def test_the_cusum_series_are_read_in_one_query_with_served_rows_for_indicators_the_run_did_not_recompute(
-    django_assert_num_queries,
+    slipping, django_assert_num_queries
 ):
-    orgs = organisations(15)
-    ed = proportion_indicator("ed_4hr")
-    rtt = proportion_indicator("rtt_18wk")
-    worse = {0: lambda t: 0.9 if t >= 18 else 0.0}
-    panel(ed, orgs, month(2020, 1), 48, seed=1, effects=worse)
-    panel(rtt, orgs, month(2020, 1), 48, seed=2, effects=worse)
+    ed, rtt = slipping
     results_recompute(triggered_by="test")
     # A second run recomputes ed_4hr only: rtt_18wk's z-scores are the first run's, served.
     partial = results_recompute(indicator_codes=["ed_4hr"], triggered_by="test")

@@ -4,18 +4,14 @@ import pytest
 from django.core.management import call_command
 
 from indicators.models import ImportBatch, Observation, PooledEffect, SpcSummary, TrajectoryFit
-from tests.indicators.builders import episode, month, organisations, panel, proportion_indicator
+from tests.indicators.builders import episode, improving_panel, month
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world():
-    indicator = proportion_indicator("ed_4hr")
-    orgs = organisations(10)
-    panel(
-        indicator, orgs, month(2015, 1), 48, seed=7, effects={i: (lambda t: -0.3 if t >= 24 else 0) for i in range(4)}
-    )
+    _, orgs = improving_panel("ed_4hr", trusts=10, improving=4, seed=7)
     episode(orgs[0], "SMQ", month(2017, 1), synthetic=True)  # a generated demo episode
     episode(orgs[1], "SMQ", month(2017, 1))
     episode(orgs[2], "SMQ", month(2017, 1))

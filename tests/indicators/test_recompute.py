@@ -6,12 +6,11 @@ from datetime import date
 import numpy as np
 import pytest
 
-from indicators.compute import pipeline
 from indicators.constants import RunStatus
 from indicators.exports import export_effects, export_zscores
-from indicators.models import ComputationRun, NationalValue, Observation, PooledEffect, TrajectoryFit, ZScore
+from indicators.models import NationalValue, Observation, PooledEffect, TrajectoryFit, ZScore
 from indicators.recompute import results_recompute
-from tests.indicators.builders import episode, month, organisations, panel, proportion_indicator
+from tests.indicators.builders import episode, failed_recompute, month, organisations, panel, proportion_indicator
 
 pytestmark = pytest.mark.django_db
 
@@ -61,14 +60,7 @@ def test_a_failed_run_leaves_the_previous_results_in_place(worked_example, monke
     indicator, _ = worked_example
     good = results_recompute(triggered_by="test")
     before = list(ZScore.objects.order_by("pk").values_list("organisation_id", "z_adjusted", "run_id"))
-
-    def explode(*args, **kwargs):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(pipeline, "compute_spc", explode)  # where compute_indicator looks it up
-    with pytest.raises(RuntimeError):
-        results_recompute(triggered_by="test")
-    failed = ComputationRun.objects.latest()
+    failed = failed_recompute(monkeypatch)
     assert failed.status == RunStatus.FAILED and "disk full" in failed.error
     after = list(ZScore.objects.order_by("pk").values_list("organisation_id", "z_adjusted", "run_id"))
     assert after == before

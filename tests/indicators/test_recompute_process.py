@@ -1,7 +1,5 @@
 """Runs in other processes: a run killed with SIGKILL half way, two runs at once, a real Celery worker."""
 
-import fcntl
-import os
 import signal
 import subprocess
 import sys
@@ -13,9 +11,9 @@ from django.db import connection
 from indicators.constants import RunStatus
 from indicators.models import ComputationRun, ZScore
 from indicators.recompute import RecomputeBusy, results_recompute
-from indicators.recompute.lock import ADVISORY_LOCK_KEY, LOCK_FILE
 from indicators.selectors import latest_successful_run
 from tests.indicators.builders import month, organisations, panel, proportion_indicator
+from tests.processes import needs_a_broker, recompute_lock_held
 
 KILL_AT_SECOND_INDICATOR = """
 import os, signal, django
@@ -59,59 +57,19 @@ def test_a_run_killed_half_way_leaves_the_last_good_run_served(two_indicators):
 
 
 def test_two_runs_never_interleave(two_indicators):
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        holder = psycopg.connect(two_indicators["DATABASE_URL"].replace("postgres://", "postgresql://"))
-        holder.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
-        release = holder.close
-    else:
-        handle = open(LOCK_FILE, "w")  # noqa: SIM115 — held across the assertion below
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        release = handle.close
-    try:
-        with pytest.raises(RecomputeBusy):
-            results_recompute(triggered_by="second")
-    finally:
-        release()
+    with recompute_lock_held(), pytest.raises(RecomputeBusy):
+        results_recompute(triggered_by="second")
     assert ComputationRun.objects.get(triggered_by="second").status == RunStatus.FAILED
     assert results_recompute(triggered_by="third").status == RunStatus.SUCCEEDED
 
 
-@pytest.mark.celery
-@pytest.mark.skipif(not os.environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL (CI sets Redis)")
-def test_a_real_celery_worker_recomputes_from_the_queue(two_indicators, monkeypatch):
+@needs_a_broker
+def test_a_real_celery_worker_recomputes_from_the_queue(two_indicators, celery_worker):
     from indicators.tasks import recompute_all
-    from oversight.celery import app
 
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
-    app.control.purge()  # nothing left over from an earlier run
-
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "oversight",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "--loglevel=warning",
-            "-Q",
-            "celery",
-            "-n",
-            f"test-{os.getpid()}@%h",
-        ],
-        env=two_indicators,
-        cwd=settings.BASE_DIR,
-    )
-    try:
+    with celery_worker(two_indicators, "test"):
         result = recompute_all.apply_async(kwargs={"triggered_by": "celery-test"})
         outcome = result.get(timeout=120)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
     assert outcome["status"] == RunStatus.SUCCEEDED
     run = ComputationRun.objects.get(pk=outcome["run_id"])
     assert run.triggered_by == "celery-test"

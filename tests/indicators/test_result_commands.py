@@ -6,18 +6,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from indicators.models import ZScore
-from tests.indicators.builders import episode, month, organisations, panel, proportion_indicator
+from tests.indicators.builders import episode, improving_panel, month
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world():
-    indicator = proportion_indicator("dtoc")
-    orgs = organisations(15)
-    panel(
-        indicator, orgs, month(2015, 1), 48, seed=11, effects={i: (lambda t: -0.3 if t >= 24 else 0) for i in range(5)}
-    )
+    indicator, orgs = improving_panel("dtoc", trusts=15, improving=5, seed=11)
     for i in range(5):
         episode(orgs[i], "SMQ", month(2017, 1))
     return indicator

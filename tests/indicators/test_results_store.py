@@ -5,7 +5,6 @@ import io
 import pytest
 from django.core.management import call_command
 
-from indicators.compute import pipeline
 from indicators.constants import RunStatus
 from indicators.exports import export_zscores
 from indicators.models import (
@@ -18,7 +17,8 @@ from indicators.models import (
     ZScore,
 )
 from indicators.recompute import results_prune, results_recompute
-from tests.indicators.builders import month, organisations, panel, proportion_indicator
+from tests.indicators.builders import failed_recompute, month, organisations, panel, proportion_indicator
+from tests.processes import needs_a_broker
 
 pytestmark = pytest.mark.django_db
 
@@ -58,14 +58,7 @@ def test_each_indicator_points_at_the_run_that_wrote_it_and_readers_see_only_tha
 def test_a_failed_run_moves_no_pointer_and_leaves_no_rows(worsening, monkeypatch):
     good = results_recompute(triggered_by="test")
     before = sorted(ZScore.objects.values_list("organisation_id", "indicator_id", "period", "z_adjusted", "run_id"))
-
-    def explode(*args, **kwargs):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(pipeline, "compute_spc", explode)  # where compute_indicator looks it up
-    with pytest.raises(RuntimeError):
-        results_recompute(triggered_by="test")
-    failed = ComputationRun.objects.latest()
+    failed = failed_recompute(monkeypatch)
     assert failed.status == RunStatus.FAILED
     assert set(CurrentResult.objects.values_list("run_id", flat=True)) == {good.pk}
     assert not ZScore.all_runs.filter(run=failed).exists()
@@ -341,16 +334,9 @@ def test_the_fanned_out_run_in_process_gives_the_in_process_results_and_names_ea
     assert _all_results() == expected
 
 
-@pytest.mark.celery
-@pytest.mark.skipif(not __import__("os").environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL")
-def test_a_chord_on_a_real_worker_gives_the_in_process_results(child_env, monkeypatch):
+@needs_a_broker
+def test_a_chord_on_a_real_worker_gives_the_in_process_results(child_env, celery_worker):
     import os
-    import subprocess
-    import sys
-
-    from django.conf import settings
-
-    from oversight.celery import app
 
     orgs = organisations(10)
     for code, seed in (("ed_4hr", 1), ("rtt_18wk", 2)):
@@ -358,32 +344,9 @@ def test_a_chord_on_a_real_worker_gives_the_in_process_results(child_env, monkey
     results_recompute(triggered_by="in-process")
     expected = _all_results()
 
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
-    app.control.purge()
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "oversight",
-            "worker",
-            "--pool=solo",
-            "--loglevel=warning",
-            "-Q",
-            "celery",
-            "-n",
-            f"chord-{os.getpid()}@%h",
-        ],
-        env=child_env,
-        cwd=settings.BASE_DIR,
-    )
-    try:
-        out = io.StringIO()
+    out = io.StringIO()
+    with celery_worker(child_env, "chord"):
         call_command("recompute", "--via-celery", "--force", "--timeout", "60", verbosity=0, stdout=out)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
     lines = out.getvalue().strip().splitlines()
     assert len(lines) == 3 and all(f"chord-{os.getpid()}@" in line for line in lines[:2]), lines
     assert _all_results() == expected

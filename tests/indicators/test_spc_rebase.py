@@ -12,18 +12,15 @@ from django.test import Client
 from indicators.models import Observation, SpcRebase, SpcSummary
 from indicators.spc_rebases import spc_rebase_add
 from indicators.stats.periods import shift_months
-from tests.indicators.builders import month, organisations, panel, proportion_indicator
+from tests.indicators.builders import month, shifted_dtoc
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def shifted(alice):
-    indicator = proportion_indicator("dtoc", target=0.16)
-    orgs = organisations(5, prefix="S")
     # S00's process changes at month 30 (a new pathway): its level is higher from then on.
-    panel(indicator, orgs, month(2021, 1), 40, seed=4, effects={0: lambda t: 0.4 if t >= 30 else 0.0})
-    call_command("recompute", verbosity=0)
+    indicator, orgs = shifted_dtoc(5)
     return indicator, orgs[0]
 
 

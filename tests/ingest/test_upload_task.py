@@ -1,14 +1,10 @@
 """Uploads imported by a task (issue 11): stored, queued, imported in-process without a broker, followed on
 a status page; internal errors told plainly; dead batches abandoned; the recompute never dropped."""
 
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
@@ -16,6 +12,7 @@ from django.utils import timezone
 from indicators.constants import BatchStatus, ImportFormat
 from indicators.models import ImportBatch, Observation, RecomputeRequest
 from ingest import formats
+from tests.processes import needs_a_broker, recompute_lock_held
 
 pytestmark = pytest.mark.django_db
 
@@ -191,27 +188,8 @@ def test_an_upload_during_a_recompute_is_recorded_as_its_follow_up(
     alice_client, rf4, django_capture_on_commit_callbacks
 ):
     """The import's recompute finds the lock held: it becomes a RecomputeRequest the running run picks up."""
-    import fcntl
-
-    from indicators.recompute.lock import ADVISORY_LOCK_KEY, LOCK_FILE
-
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        url = os.environ["DATABASE_URL"].replace("postgres://", "postgresql://")
-        dbname = connection.settings_dict["NAME"]
-        holder = psycopg.connect(url.rsplit("/", 1)[0] + "/" + dbname)
-        holder.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
-        release = holder.close
-    else:
-        handle = open(LOCK_FILE, "w")  # noqa: SIM115 — held across the upload below
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        release = handle.close
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            upload(alice_client, GOOD)
-    finally:
-        release()
+    with recompute_lock_held(), django_capture_on_commit_callbacks(execute=True):
+        upload(alice_client, GOOD)
     batch = ImportBatch.objects.latest("pk")
     assert batch.status == BatchStatus.SUCCEEDED
     assert RecomputeRequest.objects.filter(triggered_by=f"upload {batch.pk} by alice").exists()
@@ -254,28 +232,15 @@ def test_progress_is_seen_by_other_processes_while_the_import_transaction_is_ope
     assert ImportBatch.objects.get(pk=batch.pk).rows_read == 7000
 
 
-@pytest.mark.celery
-@pytest.mark.skipif(not os.environ.get("CELERY_BROKER_URL"), reason="needs CELERY_BROKER_URL (CI sets Redis)")
-def test_a_real_celery_worker_imports_an_upload(child_env, catalogue, make_org, alice, client, monkeypatch, media):
+@needs_a_broker
+def test_a_real_celery_worker_imports_an_upload(child_env, catalogue, make_org, alice, client, celery_worker, media):
     from ingest.tasks import import_upload
     from ingest.uploads import upload_store
-    from oversight.celery import app
 
     make_org("RF4")
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
-    app.control.purge()
     batch = upload_store(upload=SimpleUploadedFile("obs.csv", GOOD), fmt="observations", user=alice)
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "oversight", "worker", "--pool=solo", "--concurrency=1",
-         "--loglevel=warning", "-Q", "celery", "-n", f"upload-test-{os.getpid()}@%h"],
-        env={**child_env, "MEDIA_ROOT": str(media)},
-        cwd=django_settings.BASE_DIR,
-    )  # fmt: skip
-    try:
+    with celery_worker({**child_env, "MEDIA_ROOT": str(media)}, "upload-test"):
         outcome = import_upload.delay(batch.pk).get(timeout=120)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
     assert outcome["status"] == "succeeded"
     batch.refresh_from_db()
     assert batch.status == BatchStatus.SUCCEEDED and batch.rows_created == 2

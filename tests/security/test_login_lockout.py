@@ -9,27 +9,14 @@ from django.test import Client, RequestFactory, override_settings
 
 from oversight.login_throttle import client_address
 from oversight.settings.base import _caches
+from tests.security.sign_ins import admin_login, assert_locked_out_after, site_login
 
 LIMIT = 10
 
 
-def admin_login(client, username, password, **extra):
-    return client.post("/admin/login/", {"username": username, "password": password, "next": "/admin/"}, **extra)
-
-
-def site_login(client, username, password, **extra):
-    return client.post("/accounts/login/", {"username": username, "password": password}, **extra)
-
-
 @pytest.mark.django_db
 def test_the_admin_login_is_refused_after_ten_wrong_passwords(alice):
-    browser = Client()
-    for _ in range(LIMIT):
-        assert admin_login(browser, "alice", "wrong").status_code == 200
-    refused = admin_login(browser, "alice", "alice-password-1")
-    assert refused.status_code == 429
-    assert "Too many failed sign-ins" in refused.content.decode()
-    assert "_auth_user_id" not in browser.session
+    assert_locked_out_after(admin_login, LIMIT)
 
 
 @pytest.mark.django_db

@@ -51,15 +51,9 @@ def test_sessions_expire():
 @pytest.mark.django_db
 def test_sign_in_is_refused_after_repeated_failures(alice):
     from oversight.views import LOGIN_FAILURE_LIMIT
+    from tests.security.sign_ins import assert_locked_out_after, site_login
 
-    browser = Client()
-    for _ in range(LOGIN_FAILURE_LIMIT):
-        response = browser.post("/accounts/login/", {"username": "alice", "password": "wrong"})
-        assert response.status_code == 200
-    refused = browser.post("/accounts/login/", {"username": "alice", "password": "alice-password-1"})
-    assert refused.status_code == 429
-    assert "Too many failed sign-ins" in refused.content.decode()
-    assert "_auth_user_id" not in browser.session
+    assert_locked_out_after(site_login, LOGIN_FAILURE_LIMIT)
 
 
 @pytest.mark.django_db
@@ -71,27 +65,20 @@ def test_sign_in_works_before_the_limit(alice):
 
 
 def test_api_writes_from_a_browser_session_need_csrf(world):
+    from tests.api.world import patch_criterion
+
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(world["alice"])
-    criterion = world["records"]["own"]["criterion"]
-    response = browser.patch(
-        f"/api/v1/criteria/{criterion.pk}/", {"evidence": "x", "version": 1}, content_type="application/json"
-    )
+    response = patch_criterion(browser, world["records"]["own"]["criterion"])
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
 
 
 def test_token_requests_need_no_csrf(world, tokens):
-    from tests.api.world import bearer
+    from tests.api.world import patch_criterion
 
     browser = Client(enforce_csrf_checks=True)
-    criterion = world["records"]["own"]["criterion"]
-    response = browser.patch(
-        f"/api/v1/criteria/{criterion.pk}/",
-        {"evidence": "x", "version": 1},
-        content_type="application/json",
-        **bearer(tokens["write_bob"]),
-    )
+    response = patch_criterion(browser, world["records"]["own"]["criterion"], tokens["write_bob"])
     assert response.status_code == 200
 
 

@@ -43,6 +43,11 @@ def api(client, method, url, data, key):
     return getattr(client, method)(url, data, content_type="application/json", **bearer(key))
 
 
+def dora_approves(people, url: str, version: int, reason: str):
+    """The second oversight user's approval through the API, with her write token."""
+    return api(people["dora"], "post", url, {"version": version, "change_reason": reason}, people["dora_key"])
+
+
 def admin_refuses(client, url, data) -> None:
     """The admin shows the record but refuses to add or change it: the change goes through the services."""
     assert client.post(url, data).status_code == 403
@@ -98,13 +103,7 @@ def test_an_entry_by_one_user_is_only_a_proposal_until_a_second_oversight_user_a
         approved = people["dora"].post(decide, {"version": 1, "decision": "approve", "reason": "Agreed at panel"})
         assert approved.status_code == 302
     else:
-        approved = api(
-            people["dora"],
-            "post",
-            f"/api/v1/entry-proposals/{proposal.pk}/approve/",
-            {"version": 1, "change_reason": "Agreed at panel"},
-            people["dora_key"],
-        )
+        approved = dora_approves(people, f"/api/v1/entry-proposals/{proposal.pk}/approve/", 1, "Agreed at panel")
         assert approved.status_code == 201, approved.json()
     episode = RegimeEpisode.objects.get(organisation__ods_code="RB2")
     assert (episode.regime.code, episode.entered, episode.exited) == ("NOF4", date(2024, 5, 1), None)
@@ -169,13 +168,7 @@ def test_an_exit_by_one_user_is_refused_or_proposed_until_a_second_oversight_use
         approve = reverse("episode-approve-exit", args=[episode.pk])
         assert people["dora"].post(approve, {"version": 2, "reason": "Criteria met"}).status_code == 302
     else:
-        approved = api(
-            people["dora"],
-            "post",
-            f"{url}approve-exit/",
-            {"version": 2, "change_reason": "Criteria met"},
-            people["dora_key"],
-        )
+        approved = dora_approves(people, f"{url}approve-exit/", 2, "Criteria met")
         assert approved.status_code == 200, approved.json()
     episode.refresh_from_db()
     assert episode.exited == date(2021, 2, 1)
