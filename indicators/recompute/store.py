@@ -210,6 +210,21 @@ def _dates(values) -> np.ndarray:
     return pd.DatetimeIndex(values).to_numpy(dtype="datetime64[D]")
 
 
+# The model fields of each results table built from a frame of the computation, and their dtypes.
+NATIONAL_DTYPES = {"national": float, "phi": float, "tau2": float, "tau2_implied": float, "n_trusts": int}
+ZSCORE_DTYPES = {
+    "organisation_id": int,
+    "numerator": float,
+    "denominator": float,
+    "value": float,
+    "z": float,
+    "z_adjusted": float,
+    "upper": float,
+    "limits_rebuilt": bool,
+}
+ALERT_DTYPES = {"organisation_id": int, "kind": None, "statistic": float, "threshold": float, "synthetic": bool}
+
+
 def _result_frame(run, indicator, source: pd.DataFrame, dtypes: dict, sources: dict | None = None) -> pd.DataFrame:
     """A frame for `write_frame`: the run's and indicator's ids, `period` as dates, and each field of
     `dtypes` from the source column of that name (or the one `sources` gives) as that dtype (None: as is)."""
@@ -221,36 +236,11 @@ def _result_frame(run, indicator, source: pd.DataFrame, dtypes: dict, sources: d
 
 
 def store_indicator(run, indicator: Indicator, results: compute.IndicatorResults, raw=None) -> None:
-    national = results.national
-    write_frame(
-        NationalValue,
-        _result_frame(
-            run,
-            indicator,
-            national,
-            {"national": float, "phi": float, "tau2": float, "tau2_implied": float, "n_trusts": int},
-        ),
-        raw=raw,
-    )
+    write_frame(NationalValue, _result_frame(run, indicator, results.national, NATIONAL_DTYPES), raw=raw)
     z = results.zscores
     write_frame(
         ZScore,
-        _result_frame(
-            run,
-            indicator,
-            z,
-            {
-                "organisation_id": int,
-                "numerator": float,
-                "denominator": float,
-                "value": float,
-                "z": float,
-                "z_adjusted": float,
-                "upper": float,
-                "limits_rebuilt": bool,
-            },
-            sources={"z_adjusted": "z_adj"},
-        )
+        _result_frame(run, indicator, z, ZSCORE_DTYPES, sources={"z_adjusted": "z_adj"})
         .replace([np.inf, -np.inf], np.nan)
         # Rows in index order: B-tree inserts into neighbouring pages instead of all over the index.
         .sort_values(["organisation_id", "period"], kind="stable"),
@@ -276,16 +266,7 @@ def store_indicator(run, indicator: Indicator, results: compute.IndicatorResults
         )
     alerts = results.alerts
     if len(alerts):
-        write_frame(
-            Alert,
-            _result_frame(
-                run,
-                indicator,
-                alerts,
-                {"organisation_id": int, "kind": None, "statistic": float, "threshold": float, "synthetic": bool},
-            ),
-            raw=raw,
-        )
+        write_frame(Alert, _result_frame(run, indicator, alerts, ALERT_DTYPES), raw=raw)
 
 
 def stamp_confidential(results: compute.IndicatorResults, confidential_codes: frozenset[str]) -> None:
