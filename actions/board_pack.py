@@ -156,48 +156,51 @@ def _trust_page(pdf: _Pack, user, episode_rows, spc_rows, cases, criteria, annot
     if not spc_rows:
         pdf.cell(0, 6, "No SPC charts stored for this trust.", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    pdf.set_font("Helvetica", "B", 10)
-    pdf.cell(0, 7, _t(f"Open outlier cases ({len(cases)})"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=8)
-    for case in cases[:8]:
-        pdf.cell(
-            0,
-            5,
+    _heading(pdf, f"Open outlier cases ({len(cases)})")
+    _lines(
+        pdf,
+        [
             _t(
                 f"{case.indicator.name}, {case.period:%b %Y}: {case.get_signal_display()} - "
                 f"{case.get_status_display()}, {case.days_open} days open"
-            ),
-            new_x="LMARGIN",
-            new_y="NEXT",
-        )
-    if not cases:
-        pdf.cell(0, 5, "None.", new_x="LMARGIN", new_y="NEXT")
+            )
+            for case in cases[:8]
+        ]
+        or ["None."],
+    )
     if annotations:
         pdf.ln(1)
-        pdf.set_font("Helvetica", "B", 10)
-        pdf.cell(0, 7, "Chart annotations", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", size=8)
-        for annotation in annotations[:6]:
-            pdf.cell(0, 5, _t(str(annotation))[:170], new_x="LMARGIN", new_y="NEXT")
+        _heading(pdf, "Chart annotations")
+        _lines(pdf, [_t(str(annotation))[:170] for annotation in annotations[:6]])
     pdf.ln(2)
-    pdf.set_font("Helvetica", "B", 10)
     if criteria is None:
-        pdf.cell(0, 7, "Exit criteria: not shown to you.", new_x="LMARGIN", new_y="NEXT")
+        _heading(pdf, "Exit criteria: not shown to you.")
         return
     met = [c for c in criteria if c.status == CriterionStatus.MET or c.data_status == CriterionDataStatus.MET]
-    pdf.cell(0, 7, _t(f"Exit criteria met: {len(met)} of {len(criteria)}"), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=8)
-    for criterion in criteria[:8]:
-        pdf.cell(
-            0,
-            5,
+    _heading(pdf, f"Exit criteria met: {len(met)} of {len(criteria)}")
+    _lines(
+        pdf,
+        [
             _t(
                 f"[{'met' if criterion in met else criterion.get_status_display().lower()}] "
                 f"{criterion.get_theme_display()}: {criterion.description}"
-            )[:170],
-            new_x="LMARGIN",
-            new_y="NEXT",
-        )
+            )[:170]
+            for criterion in criteria[:8]
+        ],
+    )
+
+
+def _heading(pdf: _Pack, text: str) -> None:
+    """A section heading on a trust page, on a line of its own."""
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(0, 7, _t(text), new_x="LMARGIN", new_y="NEXT")
+
+
+def _lines(pdf: _Pack, texts: list[str]) -> None:
+    """A section's rows in the small type, one line each (already Latin-1 and cut to length)."""
+    pdf.set_font("Helvetica", size=8)
+    for text in texts:
+        pdf.cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
 
 
 class NoAsAtResults(ValueError):

@@ -275,15 +275,22 @@ def _act_from_trust_page(request, queryset, lookup: dict, act, *, done: str, tru
     return redirect("trust-detail", ods_code=trust(record).ods_code)
 
 
+def _act_on_episode_record(request, model, pk, act, *, done: str):
+    """`_act_from_trust_page` for a record of an episode (a transition, a communication) found by its pk."""
+    return _act_from_trust_page(
+        request, model.objects.select_related("episode__organisation"), {"pk": pk}, act, done=done
+    )
+
+
 @require_POST
 def transition_check_in(request, pk):
     from .models import Transition
     from .transitions import check_in_record
 
-    return _act_from_trust_page(
+    return _act_on_episode_record(
         request,
-        Transition.objects.select_related("episode__organisation"),
-        {"pk": pk},
+        Transition,
+        pk,
         lambda transition: check_in_record(
             actor=request.user,
             transition=transition,
@@ -300,10 +307,10 @@ def transition_complete(request, pk):
     from .models import Transition
     from .transitions import transition_complete as complete
 
-    return _act_from_trust_page(
+    return _act_on_episode_record(
         request,
-        Transition.objects.select_related("episode__organisation"),
-        {"pk": pk},
+        Transition,
+        pk,
         lambda transition: complete(actor=request.user, transition=transition, reason=request.POST.get("reason", "")),
         done="Transition completed.",
     )
@@ -345,10 +352,10 @@ def communication_sent(request, pk):
     from .models import Communication
     from .transitions import communication_sent as sent
 
-    return _act_from_trust_page(
+    return _act_on_episode_record(
         request,
-        Communication.objects.select_related("episode__organisation"),
-        {"pk": pk},
+        Communication,
+        pk,
         lambda communication: sent(
             actor=request.user, communication=communication, sent=_posted_date(request, "sent", "Sent on")
         ),

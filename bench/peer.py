@@ -16,7 +16,6 @@ and the ratio the issue sets a target for: forced recompute ≤ 0.5× the R work
 The R workflow does less (no SPC, alerts, ratio or score indicators, no writes), so the ratio favours R.
 """
 
-import argparse
 import csv
 import json
 import os
@@ -34,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oversight.settings.dev")
 os.environ.setdefault("DEBUG", "false")
 
-from recompute import ensure_database, generate, setup_django  # noqa: E402  (bench/recompute.py, after the path)
+from recompute import bench_parser, ensure_database, generate, parse_on_postgres, setup_django  # noqa: E402  (bench/recompute.py, after the path)
 
 PEER_SCRIPT = ROOT.parent / "shared" / "bench" / "peer_workflow.R"
 
@@ -73,17 +72,10 @@ def timed(command: list[str], env=None) -> tuple[float, str]:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--trusts", type=int, default=230)
-    parser.add_argument("--indicators", type=int, default=16)
-    parser.add_argument("--months", type=int, default=90)
-    parser.add_argument("--spells", type=int, default=60)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser = bench_parser(__doc__)
     parser.add_argument("--processes", type=int, default=1, help="RECOMPUTE_PROCESSES for the recompute")
     parser.add_argument("--peer-script", type=Path, default=PEER_SCRIPT, help="the R workflow (../shared/bench/)")
-    args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        parser.error("set DATABASE_URL to a scratch PostgreSQL database, e.g. .../oversight_bench")
+    args = parse_on_postgres(parser)
     rscript = shutil.which("Rscript")
     if not rscript or not args.peer_script.exists():
         parser.error(f"needs Rscript (apt-get install r-base-core r-cran-metafor) and {args.peer_script}")

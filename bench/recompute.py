@@ -228,6 +228,25 @@ def incremental(args) -> None:
         print(f"{label}: median {own:.2f} s = {own / forced:.1%} of the forced run")
 
 
+def bench_parser(description: str) -> argparse.ArgumentParser:
+    """The options every recompute bench shares: the size of the generated data set and the repeats."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trusts", type=int, default=230)
+    parser.add_argument("--indicators", type=int, default=16)
+    parser.add_argument("--months", type=int, default=90)
+    parser.add_argument("--spells", type=int, default=60)
+    parser.add_argument("--repeat", type=int, default=3)
+    return parser
+
+
+def parse_on_postgres(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The parsed options, or the usage error when DATABASE_URL is not a (scratch) PostgreSQL database."""
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        parser.error("set DATABASE_URL to a scratch PostgreSQL database, e.g. .../oversight_bench")
+    return args
+
+
 def run_child(kind: str, processes: int = 1) -> dict:
     env = dict(os.environ, RECOMPUTE_PROCESSES=str(processes))
     output = subprocess.run(
@@ -237,12 +256,7 @@ def run_child(kind: str, processes: int = 1) -> dict:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--trusts", type=int, default=230)
-    parser.add_argument("--indicators", type=int, default=16)
-    parser.add_argument("--months", type=int, default=90)
-    parser.add_argument("--spells", type=int, default=60)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser = bench_parser(__doc__)
     parser.add_argument("--scale", default="1,10", help="comma-separated multiples of --trusts to run")
     parser.add_argument("--processes", default="1,2", help="comma-separated RECOMPUTE_PROCESSES to measure")
     parser.add_argument("--measure", choices=["floor", "recompute", "nightly", "new_month"], help=argparse.SUPPRESS)
@@ -251,9 +265,7 @@ def main():
         action="store_true",
         help="at scale 1: forced runs vs psql \\copy, nightly runs with no new data, one new month of one indicator",
     )
-    args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        parser.error("set DATABASE_URL to a scratch PostgreSQL database, e.g. .../oversight_bench")
+    args = parse_on_postgres(parser)
     if args.measure:
         setup_django()
         print(json.dumps(measure(args.measure)))

@@ -127,23 +127,28 @@ def _querystring_without_page(request) -> str:
     return query.urlencode()
 
 
+def _audit_response(request, filters, shown, filename: str, model_keys, organisation=None):
+    """The filtered audit trail as the CSV export (`?format=csv`, named `filename`) or the list page."""
+    if request.GET.get("format") == "csv":
+        return _csv_response(filters, filename)
+    context = {
+        "page": _page(request, filters),
+        "shown": shown,
+        "model_choices": [(kind, kind) for kind in model_keys],
+        "change_choices": list(CHANGE_TYPES.items()),
+        "querystring": _querystring_without_page(request),
+        "organisation": organisation,
+    }
+    return render(request, "audit/list.html", context)
+
+
 @require_GET
 def audit_list(request):
     """Every change to every audited record, newest first, filterable; `?format=csv` exports it."""
     if not permissions.can_view_audit(request.user):
         raise PermissionDenied("The audit trail is for oversight staff.")
     filters, shown = _filters_from(request)
-    if request.GET.get("format") == "csv":
-        return _csv_response(filters, "audit")
-    context = {
-        "page": _page(request, filters),
-        "shown": shown,
-        "model_choices": [(kind, kind) for kind in audit.audited_keys()],
-        "change_choices": list(CHANGE_TYPES.items()),
-        "querystring": _querystring_without_page(request),
-        "organisation": None,
-    }
-    return render(request, "audit/list.html", context)
+    return _audit_response(request, filters, shown, "audit", audit.audited_keys())
 
 
 @require_GET
@@ -158,14 +163,6 @@ def audit_organisation(request, ods_code):
     filters.hide_confidential = not (
         permissions.can_see_confidential(user) or organisation.pk in permissions.assigned_organisation_ids(user)
     )
-    if request.GET.get("format") == "csv":
-        return _csv_response(filters, f"audit-{organisation.ods_code}")
-    context = {
-        "page": _page(request, filters),
-        "shown": shown,
-        "model_choices": [(kind, kind) for kind in audit.organisation_keys()],
-        "change_choices": list(CHANGE_TYPES.items()),
-        "querystring": _querystring_without_page(request),
-        "organisation": organisation,
-    }
-    return render(request, "audit/list.html", context)
+    return _audit_response(
+        request, filters, shown, f"audit-{organisation.ods_code}", audit.organisation_keys(), organisation
+    )

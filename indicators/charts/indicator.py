@@ -25,6 +25,7 @@ from .layout import (
     gap_days,
     horizontal_lines,
     iso,
+    line_trace,
     number,
     value_axis,
     with_gaps,
@@ -134,15 +135,12 @@ def distribution_figure(rows: list[dict], *, national: float | None, period_labe
 def national_trend_figure(points: Iterable[tuple[date, float | None]], *, kind: str, cadence: str = "monthly") -> dict:
     points = with_gaps(list(points), gap_days(cadence))
     data = [
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "name": "National value",
-            "x": [iso(period) for period, _ in points],
-            "y": [number(value) for _, value in points],
-            "line": {"color": NHS_BLUE},
-            "marker": {"size": 4},
-        }
+        line_trace(
+            "National value",
+            [(iso(period), number(value)) for period, value in points],
+            line={"color": NHS_BLUE},
+            marker={"size": 4},
+        )
     ]
     return figure(data, base_layout("National value over time", yaxis=value_axis(kind), xaxis={"type": "date"}))
 

@@ -81,6 +81,20 @@ def horizontal_lines(name: str, x0, x1, levels: Sequence[float], **line) -> dict
     }
 
 
+def line_trace(name: str, points: Sequence[tuple], *, line: dict, marker: dict, **extra) -> dict:
+    """A scatter trace of (x, y) points joined by a line, with markers (a None pair is a gap)."""
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "name": name,
+        "x": [x for x, _ in points],
+        "y": [y for _, y in points],
+        "line": line,
+        "marker": marker,
+        **extra,
+    }
+
+
 def figure(data: list[dict], layout: dict) -> dict:
     return {"data": data, "layout": layout}
 

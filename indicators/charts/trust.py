@@ -20,6 +20,7 @@ from .layout import (
     gap_days,
     horizontal_lines,
     iso,
+    line_trace,
     number,
     spc_icon_text,
     value_axis,
@@ -76,16 +77,13 @@ def zscore_figure(
     first = periods[0] if periods else None
     last = periods[-1] if periods else None
     data = [
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "name": "Adjusted z-score",
-            "x": [period for period, _ in points],
-            "y": [z for _, z in points],
-            "line": {"color": NHS_BLUE, "width": 1.5},
-            "marker": {"size": 4},
-            "hovertemplate": "%{x|%b %Y}: adjusted z-score %{y:.2f}<extra></extra>",
-        },
+        line_trace(
+            "Adjusted z-score",
+            points,
+            line={"color": NHS_BLUE, "width": 1.5},
+            marker={"size": 4},
+            hovertemplate="%{x|%b %Y}: adjusted z-score %{y:.2f}<extra></extra>",
+        ),
         horizontal_lines("National (z = 0)", first, last, [0], color=NHS_DARK_GREY, width=1.5),
         horizontal_lines("95% limits (±1.96)", first, last, [Z95, -Z95], color=NHS_ORANGE, dash="dash"),
         horizontal_lines("99.8% limits (±3.09)", first, last, [Z998, -Z998], color=NHS_RED, dash="dot"),
@@ -189,15 +187,12 @@ def value_figure(
     )
     national_name = "National mean" if kind == "score" else "National value"
     data = [
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "name": trust_label,
-            "x": [iso(period) for period, _ in trust_points],
-            "y": [number(value) for _, value in trust_points],
-            "line": {"color": NHS_BLUE, "width": 1.5},
-            "marker": {"size": 4},
-        },
+        line_trace(
+            trust_label,
+            [(iso(period), number(value)) for period, value in trust_points],
+            line={"color": NHS_BLUE, "width": 1.5},
+            marker={"size": 4},
+        ),
         {
             "type": "scatter",
             "mode": "lines",
@@ -230,15 +225,7 @@ def spc_figure(
     first, last = (periods[0], periods[-1]) if periods else (None, None)
     line = with_gaps([(point["period"], number(point["value"])) for point in points], gap_days(cadence))
     data = [
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "name": "Value",
-            "x": [period for period, _ in line],
-            "y": [value for _, value in line],
-            "line": {"color": NHS_GREY, "width": 1.5},
-            "marker": {"size": 5, "color": NHS_GREY},
-        },
+        line_trace("Value", line, line={"color": NHS_GREY, "width": 1.5}, marker={"size": 5, "color": NHS_GREY}),
         horizontal_lines("Mean", first, last, [number(mean)], color=NHS_DARK_GREY, width=1.5),
         horizontal_lines(
             "Process limits" + (" (trial)" if trial else ""),

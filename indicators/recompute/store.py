@@ -217,42 +217,37 @@ def _dates(values) -> np.ndarray:
     return pd.DatetimeIndex(values).to_numpy(dtype="datetime64[D]")
 
 
+# The model fields of each results table built from a frame of the computation, and their dtypes.
+NATIONAL_DTYPES = {"national": float, "phi": float, "tau2": float, "tau2_implied": float, "n_trusts": int}
+ZSCORE_DTYPES = {
+    "organisation_id": int,
+    "numerator": float,
+    "denominator": float,
+    "value": float,
+    "z": float,
+    "z_adjusted": float,
+    "upper": float,
+    "limits_rebuilt": bool,
+}
+ALERT_DTYPES = {"organisation_id": int, "kind": None, "statistic": float, "threshold": float, "synthetic": bool}
+
+
+def _result_frame(run, indicator, source: pd.DataFrame, dtypes: dict, sources: dict | None = None) -> pd.DataFrame:
+    """A frame for `write_frame`: the run's and indicator's ids, `period` as dates, and each field of
+    `dtypes` from the source column of that name (or the one `sources` gives) as that dtype (None: as is)."""
+    sources = sources or {}
+    columns = {"run_id": run.pk, "indicator_id": indicator.pk, "period": _dates(source["period"])}
+    for field, dtype in dtypes.items():
+        columns[field] = source[sources.get(field, field)].to_numpy(dtype=dtype)
+    return pd.DataFrame(columns)
+
+
 def store_indicator(run, indicator: Indicator, results: compute.IndicatorResults, raw=None) -> None:
-    national = results.national
-    write_frame(
-        NationalValue,
-        pd.DataFrame(
-            {
-                "run_id": run.pk,
-                "indicator_id": indicator.pk,
-                "period": _dates(national["period"]),
-                "national": national["national"].to_numpy(dtype=float),
-                "phi": national["phi"].to_numpy(dtype=float),
-                "tau2": national["tau2"].to_numpy(dtype=float),
-                "tau2_implied": national["tau2_implied"].to_numpy(dtype=float),
-                "n_trusts": national["n_trusts"].to_numpy(dtype=int),
-            }
-        ),
-        raw=raw,
-    )
+    write_frame(NationalValue, _result_frame(run, indicator, results.national, NATIONAL_DTYPES), raw=raw)
     z = results.zscores
     write_frame(
         ZScore,
-        pd.DataFrame(
-            {
-                "run_id": run.pk,
-                "organisation_id": z["organisation_id"].to_numpy(dtype=int),
-                "indicator_id": indicator.pk,
-                "period": _dates(z["period"]),
-                "numerator": z["numerator"].to_numpy(dtype=float),
-                "denominator": z["denominator"].to_numpy(dtype=float),
-                "value": z["value"].to_numpy(dtype=float),
-                "z": z["z"].to_numpy(dtype=float),
-                "z_adjusted": z["z_adj"].to_numpy(dtype=float),
-                "upper": z["upper"].to_numpy(dtype=float),
-                "limits_rebuilt": z["limits_rebuilt"].to_numpy(dtype=bool),
-            }
-        )
+        _result_frame(run, indicator, z, ZSCORE_DTYPES, sources={"z_adjusted": "z_adj"})
         .replace([np.inf, -np.inf], np.nan)
         # Rows in index order: B-tree inserts into neighbouring pages instead of all over the index.
         .sort_values(["organisation_id", "period"], kind="stable"),
@@ -278,22 +273,7 @@ def store_indicator(run, indicator: Indicator, results: compute.IndicatorResults
         )
     alerts = results.alerts
     if len(alerts):
-        write_frame(
-            Alert,
-            pd.DataFrame(
-                {
-                    "run_id": run.pk,
-                    "organisation_id": alerts["organisation_id"].to_numpy(dtype=int),
-                    "indicator_id": indicator.pk,
-                    "period": _dates(alerts["period"]),
-                    "kind": alerts["kind"].to_numpy(),
-                    "statistic": alerts["statistic"].to_numpy(dtype=float),
-                    "threshold": alerts["threshold"].to_numpy(dtype=float),
-                    "synthetic": alerts["synthetic"].to_numpy(dtype=bool),
-                }
-            ),
-            raw=raw,
-        )
+        write_frame(Alert, _result_frame(run, indicator, alerts, ALERT_DTYPES), raw=raw)
 
 
 def stamp_confidential(results: compute.IndicatorResults, confidential_codes: frozenset[str]) -> None:

@@ -41,22 +41,31 @@ class EwmaResult:
     signal_indices: np.ndarray
 
 
-def _cusum_matrix(z: np.ndarray, k: float, h: float) -> tuple[np.ndarray, np.ndarray]:
-    """Upper CUSUM along axis 1 of a (series × periods) matrix; NaN periods carry S unchanged."""
-    statistic = np.empty_like(z, dtype=float)
-    signal = np.zeros(z.shape, dtype=bool)
-    s = np.zeros(z.shape[0])
+def _reset_scan(x: np.ndarray, update, fires) -> tuple[np.ndarray, np.ndarray]:
+    """A recursive statistic along axis 1 of a (series × periods) matrix, reset to 0 where it signals.
+
+    `update(state, values)` is the next state where a period is present (NaN periods carry the state
+    unchanged); `fires(state)` says where it signals. Returns (statistic, signal), both series × periods.
+    """
+    statistic = np.empty_like(x, dtype=float)
+    signal = np.zeros(x.shape, dtype=bool)
+    state = np.zeros(x.shape[0])
     # Loop over periods (≈90) vectorised across series (≈3700): the recursion is sequential in
     # time only, so this is as fast as compiled code would be at this size.
-    for column in range(z.shape[1]):
-        values = z[:, column]
+    for column in range(x.shape[1]):
+        values = x[:, column]
         present = ~np.isnan(values)
-        s = np.where(present, np.maximum(0.0, s + np.where(present, values, 0.0) - k), s)
-        fired = present & (s > h)
-        statistic[:, column] = s
+        state = np.where(present, update(state, np.where(present, values, 0.0)), state)
+        fired = present & fires(state)
+        statistic[:, column] = state
         signal[:, column] = fired
-        s = np.where(fired, 0.0, s)
+        state = np.where(fired, 0.0, state)
     return statistic, signal
+
+
+def _cusum_matrix(z: np.ndarray, k: float, h: float) -> tuple[np.ndarray, np.ndarray]:
+    """Upper CUSUM along axis 1 of a (series × periods) matrix; NaN periods carry S unchanged."""
+    return _reset_scan(z, lambda s, values: np.maximum(0.0, s + values - k), lambda s: s > h)
 
 
 def cusum_matrix(z: np.ndarray, k: float = 0.5, h: float = 4.389) -> tuple[np.ndarray, np.ndarray]:
@@ -164,18 +173,9 @@ def panel_cusum(frame: pd.DataFrame, k: float = 0.5, h: float = 4.389, value_col
 
 def _ewma_matrix(x: np.ndarray, lam: float, limit: float) -> tuple[np.ndarray, np.ndarray]:
     """`ewma` along axis 1 of a (series × periods) matrix: NaN periods leave it, a signal resets it to 0."""
-    statistic = np.empty_like(x, dtype=float)
-    signal = np.zeros(x.shape, dtype=bool)
-    current = np.zeros(x.shape[0])
-    for column in range(x.shape[1]):
-        values = x[:, column]
-        present = ~np.isnan(values)
-        current = np.where(present, lam * np.where(present, values, 0.0) + (1.0 - lam) * current, current)
-        fired = present & (np.abs(current) > limit)
-        statistic[:, column] = current
-        signal[:, column] = fired
-        current = np.where(fired, 0.0, current)
-    return statistic, signal
+    return _reset_scan(
+        x, lambda current, values: lam * values + (1.0 - lam) * current, lambda current: np.abs(current) > limit
+    )
 
 
 def panel_self_baseline_ewma(

@@ -127,6 +127,14 @@ def _rules(x: list[float], mean: float, upper: float, lower: float, upper_near: 
     return rule, side
 
 
+def _check_rules(improvement_direction: str, run_length: int) -> None:
+    """Refuse an improvement direction or a run length the MDC rules do not know."""
+    if improvement_direction not in DIRECTIONS:
+        raise ValueError(f"improvement_direction must be one of {DIRECTIONS}")
+    if run_length < 2:
+        raise ValueError("run_length must be at least 2")
+
+
 def xmr(
     values,
     improvement_direction: str = "increase",
@@ -139,10 +147,7 @@ def xmr(
     # Missing values are skipped: limits and runs use the observed points in order, and the
     # missing positions get empty codes. This is the readable reference; `xmr_panel` does the same
     # arithmetic for thousands of series at once and is tested against it.
-    if improvement_direction not in DIRECTIONS:
-        raise ValueError(f"improvement_direction must be one of {DIRECTIONS}")
-    if run_length < 2:
-        raise ValueError("run_length must be at least 2")
+    _check_rules(improvement_direction, run_length)
     x_all = np.asarray(values, dtype=float).ravel()
     present = np.isfinite(x_all)
     x = x_all[present]
@@ -327,10 +332,7 @@ def xmr_panel(
     target: float | None = None,
 ) -> SpcPanel:
     """`xmr` (baseline = all points) of every row of `matrix` (series × points, NaN where missing), at once."""
-    if improvement_direction not in DIRECTIONS:
-        raise ValueError(f"improvement_direction must be one of {DIRECTIONS}")
-    if run_length < 2:
-        raise ValueError("run_length must be at least 2")
+    _check_rules(improvement_direction, run_length)
     values = np.asarray(matrix, dtype=float)
     if values.ndim != 2:
         raise ValueError("matrix must be 2-D: one row per series")
