@@ -101,10 +101,15 @@ class SpcFilterSet(StaticFilterSet):
 
 class RunFilterSet(StaticFilterSet):
     status = django_filters.ChoiceFilter(choices=RunStatus.choices)
-    as_at = django_filters.BooleanFilter(
-        field_name="as_at", lookup_expr="isnull", exclude=True, help_text="true: as-at runs only; false: ordinary runs."
+    as_at = django_filters.ChoiceFilter(
+        choices=[("true", "As-at runs only"), ("false", "Ordinary runs only")],
+        method="filter_as_at",
+        help_text="true: as-at runs only; false: ordinary runs only.",
     )
 
     class Meta:
         model = ComputationRun
         fields = ["status", "as_at"]
+
+    def filter_as_at(self, queryset, name, value):
+        return queryset.filter(as_at__isnull=value != "true")

@@ -299,3 +299,5 @@ def test_the_api_names_an_as_at_run_and_filters_on_it(world, alice, as_at):
     assert as_at.pk in only and all(listed[pk] is not None for pk in only)
     ordinary = [row["id"] for row in client.get("/api/v1/runs/?as_at=false", **headers).json()["results"]]
     assert ordinary and as_at.pk not in ordinary and all(listed[pk] is None for pk in ordinary)
+    refused = client.get("/api/v1/runs/?as_at=maybe", **headers)
+    assert refused.status_code == 400 and "as_at" in refused.json()["errors"]
