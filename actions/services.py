@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from indicators.constants import RunStatus
 from indicators.models import Alert, ComputationRun, ImportBatch, SpcSummary
+from indicators.page_selectors import SPC_CONCERN
 from indicators.stats.periods import months_apart
 from oversight import permissions
 from oversight.audit import stamp_history
@@ -95,9 +96,7 @@ def events_from_run(run_id: int) -> list[int]:
                 run=run,
             )
         )
-    concerns = SpcSummary.objects.filter(variation_icon__startswith="concern").select_related(
-        "organisation", "indicator"
-    )
+    concerns = SpcSummary.objects.filter(variation_icon=SPC_CONCERN).select_related("organisation", "indicator")
     for spc in concerns:
         last = spc.points[-1]["period"] if spc.points else ""
         new.append(

@@ -22,6 +22,7 @@ from indicators.page_selectors import (
     trust_indicator_charts,
     trust_indicator_summaries,
     trust_recent_alerts,
+    votes,
 )
 from indicators.selectors import data_cutoff
 from indicators.stats.constants import Z95, Z998
@@ -247,8 +248,9 @@ def _trust_summary(profile, signals, episodes, recent_alerts, today) -> dict:
     """What a director reads first: each open episode's light and why (the board's rule), months and target,
     open alerts and criteria met; from rows the page has already read."""
     for alert in recent_alerts:
-        signals.alerts += 1
-        signals.alert_indicators.add(alert.indicator.code)
+        if votes(alert.indicator):  # the board's count (recent_alerts_by_trust); the page still lists them all
+            signals.alerts += 1
+            signals.alert_indicators.add(alert.indicator.code)
     published = [segment for segment in profile.segments if segment.published]
     rows = [
         board_row(
@@ -263,8 +265,8 @@ def _trust_summary(profile, signals, episodes, recent_alerts, today) -> dict:
     criteria = [entry for item in episodes if item["episode"].exited is None for entry in _flat(item["criteria"])]
     return {
         "rows": rows,
-        "alerts": len(recent_alerts),
-        "alert_indicators": sorted({alert.indicator.name for alert in recent_alerts}),
+        "alerts": signals.alerts,  # the board's count of the trust's recent alerts
+        "alert_indicators": sorted({alert.indicator.name for alert in recent_alerts if votes(alert.indicator)}),
         "criteria_total": len(criteria),
         "criteria_met": sum(1 for criterion in criteria if criterion.status == CriterionStatus.MET),
     }

@@ -89,6 +89,11 @@ _NON_VOTING = Q(indicator__code__in=sorted(ORDINAL_INDICATOR_CODES)) | Q(indicat
 SPC_IMPROVEMENT, SPC_CONCERN = "special_cause_improvement", "special_cause_concern"
 
 
+def votes(indicator: Indicator) -> bool:
+    """Whether an indicator's signals count towards a trust's light: `_NON_VOTING` for one row already read."""
+    return indicator.code not in ORDINAL_INDICATOR_CODES and indicator.cadence != Cadence.ANNUAL
+
+
 def board_signals(user, organisation_ids: list[int]) -> tuple[dict[int, TrustSignals], date | None]:
     """SPC icons, ITS directions of the open spell and recent alerts per trust; four queries in all."""
     signals: dict[int, TrustSignals] = defaultdict(TrustSignals)
@@ -177,21 +182,32 @@ def trust_indicator_summaries(user, organisation, signals: TrustSignals | None =
         )
         for row in latest
     }
-    for spc in SpcSummary.objects.filter(organisation=organisation).only("indicator_id", "variation_icon", "assurance"):
-        if signals is not None:
+    spcs = SpcSummary.objects.filter(organisation=organisation).select_related("indicator")
+    for spc in spcs.only("indicator_id", "variation_icon", "assurance", "indicator__code", "indicator__cadence"):
+        if signals is not None and votes(spc.indicator):  # counted as board_signals counts them
             signals.has_results = True
-            signals.spc_improvement += spc.variation_icon.startswith("improvement")
-            signals.spc_concern += spc.variation_icon.startswith("concern")
+            signals.spc_improvement += spc.variation_icon == SPC_IMPROVEMENT
+            signals.spc_concern += spc.variation_icon == SPC_CONCERN
         if spc.indicator_id in summaries:
             summaries[spc.indicator_id].spc_icon = spc.variation_icon
             summaries[spc.indicator_id].spc_assurance = spc.assurance
     fits = (
         visible_to(user, TrajectoryFit.objects.filter(organisation=organisation))
         .select_related("indicator")
-        .only("indicator_id", "regimes", "coefficients", "spell_entered", "spell_exited", "indicator__polarity")
+        .only(
+            "indicator_id",
+            "regimes",
+            "coefficients",
+            "spell_entered",
+            "spell_exited",
+            "indicator__polarity",
+            "indicator__code",
+            "indicator__cadence",
+        )
     )
     for fit in fits.order_by("spell_entered"):  # the latest spell wins
-        if signals is not None and fit.spell_exited is None and fit.indicator.polarity != Polarity.NEUTRAL:
+        voting = fit.indicator.polarity != Polarity.NEUTRAL and votes(fit.indicator)
+        if signals is not None and fit.spell_exited is None and voting:
             direction = its_direction(fit.coefficients)
             signals.its_improving += direction == "improving"
             signals.its_worsening += direction == "worsening"

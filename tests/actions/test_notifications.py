@@ -161,3 +161,17 @@ def test_a_nightly_run_that_served_nothing_new_records_no_events_and_a_recomputi
     # A forced run serves its own rows: the same alerts are recorded again (once: keys are unique).
     again = results_recompute(triggered_by="test")
     assert services.events_from_run(again.pk)
+
+
+def test_every_spc_concern_a_run_serves_is_recorded_as_an_event(alice, bob, carol, bob_trusts):
+    from indicators.models import SpcSummary
+
+    _world(alice, bob, carol, bob_trusts)
+    run = results_recompute(triggered_by="test")
+    concerns = set(
+        SpcSummary.objects.filter(variation_icon="special_cause_concern").values_list("organisation_id", "indicator_id")
+    )
+    assert concerns, "the slipping trust's chart shows a concern"
+    services.events_from_run(run.pk)
+    recorded = set(Event.objects.filter(kind=EventKind.SPC).values_list("organisation_id", "indicator_id"))
+    assert recorded == concerns

@@ -43,3 +43,21 @@ def test_funding_shows_year_totals_with_the_lines_folded(world, alice, login):
 def test_closed_episodes_are_collapsed(world, alice, login):
     html = trust_page(login(alice), world.orgs[2])
     assert '<details class="closed-episode"><summary>Closed: SMQ' in html
+
+
+def test_every_trusts_summary_counts_its_signals_and_alerts_as_the_board_does(world, alice, login):
+    """The summary's light and reasons come from the same counts as the board's row, for every trust.
+
+    SPC icons are stored as `special_cause_improvement` / `special_cause_concern`; annual and ordinal
+    indicators cast no vote on either page.
+    """
+    client = login(alice)
+    rows = board_rows(alice)
+    assert any(row.spc_improvement + row.spc_concern for row in rows), "the world must hold SPC special causes"
+    fields = ("spc_improvement", "spc_concern", "its_improving", "its_worsening", "alerts", "alert_indicators")
+    for row in rows:
+        response = client.get(f"/trusts/{row.organisation.ods_code}/")
+        page_row = next(r for r in response.context["summary"]["rows"] if r.episode.pk == row.episode.pk)
+        assert {f: getattr(page_row.signals, f) for f in fields} == {f: getattr(row.signals, f) for f in fields}
+        assert page_row.light == row.light and page_row.why == row.why, row.organisation.ods_code
+        assert response.context["summary"]["alerts"] == row.alerts
