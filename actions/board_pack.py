@@ -36,7 +36,9 @@ def _light(pdf: _Pack, light: str, w: float = 16, h: float = 5) -> None:
 
 
 def _icon_rgb(icon: str):
-    return ICON_RGB.get((icon or "common").split("_")[0], ICON_RGB["common"])
+    """The MDC colour of a stored variation icon (`special_cause_concern` → concern's orange, …)."""
+    kind = (icon or "").removeprefix("special_cause_").split("_")[0]
+    return ICON_RGB.get(kind, ICON_RGB["common"])
 
 
 def _sparkline(pdf: _Pack, x: float, y: float, w: float, h: float, spc: SpcSummary) -> None:

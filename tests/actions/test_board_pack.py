@@ -91,3 +91,12 @@ def test_the_weekly_board_pack_is_emailed_to_its_subscribers(db, alice, carol):
     assert message.to == [carol.email]
     (name, content, kind) = message.attachments[0]
     assert kind == "application/pdf" and pages(content) == 1 + 2  # carol's pack: no CP trust
+
+
+def test_each_stored_variation_icon_prints_in_its_mdc_colour():
+    from actions.board_pack import ICON_RGB, _icon_rgb
+
+    assert _icon_rgb("special_cause_improvement") == ICON_RGB["improvement"]
+    assert _icon_rgb("special_cause_concern") == ICON_RGB["concern"]
+    assert _icon_rgb("special_cause_neutral_high") == _icon_rgb("special_cause_neutral_low") == ICON_RGB["neutral"]
+    assert _icon_rgb("common_cause") == _icon_rgb("") == ICON_RGB["common"]
