@@ -148,8 +148,8 @@ def _trust_page(pdf: _Pack, user, episode_rows, spc_rows, cases, criteria, annot
         pdf.set_fill_color(*_icon_rgb(spc.variation_icon))
         pdf.ellipse(x, y + 0.5, 5, 5, style="F")
         pdf.set_xy(x + 7, y)
-        pdf.cell(70, 6, _t(f"{spc.indicator.name}")[:45])
-        pdf.cell(30, 6, _t(spc_icon_text(spc.variation_icon))[:24])
+        pdf.cell(62, 6, _t(f"{spc.indicator.name}")[:42])
+        pdf.cell(38, 6, _t(spc_icon_text(spc.variation_icon))[:30])  # "special cause improvement" fits
         _sparkline(pdf, x + 108, y + 0.5, 26, 5, spc)
         column = 1 - column
         pdf.set_xy(pdf.l_margin, y + 7 if column == 0 else y)
