@@ -157,6 +157,13 @@ def _open_episodes(user):
     return permissions.visible_to(user, open_ones).order_by("entered")
 
 
+def visible_links(user, queryset=None):
+    """The programme links the user may see, each trust's visible open episodes prefetched as `open_visible`."""
+    queryset = SystemProgrammeLink.objects.all() if queryset is None else queryset
+    links = permissions.visible_to(user, queryset.select_related("trust__parent_icb"))
+    return links.prefetch_related(Prefetch("trust__episodes", queryset=_open_episodes(user), to_attr="open_visible"))
+
+
 def system_directors(icb: Organisation, episode: RegimeEpisode, assignments=None) -> list:
     """The SIDs whose assignment to the ICB overlaps the episode, earliest first."""
     assignments = assignments if assignments is not None else icb.id_assignments.filter(role=SID)
@@ -173,8 +180,7 @@ def system_directors(icb: Organisation, episode: RegimeEpisode, assignments=None
 
 def icb_programmes(user, icb: Organisation) -> list[Programme]:
     """The ICB's episodes the user may see, newest first, each with its SIDs and linked trusts."""
-    links = permissions.visible_to(user, SystemProgrammeLink.objects.select_related("trust__parent_icb", "linked_by"))
-    links = links.prefetch_related(Prefetch("trust__episodes", queryset=_open_episodes(user), to_attr="open_visible"))
+    links = visible_links(user, SystemProgrammeLink.objects.select_related("linked_by"))
     episodes = permissions.visible_to(user, icb.episodes.select_related("regime")).order_by("-entered")
     episodes = episodes.prefetch_related(Prefetch("system_links", queryset=links))
     assignments = list(icb.id_assignments.filter(role=SID).select_related("user"))

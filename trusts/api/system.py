@@ -10,13 +10,12 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from oversight import permissions
 from oversight.api.views import ReadOnlyViewSet
 
 from ..constants import OrganisationKind
 from ..models import ImprovementDirectorAssignment, RegimeEpisode
 from ..system_models import SystemProgrammeLink
-from ..system_programme import SID, system_directors
+from ..system_programme import SID, system_directors, visible_links
 from .filters import StaticFilterSet
 
 
@@ -109,12 +108,7 @@ class SystemProgrammeViewSet(ReadOnlyViewSet):
     ordering_fields = ["entered", "organisation__ods_code"]
 
     def get_queryset(self):
-        user = self.request.user
-        open_episodes = RegimeEpisode.objects.filter(exited__isnull=True, exit_unknown=False).select_related("regime")
-        links = permissions.visible_to(user, SystemProgrammeLink.objects.select_related("trust__parent_icb"))
-        links = links.prefetch_related(
-            Prefetch("trust__episodes", queryset=permissions.visible_to(user, open_episodes), to_attr="open_visible")
-        )
+        links = visible_links(self.request.user)
         sids = ImprovementDirectorAssignment.objects.filter(role=SID).select_related("user")
         return (
             RegimeEpisode.objects.filter(organisation__kind=OrganisationKind.ICB)
