@@ -428,9 +428,7 @@ def _trust_page(request, user, organisation, as_at):
     today = day or date.today()
     # Months in a regime and the summary's light count to the data's cut-off, as the board does (issue 10).
     end = data_end()
-    cutoff = data_cutoff(end)
-    if day is not None:
-        cutoff = min(cutoff, day)
+    cutoff = data_cutoff(end, as_at=day)
     details_visible = can_see_episode_details(user, organisation.pk)
     profile = trust_profile(user, organisation, details_visible=details_visible, today=today, as_at=day)
     signals = TrustSignals()
