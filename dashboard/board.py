@@ -15,13 +15,13 @@ from indicators.board import (
     NO_DATA,
     PLANNING_HORIZON_MONTHS,
     SIGNALS_RULE,
+    board_episodes,
     board_export_values,
     board_rows,
 )
 from oversight import exports
 from oversight.views import with_roles
 from trusts.filters import EpisodeFilterSet
-from trusts.selectors import episodes_open_on, open_episodes
 
 from .as_at import as_at_from, as_at_refused
 
@@ -52,7 +52,7 @@ def board(request):
     if problem:
         return as_at_refused(request, problem)
     data = _board_filter_data(request)
-    visible = open_episodes(user) if as_at is None else episodes_open_on(user, as_at.day)
+    visible = board_episodes(user, as_at.day if as_at else None)
     # An invalid choice (a regime the user may not pick) is ignored, never widened: the queryset is
     # already narrowed to the episodes the user may see.
     filterset = EpisodeFilterSet(data, queryset=visible, request=request)

@@ -247,10 +247,11 @@ def _months_in(episode, cutoff: date) -> int | None:
 def _trust_summary(profile, signals, episodes, recent_alerts, today) -> dict:
     """What a director reads first: each open episode's light and why (the board's rule), months and target,
     open alerts and criteria met; from rows the page has already read."""
-    for alert in recent_alerts:
-        if votes(alert.indicator):  # the board's count (recent_alerts_by_trust); the page still lists them all
-            signals.alerts += 1
-            signals.alert_indicators.add(alert.indicator.code)
+    # The board's count (recent_alerts_by_trust); the page still lists them all.
+    counted = [alert for alert in recent_alerts if votes(alert.indicator)]
+    for alert in counted:
+        signals.alerts += 1
+        signals.alert_indicators.add(alert.indicator.code)
     published = [segment for segment in profile.segments if segment.published]
     rows = [
         board_row(
@@ -266,7 +267,7 @@ def _trust_summary(profile, signals, episodes, recent_alerts, today) -> dict:
     return {
         "rows": rows,
         "alerts": signals.alerts,  # the board's count of the trust's recent alerts
-        "alert_indicators": sorted({alert.indicator.name for alert in recent_alerts if votes(alert.indicator)}),
+        "alert_indicators": sorted({alert.indicator.name for alert in counted}),
         "criteria_total": len(criteria),
         "criteria_met": sum(1 for criterion in criteria if criterion.status == CriterionStatus.MET),
     }
@@ -428,9 +429,7 @@ def _trust_page(request, user, organisation, as_at):
     today = day or date.today()
     # Months in a regime and the summary's light count to the data's cut-off, as the board does (issue 10).
     end = data_end()
-    cutoff = data_cutoff(end)
-    if day is not None:
-        cutoff = min(cutoff, day)
+    cutoff = data_cutoff(end, as_at=day)
     details_visible = can_see_episode_details(user, organisation.pk)
     profile = trust_profile(user, organisation, details_visible=details_visible, today=today, as_at=day)
     signals = TrustSignals()

@@ -201,6 +201,11 @@ def board_row(episode, trust, *, directors, segment, today: date) -> BoardRow:
     )
 
 
+def board_episodes(user, as_at: date | None = None):
+    """The episodes the board lists for `user`: those open now, or those open on `as_at` (issue 15)."""
+    return open_episodes(user) if as_at is None else episodes_open_on(user, as_at)
+
+
 def board_rows(
     user, *, episodes=None, today: date | None = None, sort: str = "", as_at: date | None = None
 ) -> list[BoardRow]:
@@ -212,7 +217,7 @@ def board_rows(
     (indicators.models.reading_run: the as-at run, or none), never today's.
     """
     if episodes is None:
-        episodes = open_episodes(user) if as_at is None else episodes_open_on(user, as_at)
+        episodes = board_episodes(user, as_at)
     episodes = [redact_episode(user, episode) for episode in episodes]
     if as_at is not None:
         episodes = [as_at_episode(episode, as_at) for episode in episodes]

@@ -24,11 +24,12 @@ OBSERVATION_COLUMNS = [
 ]
 
 
-def data_cutoff(data_end: date | None) -> date:
+def data_cutoff(data_end: date | None, as_at: date | None = None) -> date:
     """The date months in regime and the categories count to: the DATA_CUTOFF setting, else the data's
     last period, else today; never today while data exist, as signals from data ending in June cannot
-    say how a trust did since (issue 10)."""
-    return settings.DATA_CUTOFF or data_end or timezone.localdate()
+    say how a trust did since (issue 10). As at a date (issue 15): that date, when earlier."""
+    cutoff = settings.DATA_CUTOFF or data_end or timezone.localdate()
+    return cutoff if as_at is None else min(cutoff, as_at)
 
 
 def latest_successful_run() -> ComputationRun | None:

@@ -70,7 +70,7 @@ class ProgrammeInputs:
 
     def cutoff_for(self, run: ComputationRun) -> date:
         """The cut-off a run counts to: an as-at run's date (issue 15) when earlier than the data's."""
-        return self.cutoff if run.as_at is None else min(self.cutoff, run.as_at)
+        return data_cutoff(self.data_end, as_at=run.as_at)
 
     def store(self, run: ComputationRun, *, episodes, indicators: list[Indicator]) -> None:
         """Write the programme-level documents (early warning, time in regime, categories, staff survey).

@@ -135,7 +135,6 @@ RESULT_MODELS = (ZScore, NationalValue, TrajectoryFit, PooledEffect, SpcSummary,
 
 
 @transaction.atomic
-@dataversion.bumps
 def results_serve_run(run: ComputationRun) -> list[int]:
     """Serve `run`'s rows: point every indicator it has rows for (and the programme, if it has documents) at it.
 

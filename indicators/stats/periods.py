@@ -50,7 +50,7 @@ def month_of(period) -> int:
     """Months since January of year 0 of one period (a date, a timestamp or an ISO date string)."""
     if isinstance(period, str):
         period = date.fromisoformat(period[:10])
-    return period.year * 12 + period.month - 1
+    return month_number(period)
 
 
 def period_index(periods, cadence: str) -> np.ndarray:
