@@ -519,8 +519,6 @@ def _observations_copy_upsert(context: ImportContext, rows: list[ObservationRow]
     """
     table = Observation._meta.db_table
     columns = ", ".join(OBSERVATION_VALUE_FIELDS)
-    changed = " OR ".join(f"{table}.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in OBSERVATION_VALUE_FIELDS)
-    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*OBSERVATION_VALUE_FIELDS, "batch_id"))
     with connection.cursor() as cursor:
         # The staging columns are the target's own (same names and types), with none of its constraints.
         cursor.execute(
@@ -532,17 +530,31 @@ def _observations_copy_upsert(context: ImportContext, rows: list[ObservationRow]
         ) as copy:
             for row in rows:
                 copy.write_row((ids[row.org_code], row.indicator.pk, row.period, *row.values()))
-        cursor.execute(
-            f"INSERT INTO {table} (organisation_id, indicator_id, period, {columns}, batch_id) "
-            f"SELECT organisation_id, indicator_id, period, {columns}, %s FROM observation_staging "
-            f"ON CONFLICT (organisation_id, indicator_id, period) DO UPDATE SET {assignments} WHERE {changed} "
-            "RETURNING (xmax = 0)",
+        created, updated = observations_insert(
+            cursor,
+            f"SELECT organisation_id, indicator_id, period, {columns}, %s FROM observation_staging",
             [context.batch.pk],
         )
-        inserted = [flag for (flag,) in cursor.fetchall()]
         cursor.execute("DROP TABLE observation_staging")
-    context.summary.created += sum(inserted)
-    context.summary.updated += len(inserted) - sum(inserted)
+    context.summary.created += created
+    context.summary.updated += updated
+
+
+def observations_insert(cursor, select: str, params) -> tuple[int, int]:
+    """PostgreSQL: INSERT the rows `select` gives (organisation, indicator, period, the value fields, batch)
+    ON CONFLICT updating only those whose values differ, which take the new batch; (created, updated)."""
+    table = Observation._meta.db_table
+    columns = ", ".join(OBSERVATION_VALUE_FIELDS)
+    changed = " OR ".join(f"{table}.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in OBSERVATION_VALUE_FIELDS)
+    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*OBSERVATION_VALUE_FIELDS, "batch_id"))
+    cursor.execute(
+        f"WITH written AS (INSERT INTO {table} (organisation_id, indicator_id, period, {columns}, batch_id) {select} "
+        f"ON CONFLICT (organisation_id, indicator_id, period) DO UPDATE SET {assignments} WHERE {changed} "
+        "RETURNING xmax = 0 AS created) SELECT count(*) FILTER (WHERE created), count(*) FROM written",
+        params,
+    )
+    created, written = cursor.fetchone()
+    return created, written - created
 
 
 class TrustRegister:

@@ -14,9 +14,8 @@ import's transaction: on any error nothing is stored and the temporary tables go
 from django.db import connection
 
 from indicators.constants import Cadence, IndicatorKind
-from indicators.models import Observation
 
-from .base import OBSERVATION_VALUE_FIELDS, ImportContext, organisation_ids
+from .base import OBSERVATION_VALUE_FIELDS, ImportContext, observations_insert, organisation_ids
 from .reading import RowError, Table, parse_month, parse_number, parse_ods_code
 
 ENABLED = True  # the simple path runs on PostgreSQL too when False (the tests compare both)
@@ -268,24 +267,14 @@ def _upsert(cursor, context: ImportContext) -> None:
         return
     ids = organisation_ids(context, codes)
     _fill(cursor, ORGS, "code text PRIMARY KEY, id integer", ids.items())
-    target = Observation._meta.db_table
-    columns = ", ".join(OBSERVATION_VALUE_FIELDS)
-    changed = " OR ".join(f"{target}.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in OBSERVATION_VALUE_FIELDS)
-    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*OBSERVATION_VALUE_FIELDS, "batch_id"))
-    cursor.execute(
+    created, updated = observations_insert(
+        cursor,
         f"""
-        WITH written AS (
-            INSERT INTO {target} (organisation_id, indicator_id, period, {columns}, batch_id)
-            SELECT o.id, c.ind_id, c.pd, c.num, c.den, CASE WHEN c.prop THEN c.num / c.den ELSE c.value_n END,
-                c.lower_n, c.upper_n, %s
-            FROM {CHECKED} c JOIN {ORGS} o ON o.code = c.oc
-            ON CONFLICT (organisation_id, indicator_id, period) DO UPDATE SET {assignments} WHERE {changed}
-            RETURNING xmax = 0 AS created
-        )
-        SELECT count(*) FILTER (WHERE created), count(*) FROM written
+        SELECT o.id, c.ind_id, c.pd, c.num, c.den, CASE WHEN c.prop THEN c.num / c.den ELSE c.value_n END,
+            c.lower_n, c.upper_n, %s
+        FROM {CHECKED} c JOIN {ORGS} o ON o.code = c.oc
         """,
         [context.batch.pk],
     )
-    created, written = cursor.fetchone()
     context.summary.created += created
-    context.summary.updated += written - created
+    context.summary.updated += updated
