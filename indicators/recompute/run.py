@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from oversight import dataversion
 from oversight.permissions import RUN_COUNTS_WITHOUT_CONFIDENTIAL
 from trusts.models import Organisation
 from trusts.selectors import confidential_regime_codes
@@ -50,7 +49,6 @@ def _abandon_stale_runs(*, current: ComputationRun) -> None:
     )
 
 
-@dataversion.bumps
 def results_recompute(
     *,
     indicator_codes: list[str] | None = None,
