@@ -15,12 +15,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from indicators.constants import RunStatus
 from indicators.models import Alert, ComputationRun, ImportBatch, SpcSummary
 from indicators.page_selectors import SPC_CONCERN
-from indicators.stats.periods import months_apart
+from indicators.stats.periods import months_apart, shift_months
 from oversight import permissions
 from oversight.audit import stamp_history
 from trusts.constants import CriterionDataStatus
@@ -83,32 +84,35 @@ def events_from_run(run_id: int) -> list[int]:
         return []
     if run.counts.get("recomputed") == 0 and run.counts.get("programme_unchanged"):
         return []  # it served nothing new: every result, light and criterion is the one already told
-    for alert in _recent(Alert.objects.select_related("organisation", "indicator")):
-        new.append(
-            _record(
-                f"alert:{alert.organisation_id}:{alert.indicator_id}:{alert.period.isoformat()}:{alert.kind}",
-                EventKind.ALERT,
-                f"{alert.indicator.name}: {alert.kind.upper()} signal at {alert.organisation.name} "
-                f"({alert.period:%b %Y})",
-                detail=f"Statistic {alert.statistic:.2f} over threshold {alert.threshold:.2f}.",
-                organisation_id=alert.organisation_id,
-                indicator_id=alert.indicator_id,
-                run=run,
-            )
+    candidates = [
+        (
+            f"alert:{alert.organisation_id}:{alert.indicator_id}:{alert.period.isoformat()}:{alert.kind}",
+            EventKind.ALERT,
+            f"{alert.indicator.name}: {alert.kind.upper()} signal at {alert.organisation.name} ({alert.period:%b %Y})",
+            {
+                "detail": f"Statistic {alert.statistic:.2f} over threshold {alert.threshold:.2f}.",
+                "organisation_id": alert.organisation_id,
+                "indicator_id": alert.indicator_id,
+            },
         )
+        for alert in _recent(Alert.objects.select_related("organisation", "indicator"))
+    ]
     concerns = SpcSummary.objects.filter(variation_icon=SPC_CONCERN).select_related("organisation", "indicator")
     for spc in concerns:
         last = spc.points[-1]["period"] if spc.points else ""
-        new.append(
-            _record(
+        candidates.append(
+            (
                 f"spc:{spc.organisation_id}:{spc.indicator_id}:{spc.variation_icon}:{last}",
                 EventKind.SPC,
                 f"{spc.indicator.name}: SPC concern at {spc.organisation.name} ({spc.variation_icon})",
-                organisation_id=spc.organisation_id,
-                indicator_id=spc.indicator_id,
-                run=run,
+                {"organisation_id": spc.organisation_id, "indicator_id": spc.indicator_id},
             )
         )
+    # Most signals were told by an earlier run: one query finds them, and only the rest are written.
+    told = set(Event.objects.filter(key__in=[key[:200] for key, *_ in candidates]).values_list("key", flat=True))
+    for key, kind, title, fields in candidates:
+        if key[:200] not in told:
+            new.append(_record(key, kind, title, run=run, **fields))
     new.extend(_light_events(run))
     for criterion in ExitCriterion.objects.filter(
         data_status=CriterionDataStatus.MET, episode__exited__isnull=True
@@ -128,7 +132,11 @@ def _recent(alerts):
     ends = dict(
         NationalValue.objects.values("indicator_id").annotate(end=Max("period")).values_list("indicator_id", "end")
     )
-    for alert in alerts:
+    # The same window in the query, so only recent alerts are read (a national run holds ~16,000 in all).
+    window = ~Q(indicator_id__in=list(ends))
+    for indicator_id, end in ends.items():
+        window |= Q(indicator_id=indicator_id, period__gte=shift_months(end, 1 - RECENT_MONTHS))
+    for alert in alerts.filter(window):
         end = ends.get(alert.indicator_id)
         if end is None or months_apart(alert.period, end) < RECENT_MONTHS:
             yield alert

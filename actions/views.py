@@ -248,14 +248,21 @@ def _posted_date(request, name: str, label: str) -> date:
     try:
         return date.fromisoformat(request.POST.get(name, ""))
     except ValueError:
-        raise ValidationError({name: f"{label}: give the date as YYYY-MM-DD."}) from None
+        # The label travels with the error, so the message names the field as the form does.
+        invalid = ValidationError("give the date as YYYY-MM-DD.", code="invalid", params={"label": label})
+        raise ValidationError({name: invalid}) from None
 
 
 def _say_errors(request, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        messages.error(request, "; ".join(f"{field}: {', '.join(m)}" for field, m in error.message_dict.items()))
-    else:
+    """One message naming each field by its form label where the error carries one, else by its name."""
+    if not hasattr(error, "error_dict"):
         messages.error(request, "; ".join(error.messages))
+        return
+    said = []
+    for field, errors in error.error_dict.items():
+        label = next((e.params["label"] for e in errors if e.params and "label" in e.params), field)
+        said.append(f"{label}: {', '.join(message for e in errors for message in e.messages)}")
+    messages.error(request, "; ".join(said))
 
 
 def _episode_organisation(record):

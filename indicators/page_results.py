@@ -57,34 +57,27 @@ def _fetched(rows) -> list[tuple]:
         return cursor.fetchall()
 
 
-def early_warning_series(run, document: dict) -> dict:
+def early_warning_series(run, document: dict, computed: dict | None = None) -> dict:
     """{organisation id (str): [{indicator_id, periods, statistic, signals}]} for the slipping trusts.
 
     The z-scores are `run`'s rows for an indicator the run recomputed, the served rows otherwise
-    (what the pages serve once the run's pointers switch). The CUSUM runs over the whole history (its
-    state carries); only the latest CUSUM_SHOWN_PERIODS periods and the signals among them are kept.
+    (what the pages serve once the run's pointers switch). `computed` holds, by indicator id, the
+    frames (organisation_id, period, z_adj) this process computed for `run`: those are the rows it
+    wrote, so they are taken from memory instead of read back. The CUSUM runs over the whole history
+    (its state carries); only the latest CUSUM_SHOWN_PERIODS periods and the signals among them are kept.
     """
-    from django.db.models import Exists, OuterRef, Q
-
-    from .models import CurrentResult, ZScore  # the ORM only here: the rest of the module is plain arithmetic
-
     slipping = document.get("slipping", [])
     if not slipping:
         return {}
     k, h = document.get("k", 0.5), document.get("h", 4.389)
     org_ids = sorted({item["organisation_id"] for item in slipping})
     indicator_ids = sorted({i for item in slipping for i in item["indicator_ids"]})
-    # One query for every indicator: `run`'s rows where the run has any for the indicator, else the served ones.
-    in_run = Exists(ZScore.all_runs.filter(run=run, indicator_id=OuterRef("indicator_id")))
-    served = Exists(CurrentResult.objects.filter(indicator_id=OuterRef("indicator_id"), run_id=OuterRef("run_id")))
-    rows = (
-        ZScore.all_runs.filter(indicator_id__in=indicator_ids, organisation_id__in=org_ids)
-        .filter(Q(run=run) | (~in_run & served))
-        .order_by("organisation_id", "indicator_id", "period")
-        .values_list("organisation_id", "indicator_id", "period", "z_adjusted")
-    )
+    computed = computed or {}
     points: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for org, indicator_id, period, z in _fetched(rows):
+    for indicator_id in indicator_ids:
+        if indicator_id in computed:
+            _add_computed(points, indicator_id, computed[indicator_id], org_ids)
+    for org, indicator_id, period, z in _stored_zscores(run, [i for i in indicator_ids if i not in computed], org_ids):
         points[org][indicator_id].append((period, z))
     # Every series' CUSUM in one matrix pass (rows right-padded with NaN, which carries S unchanged
     # after a series' end, so each row's own periods get what a call per series would give).
@@ -121,3 +114,34 @@ def early_warning_series(run, document: dict) -> dict:
             )
         out[str(org)] = series
     return out
+
+
+def _add_computed(points, indicator_id: int, frame: pd.DataFrame, org_ids: list[int]) -> None:
+    """The slipping trusts' (period, z) of one computed frame, as stored: dates, ±inf as missing."""
+    rows = frame[frame["organisation_id"].isin(org_ids)].sort_values(["organisation_id", "period"], kind="stable")
+    z = rows["z_adj"].to_numpy(dtype=float)
+    z = np.where(np.isfinite(z), z, np.nan)
+    periods = pd.DatetimeIndex(rows["period"]).date
+    for org, period, value in zip(rows["organisation_id"].tolist(), periods, z.tolist(), strict=True):
+        points[org][indicator_id].append((period, None if value != value else value))
+
+
+def _stored_zscores(run, indicator_ids: list[int], org_ids: list[int]) -> list[tuple]:
+    """(organisation, indicator, period, z_adjusted) of stored rows: `run`'s where it has any for the
+    indicator, else the served ones, in (organisation, indicator, period) order."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from .models import CurrentResult, ZScore  # the ORM only here: the rest of the module is plain arithmetic
+
+    if not indicator_ids:
+        return []
+    # One query for every indicator: `run`'s rows where the run has any for the indicator, else the served ones.
+    in_run = Exists(ZScore.all_runs.filter(run=run, indicator_id=OuterRef("indicator_id")))
+    served = Exists(CurrentResult.objects.filter(indicator_id=OuterRef("indicator_id"), run_id=OuterRef("run_id")))
+    rows = (
+        ZScore.all_runs.filter(indicator_id__in=indicator_ids, organisation_id__in=org_ids)
+        .filter(Q(run=run) | (~in_run & served))
+        .order_by("organisation_id", "indicator_id", "period")
+        .values_list("organisation_id", "indicator_id", "period", "z_adjusted")
+    )
+    return _fetched(rows)

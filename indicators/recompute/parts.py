@@ -22,6 +22,7 @@ from ..models import (
 )
 from ..selectors import observations_frame
 from ..stats import METHOD_VERSION
+from . import partitions
 from .fingerprints import inputs_fingerprints, programme_fingerprint
 from .inputs import analysed_observations, episode_records, indicator_meta
 from .lock import recompute_lock
@@ -46,6 +47,7 @@ def results_fan_out_start(*, triggered_by: str = "", incremental: bool = False) 
         },
         triggered_by=triggered_by[:100],
     )
+    partitions.open_load_table(run.pk)  # the parts' z-scores go here, unseen until the final step attaches it
     indicators = list(Indicator.objects.order_by("code"))
     fingerprints = inputs_fingerprints(indicators, k, h)
     run.counts = {"fingerprints": {str(pk): value for pk, value in fingerprints.items()}}
@@ -85,6 +87,7 @@ def results_compute_part(run_id: int, indicator_id: int) -> dict:
     with transaction.atomic():
         for model in RESULT_MODELS:
             model.all_runs.filter(run=run, indicator=indicator).delete()
+        partitions.clear_indicator(run.pk, indicator.pk)
         if not frame.empty:
             results, _ = timed_compute(frame, meta, spells, k, h, compute.spell_synthetic_keys(episodes, spells))
             stamp_confidential(results, confidential_codes)
@@ -112,6 +115,7 @@ def results_fan_out_finish(run_id: int, parts: list[dict]) -> ComputationRun:
     fingerprints = {int(pk): value for pk, value in (run.counts.get("fingerprints") or {}).items()}
     try:
         with transaction.atomic(), recompute_lock():
+            partitions.attach(run.pk)  # first: the programme-level step reads this run's z-scores
             indicators = list(Indicator.objects.order_by("code"))
             programme = ProgrammeInputs()
             for indicator in indicators:

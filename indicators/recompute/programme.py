@@ -39,8 +39,13 @@ class ProgrammeInputs:
     n_charts: dict = field(default_factory=dict)
     survey: dict = field(default_factory=dict)
     data_end: date | None = None
+    # The adjusted z-scores this process computed, by indicator id: the early-warning CUSUMs read them
+    # here instead of reading back the rows just written (an indicator from stored rows is read there).
+    zscores: dict = field(default_factory=dict)
 
-    def add(self, indicator: Indicator, *, n_orgs: int, alerts, concerns, end: date | None, survey=None) -> None:
+    def add(
+        self, indicator: Indicator, *, n_orgs: int, alerts, concerns, end: date | None, survey=None, zscores=None
+    ) -> None:
         if indicator.cadence != "annual" and end is not None:
             # Charts by the cadence of their points (SHMI's independent points are annual).
             cadence = "annual" if indicator.code in compute.ROLLING_YEAR_INDICATOR_CODES else indicator.cadence
@@ -50,6 +55,8 @@ class ProgrammeInputs:
             self.data_end = max(self.data_end, end) if self.data_end else end
         if survey is not None:
             self.survey[indicator.code] = survey
+        if zscores is not None:
+            self.zscores[indicator.pk] = zscores
 
     def add_stored(self, indicator: Indicator, run: ComputationRun | None = None) -> None:
         """An indicator not recomputed by this run (or one whose rows `run` wrote): from its stored rows."""
@@ -92,6 +99,7 @@ class ProgrammeInputs:
             confidential_regime_codes(),
             pd.concat(self.concerns, ignore_index=True) if self.concerns else None,
             as_at=run.as_at,
+            zscores=self.zscores,
         )
 
 

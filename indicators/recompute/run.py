@@ -33,6 +33,7 @@ from ..models import (
 from ..selectors import observations_frame
 from ..signals import run_finished
 from ..stats import METHOD_VERSION
+from . import partitions
 from .fingerprints import inputs_fingerprints, programme_fingerprint
 from .inputs import analysed_observations, episode_records, indicator_meta
 from .lock import RecomputeBusy, recompute_lock
@@ -236,6 +237,8 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
         if frame is not None and not frame.empty:
             work.append((indicator, meta, frame))
     synthetic_spells = compute.spell_synthetic_keys(episodes, spells)
+    if work:
+        partitions.open_load_table(run.pk)
     with (
         computed_results(work, spells, k, h, settings.RECOMPUTE_PROCESSES, synthetic_spells) as computed,
         ResultWriter(run, store_indicator) as writer,
@@ -262,7 +265,11 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
                 concerns=compute.spc_concern_points(results.spc, indicator.pk),
                 end=latest.date() if pd.notna(latest) else None,  # every row may have been screened out
                 survey=results.zscores[["organisation_id", "period", "value"]] if is_staff_survey(indicator) else None,
+                zscores=results.zscores[["organisation_id", "period", "z_adj"]],
             )
+    clock = time.perf_counter()
+    partitions.attach(run.pk)  # the z-scores' indexes are built here, once, over the loaded rows
+    phases["attach"] = time.perf_counter() - clock
     for indicator in [] if programme_unchanged else skipped:
         programme.add_stored(indicator)
     data_end = programme.data_end

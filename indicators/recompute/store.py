@@ -33,6 +33,7 @@ from ..models import (
     ZScore,
 )
 from ..page_results import early_warning_series
+from . import partitions
 from .writer import write_frame
 
 logger = logging.getLogger(__name__)
@@ -160,6 +161,16 @@ def results_prune() -> dict[str, int]:
     deleted = {}
     with transaction.atomic():
         kept_as_at = kept_as_at_run_ids()
+        if partitions.partitioned():  # a run's z-scores go with their table (partitions.prune)
+            pairs = CurrentResult.objects.filter(indicator__isnull=False).values_list(
+                "indicator_id", "run_id", "previous_run_id"
+            )
+            kept_pairs = {(i, run) for i, current, previous in pairs for run in (current, previous) if run}
+            deleted["zscore_partitions"] = partitions.prune(
+                kept_pairs,
+                set(_running_run_ids()) | set(kept_as_at),
+                list(Indicator.objects.values_list("pk", flat=True)),
+            )
         for model in RESULT_MODELS:
             keep = Exists(
                 CurrentResult.objects.filter(indicator_id=OuterRef("indicator_id")).filter(
@@ -167,6 +178,8 @@ def results_prune() -> dict[str, int]:
                 )
             )
             stale = model.all_runs.exclude(keep).exclude(run_id__in=_running_run_ids() + kept_as_at)
+            if model is ZScore and partitions.partitioned():  # what is left: rows in the default partition
+                stale = stale.exclude(run_id__in=list(partitions.run_tables()))
             deleted[model._meta.model_name] = stale._raw_delete(stale.db)
         programme = (
             CurrentResult.objects.filter(indicator__isnull=True).values_list("run_id", "previous_run_id").first()
@@ -251,6 +264,7 @@ def store_indicator(run, indicator: Indicator, results: compute.IndicatorResults
         # Rows in index order: B-tree inserts into neighbouring pages instead of all over the index.
         .sort_values(["organisation_id", "period"], kind="stable"),
         raw=raw,
+        table=partitions.run_table(run.pk),  # the run's own bare table on PostgreSQL, attached when complete
     )
     if results.trajectories:
         fits = pd.DataFrame(results.trajectories)
@@ -320,6 +334,7 @@ def store_documents(
     confidential_codes=frozenset(),
     spc_concerns=None,
     as_at=None,
+    zscores=None,
 ) -> None:
     targets = dict(Regime.objects.values_list("code", "exit_target_months"))
     ratings: dict[int, list] = {}
@@ -354,7 +369,9 @@ def store_documents(
         "staff_survey": compute.compute_staff_survey(survey, spells, theme_names, benchmark_groups),
         "staff_survey_public": compute.compute_staff_survey(survey, public_spells, theme_names, benchmark_groups),
     }
-    documents["early_warning"]["cusum"] = early_warning_series(run, documents["early_warning"])  # for the page
+    documents["early_warning"]["cusum"] = early_warning_series(
+        run, documents["early_warning"], computed=zscores
+    )  # for the page
     AnalysisResult.all_runs.bulk_create(
         [AnalysisResult(run=run, key=key, payload=payload) for key, payload in documents.items()]
     )

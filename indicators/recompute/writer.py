@@ -6,7 +6,6 @@ The writer knows frames and tables only; what a frame holds is its caller's busi
 from __future__ import annotations
 
 import io
-import json
 import math
 import queue
 import threading
@@ -14,6 +13,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+import orjson
 import pandas as pd
 from django.db import connection
 
@@ -24,6 +24,11 @@ def _clean(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def _json(value) -> str:
+    """A JSON column's text: orjson (several times json's speed on the SPC points), NumPy scalars as numbers."""
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 PG_EPOCH = np.datetime64("2000-01-01", "D")
@@ -105,13 +110,13 @@ def _binary_copy_payload(columns: list[np.ndarray], db_types: list[str]) -> byte
     return BINARY_HEADER + b"".join(parts) + BINARY_TRAILER
 
 
-def _insert_many(model, frame: pd.DataFrame, fields, db_columns: str, json_columns: tuple[str, ...]) -> None:
+def _insert_many(table: str, frame: pd.DataFrame, fields, db_columns: str, json_columns: tuple[str, ...]) -> None:
     """The embedded-database path: one executemany of plain tuples (no model instances)."""
     columns = []
     for name in frame.columns:
         values = frame[name]
         if name in json_columns:
-            columns.append([json.dumps(value) for value in values])
+            columns.append([_json(value) for value in values])
         elif pd.api.types.is_datetime64_any_dtype(values.dtype):
             columns.append([None if stamp is pd.NaT else stamp.date().isoformat() for stamp in values])
         elif pd.api.types.is_float_dtype(values.dtype):
@@ -121,12 +126,12 @@ def _insert_many(model, frame: pd.DataFrame, fields, db_columns: str, json_colum
     placeholders = ", ".join(["%s"] * len(fields))
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {model._meta.db_table} ({db_columns}) VALUES ({placeholders})",  # noqa: S608
+            f"INSERT INTO {table} ({db_columns}) VALUES ({placeholders})",  # noqa: S608
             list(zip(*columns, strict=True)),
         )
 
 
-def write_frame(model, frame: pd.DataFrame, json_columns: tuple[str, ...] = (), raw=None) -> None:
+def write_frame(model, frame: pd.DataFrame, json_columns: tuple[str, ...] = (), raw=None, table: str = "") -> None:
     """Insert a frame whose columns are model field names, in its row order: COPY on PostgreSQL, executemany elsewhere.
 
     The one bulk path for derived and generated rows (the recompute's results, the demo generator's
@@ -134,28 +139,30 @@ def write_frame(model, frame: pd.DataFrame, json_columns: tuple[str, ...] = (), 
 
     Numeric and date tables go through binary COPY, the rest (JSON, text) through CSV COPY; the
     per-row adaptation of an ORM insert cost more than all the statistics (bench/recompute.py).
+    `table` writes to another table with the model's columns (a run's own z-score table, `partitions`).
     """
     if frame.empty:
         return
     fields = [model._meta.get_field(name) for name in frame.columns]
     db_columns = ", ".join(field.column for field in fields)
+    table = table or model._meta.db_table
     if connection.vendor != "postgresql":
-        _insert_many(model, frame, fields, db_columns, json_columns)
+        _insert_many(table, frame, fields, db_columns, json_columns)
         return
     db_types = [field.rel_db_type(connection) if field.is_relation else field.db_type(connection) for field in fields]
     db_types = [db_type.split(" CHECK")[0].strip() if db_type else "" for db_type in db_types]
     binary = all(db_type in BINARY_TYPES for db_type in db_types) and not json_columns
     if binary:
         payload = _binary_copy_payload([frame[column].to_numpy() for column in frame.columns], db_types)
-        statement = f"COPY {model._meta.db_table} ({db_columns}) FROM STDIN WITH (FORMAT binary)"
+        statement = f'COPY "{table}" ({db_columns}) FROM STDIN WITH (FORMAT binary)'
     else:
         frame = frame.copy()
         for column in json_columns:
-            frame[column] = [json.dumps(value) for value in frame[column]]
+            frame[column] = [_json(value) for value in frame[column]]
         buffer = io.StringIO()
         frame.to_csv(buffer, header=False, index=False, na_rep=r"\N", date_format="%Y-%m-%d")
         payload = buffer.getvalue()
-        statement = f"COPY {model._meta.db_table} ({db_columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        statement = f"COPY \"{table}\" ({db_columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
     # `raw` is the psycopg connection of the run's transaction, handed to the writer thread
     # (Django's `connection` is per thread and would open a second, separate transaction there).
     with (raw or connection.connection).cursor() as cursor:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtr
 
 from .periods import month_index
 
@@ -91,8 +91,8 @@ def cusum_arl0(k: float = 0.5, h: float = 4.389, mean: float = 0.0, states: int 
     upper_edge = centre + 0.5 * width
     lower_edge = upper_edge - width
     shift = k - mean
-    cdf_upper = norm.cdf(upper_edge[None, :] - centre[:, None] + shift)
-    cdf_lower = norm.cdf(lower_edge[None, :] - centre[:, None] + shift)
+    cdf_upper = ndtr(upper_edge[None, :] - centre[:, None] + shift)
+    cdf_lower = ndtr(lower_edge[None, :] - centre[:, None] + shift)
     transition = cdf_upper - cdf_lower
     transition[:, 0] = cdf_upper[:, 0]
     run_lengths = np.linalg.solve(np.eye(states) - transition, np.ones(states))
@@ -178,6 +178,24 @@ def _ewma_matrix(x: np.ndarray, lam: float, limit: float) -> tuple[np.ndarray, n
     )
 
 
+def _trailing_mean(rows: np.ndarray, window: int, min_periods: int) -> np.ndarray:
+    """pandas' `rolling(window, min_periods).mean()` along axis 1: NaNs skipped, `min_periods` values needed."""
+    observed = ~np.isnan(rows)
+    zero = np.zeros((rows.shape[0], 1))
+    sums = np.concatenate([zero, np.cumsum(np.where(observed, rows, 0.0), axis=1)], axis=1)
+    counts = np.concatenate([zero, np.cumsum(observed, axis=1)], axis=1)
+    end = np.arange(1, rows.shape[1] + 1)
+    start = np.maximum(end - window, 0)
+    total, count = sums[:, end] - sums[:, start], counts[:, end] - counts[:, start]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(count >= min_periods, total / count, np.nan)
+
+
+def _shifted(rows: np.ndarray) -> np.ndarray:
+    """Each row moved one place right (the value for t is the one computed up to t − 1)."""
+    return np.concatenate([np.full((rows.shape[0], 1), np.nan), rows[:, :-1]], axis=1)
+
+
 def panel_self_baseline_ewma(
     frame: pd.DataFrame,
     baseline: int = 24,
@@ -192,18 +210,22 @@ def panel_self_baseline_ewma(
     """
     work = frame.sort_values(["org", "indicator", "period"], kind="stable")
     needed = (baseline * 3) // 4
-    grouped = work.groupby(["org", "indicator"], sort=False)[value_column]
-    mean = grouped.rolling(baseline, min_periods=needed).mean().groupby(level=[0, 1]).shift(1)
-    moving_range = grouped.diff().abs()
-    mr_grouped = moving_range.groupby([work["org"], work["indicator"]], sort=False)
-    mean_mr = mr_grouped.rolling(baseline - 1, min_periods=max(1, needed - 1)).mean().groupby(level=[0, 1]).shift(1)
-    sigma = mean_mr.to_numpy() / D2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        standardised = (work[value_column].to_numpy() - mean.to_numpy()) / np.where(sigma > 0, sigma, np.nan)
-    work = work.assign(standardised=standardised)
+    # Each series' observed rows left-aligned in one (series × rows) matrix, so the trailing means
+    # are cumulative-sum differences along axis 1 instead of a pandas rolling window per group.
     series_codes = work.groupby(["org", "indicator"], sort=False).ngroup().to_numpy()
-    period_codes, periods = pd.factorize(work["period"], sort=True)
     n_series = int(series_codes.max()) + 1 if len(series_codes) else 0
+    starts = np.flatnonzero(np.r_[True, series_codes[1:] != series_codes[:-1]]) if len(series_codes) else []
+    position = np.arange(len(series_codes)) - np.repeat(starts, np.diff(np.r_[starts, len(series_codes)]))
+    rows = np.full((n_series, int(position.max()) + 1 if len(position) else 0), np.nan)
+    rows[series_codes, position] = work[value_column].to_numpy(dtype=float)
+    mean = _shifted(_trailing_mean(rows, baseline, needed))
+    moving_range = np.abs(np.diff(rows, axis=1, prepend=np.nan))
+    mean_mr = _shifted(_trailing_mean(moving_range, baseline - 1, max(1, needed - 1)))
+    sigma = mean_mr / D2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        standardised = ((rows - mean) / np.where(sigma > 0, sigma, np.nan))[series_codes, position]
+    work = work.assign(standardised=standardised)
+    period_codes, periods = pd.factorize(work["period"], sort=True)
     matrix = np.full((n_series, len(periods)), np.nan)
     matrix[series_codes, period_codes] = standardised
     limit = L * np.sqrt(lam / (2.0 - lam))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 # Exact null distribution up to this many non-zero differences (as R's wilcox.test, n < 50).
 EXACT_MAX_N = 49
@@ -68,7 +68,9 @@ def signed_rank(entry, exit) -> SignedRank:
     if n == 0:
         return SignedRank(np.nan, np.nan, np.nan, 0, n_zero, "none", "wilcox", None)
 
-    ranks = stats.rankdata(np.abs(differences))
+    from scipy.stats import rankdata  # scipy.stats takes ~0.5 s to import: only where a test needs it
+
+    ranks = rankdata(np.abs(differences))
     w_plus = float(ranks[differences > 0].sum())
     w_minus = float(ranks[differences < 0].sum())
     total = n * (n + 1) / 2
@@ -88,7 +90,7 @@ def signed_rank(entry, exit) -> SignedRank:
     centred = w_plus - total / 2.0
     correction = 0.5 * np.sign(centred)
     z = float((centred - correction) / np.sqrt(variance))
-    p_value = float(min(1.0, 2.0 * stats.norm.sf(abs(z))))
+    p_value = float(min(1.0, 2.0 * special.ndtr(-abs(z))))
     return SignedRank(w_plus, w_minus, p_value, n, n_zero, "normal", "wilcox", z)
 
 
@@ -96,8 +98,8 @@ def clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
     """Exact (Clopper–Pearson) two-sided 1 − alpha confidence interval for a proportion k/n (0–1)."""
     if n <= 0 or not 0 <= k <= n:
         raise ValueError("need 0 ≤ k ≤ n and n > 0")
-    low = 0.0 if k == 0 else float(stats.beta.ppf(alpha / 2, k, n - k + 1))
-    high = 1.0 if k == n else float(stats.beta.ppf(1 - alpha / 2, k + 1, n - k))
+    low = 0.0 if k == 0 else float(special.betaincinv(k, n - k + 1, alpha / 2))
+    high = 1.0 if k == n else float(special.betaincinv(k + 1, n - k, 1 - alpha / 2))
     return low, high
 
 
@@ -107,7 +109,9 @@ def binomial_test_vs(k: int, n: int, p0: float = 0.25) -> BinomialResult:
         raise ValueError("need 0 ≤ k ≤ n and n > 0")
     if not 0 < p0 < 1:
         raise ValueError("p0 must lie strictly between 0 and 1")
-    pmf = stats.binom.pmf(np.arange(n + 1), n, p0)
+    from scipy.stats import binom  # imported on first use, as rankdata above
+
+    pmf = binom.pmf(np.arange(n + 1), n, p0)
     # Two-sided by summing every outcome no more likely than the observed one (R's binom.test),
     # with a small relative tolerance so floating-point ties are counted as ties.
     p_value = float(min(1.0, pmf[pmf <= pmf[k] * (1 + 1e-7)].sum()))

@@ -96,6 +96,6 @@ def test_a_malformed_annotation_date_is_told_back_by_field_on_the_trust_page(db,
     client.force_login(alice)
     response = client.post(f"/trusts/{trust.ods_code}/annotations/", {"on": "3 March", "kind": "inspection"})
     assert response.status_code == 302 and response["Location"] == f"/trusts/{trust.ods_code}/"
-    assert [str(m) for m in get_messages(response.wsgi_request)] == ["on: Date: give the date as YYYY-MM-DD."]
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["Date: give the date as YYYY-MM-DD."]
     assert not ChartAnnotation.objects.exists()
     assert client.post("/trusts/NOSUCH/annotations/", {"on": "2016-03-01"}).status_code == 404

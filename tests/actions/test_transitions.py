@@ -5,6 +5,7 @@ is confidential; the board and early warning watch trusts in transition."""
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
@@ -140,5 +141,7 @@ def test_the_trust_page_shows_the_transition_and_records_a_check_in(client, exit
     assert Transition.objects.get(pk=exited.transition.pk).check_ins[0]["outcome"] == "escalate"
     bad = client.post(f"/transitions/{exited.transition.pk}/check-in/", {"held": "yesterday", "outcome": "on_track"})
     assert bad.status_code == 302  # back to the page with the message, nothing stored
+    # The message names the field by its label, once ("Held on", not "held: Held on: …").
+    assert [str(m) for m in get_messages(bad.wsgi_request)][-1] == "Held on: give the date as YYYY-MM-DD."
     assert len(Transition.objects.get(pk=exited.transition.pk).check_ins) == 1
     assert client.post("/transitions/999999/check-in/", {"held": TODAY.isoformat()}).status_code == 404

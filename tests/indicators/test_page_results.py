@@ -124,3 +124,32 @@ def test_the_cusum_series_are_read_in_one_query_with_served_rows_for_indicators_
     assert series == document["cusum"]
     assert all(len(line["periods"]) == CUSUM_SHOWN_PERIODS for lines in series.values() for line in lines)
     assert {line["indicator_id"] for lines in series.values() for line in lines} == {ed.pk, rtt.pk}
+
+
+def test_cusum_series_from_the_frames_a_run_computed_equal_those_read_back_and_need_no_query(
+    slipping, django_assert_num_queries
+):
+    import numpy as np
+    import pandas as pd
+
+    ed, rtt = slipping
+    run = results_recompute(triggered_by="test")
+    document = AnalysisResult.objects.get(key="early_warning").payload
+    computed = {}
+    for indicator in (ed, rtt):
+        rows = list(
+            ZScore.all_runs.filter(run=run, indicator=indicator).values_list("organisation_id", "period", "z_adjusted")
+        )
+        frame = pd.DataFrame(rows, columns=["organisation_id", "period", "z_adj"])
+        frame["period"] = pd.to_datetime(frame["period"])
+        computed[indicator.pk] = frame.astype({"z_adj": float}).sample(frac=1, random_state=2)  # any row order
+    with django_assert_num_queries(0):
+        assert early_warning_series(run, document, computed=computed) == document["cusum"]
+    with django_assert_num_queries(1):  # rtt_18wk read back, ed_4hr from memory
+        assert early_warning_series(run, document, computed={ed.pk: computed[ed.pk]}) == document["cusum"]
+    # An infinite z is stored as missing: from memory it counts as missing too.
+    infinite, missing = computed[ed.pk].copy(), computed[ed.pk].copy()
+    infinite.iloc[:5, 2], missing.iloc[:5, 2] = np.inf, np.nan
+    assert early_warning_series(run, document, computed={**computed, ed.pk: infinite}) == early_warning_series(
+        run, document, computed={**computed, ed.pk: missing}
+    )

@@ -63,16 +63,18 @@ def test_the_panel_version_equals_standardise_then_ewma_series_by_series():
     rng = np.random.default_rng(0)
     rows = []
     for org in range(6):
-        n = int(rng.integers(25, 60))
-        z = np.cumsum(rng.normal(0, 1, n)) * 0.3
-        for t in range(n):
-            rows.append(
-                {"org": org, "indicator": 1, "period": pd.Timestamp(2015 + t // 12, t % 12 + 1, 1), "z_adj": z[t]}
-            )
+        for indicator in (1, 2):
+            n = int(rng.integers(25, 60))
+            z = np.cumsum(rng.normal(0, 1, n)) * 0.3
+            z[rng.random(n) < 0.1] = np.nan  # missing values: the baseline counts observed rows only
+            for t in range(n):
+                period = pd.Timestamp(2015 + t // 12, t % 12 + 1, 1)
+                rows.append({"org": org, "indicator": indicator, "period": period, "z_adj": z[t]})
     frame = pd.DataFrame(rows).sample(frac=1, random_state=1)
     out = panel_self_baseline_ewma(frame)
     assert out.index.equals(frame.index)
-    for _, group in out.groupby("org"):
+    assert out["standardised"].notna().sum() > 200
+    for _, group in out.groupby(["org", "indicator"]):
         group = group.sort_values("period")
         reference = self_baseline_standardise(group["z_adj"].to_numpy())
         chart = ewma(reference)
