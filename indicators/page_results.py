@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 
 import numpy as np
 import pandas as pd
@@ -73,57 +72,71 @@ def early_warning_series(run, document: dict, computed: dict | None = None) -> d
     org_ids = sorted({item["organisation_id"] for item in slipping})
     indicator_ids = sorted({i for item in slipping for i in item["indicator_ids"]})
     computed = computed or {}
-    points: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for indicator_id in indicator_ids:
-        if indicator_id in computed:
-            _add_computed(points, indicator_id, computed[indicator_id], org_ids)
-    for org, indicator_id, period, z in _stored_zscores(run, [i for i in indicator_ids if i not in computed], org_ids):
-        points[org][indicator_id].append((period, z))
+    frames = [_computed_rows(i, computed[i], org_ids) for i in indicator_ids if i in computed]
+    stored = _stored_zscores(run, [i for i in indicator_ids if i not in computed], org_ids)
+    if stored:
+        stored = pd.DataFrame(stored, columns=["organisation_id", "indicator_id", "period", "z"])
+        frames.append(stored.assign(period=pd.to_datetime(stored["period"]), z=stored["z"].astype(float)))
+    if not frames:
+        return {str(item["organisation_id"]): [] for item in slipping}
+    rows = pd.concat(frames, ignore_index=True).sort_values(
+        ["organisation_id", "indicator_id", "period"], kind="stable"
+    )
+    z = rows["z"].to_numpy(dtype=float)
+    z = np.where(np.isfinite(z), z, np.nan)  # stored as missing, and missing carries the CUSUM
+    periods = pd.DatetimeIndex(rows["period"]).to_numpy(dtype="datetime64[D]")
+    orgs, indicators = rows["organisation_id"].to_numpy(), rows["indicator_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, (orgs[1:] != orgs[:-1]) | (indicators[1:] != indicators[:-1])])
+    stops = np.r_[starts[1:], len(rows)]
+    spans = {(int(orgs[a]), int(indicators[a])): (a, b) for a, b in zip(starts, stops, strict=True)}
     # Every series' CUSUM in one matrix pass (rows right-padded with NaN, which carries S unchanged
     # after a series' end, so each row's own periods get what a call per series would give).
     wanted = [(item["organisation_id"], i) for item in slipping for i in item["indicator_ids"]]
-    histories = {key: points[key[0]].get(key[1], []) for key in wanted}
-    keys = [key for key in dict.fromkeys(wanted) if histories[key]]
+    keys = [key for key in dict.fromkeys(wanted) if key in spans]
     statistics, signals = {}, {}
     if keys:
-        width = max(len(histories[key]) for key in keys)
+        width = max(b - a for a, b in (spans[key] for key in keys))
         matrix = np.full((len(keys), width), np.nan)
         for row, key in enumerate(keys):
-            matrix[row, : len(histories[key])] = [np.nan if z is None else z for _, z in histories[key]]
+            a, b = spans[key]
+            matrix[row, : b - a] = z[a:b]
         statistic, signal = cusum_matrix(matrix, k, h)
         for row, key in enumerate(keys):
-            length = len(histories[key])
-            statistics[key], signals[key] = statistic[row, :length], np.flatnonzero(signal[row, :length])
+            a, b = spans[key]
+            statistics[key], signals[key] = statistic[row, : b - a], np.flatnonzero(signal[row, : b - a])
     out: dict[str, list[dict]] = {}
     for item in slipping:
         org = item["organisation_id"]
         series = []
         for indicator_id in item["indicator_ids"]:
-            history = histories[(org, indicator_id)]
-            if not history:
+            if (org, indicator_id) not in spans:
                 continue
-            periods = [period.isoformat() for period, _ in history]
-            first_shown = len(periods) - CUSUM_SHOWN_PERIODS
+            a, b = spans[(org, indicator_id)]
+            first_shown = max(b - a - CUSUM_SHOWN_PERIODS, 0)
+            shown = np.datetime_as_string(periods[a + first_shown : b], unit="D").tolist()
             series.append(
                 {
                     "indicator_id": indicator_id,
-                    "periods": periods[-CUSUM_SHOWN_PERIODS:],
-                    "statistic": _finite_or_none(statistics[(org, indicator_id)][-CUSUM_SHOWN_PERIODS:]),
-                    "signals": [periods[i] for i in signals[(org, indicator_id)] if i >= first_shown],
+                    "periods": shown,
+                    "statistic": _finite_or_none(statistics[(org, indicator_id)][first_shown:]),
+                    "signals": [shown[i - first_shown] for i in signals[(org, indicator_id)] if i >= first_shown],
                 }
             )
         out[str(org)] = series
     return out
 
 
-def _add_computed(points, indicator_id: int, frame: pd.DataFrame, org_ids: list[int]) -> None:
-    """The slipping trusts' (period, z) of one computed frame, as stored: dates, ±inf as missing."""
-    rows = frame[frame["organisation_id"].isin(org_ids)].sort_values(["organisation_id", "period"], kind="stable")
-    z = rows["z_adj"].to_numpy(dtype=float)
-    z = np.where(np.isfinite(z), z, np.nan)
-    periods = pd.DatetimeIndex(rows["period"]).date
-    for org, period, value in zip(rows["organisation_id"].tolist(), periods, z.tolist(), strict=True):
-        points[org][indicator_id].append((period, None if value != value else value))
+def _computed_rows(indicator_id: int, frame: pd.DataFrame, org_ids: list[int]) -> pd.DataFrame:
+    """The slipping trusts' rows of one frame the run computed, in the columns of the stored ones."""
+    rows = frame[frame["organisation_id"].isin(org_ids)]
+    return pd.DataFrame(
+        {
+            "organisation_id": rows["organisation_id"].to_numpy(),
+            "indicator_id": indicator_id,
+            "period": pd.to_datetime(rows["period"]).to_numpy(),
+            "z": rows["z_adj"].to_numpy(dtype=float),
+        }
+    )
 
 
 def _stored_zscores(run, indicator_ids: list[int], org_ids: list[int]) -> list[tuple]:

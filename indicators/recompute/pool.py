@@ -17,6 +17,15 @@ def timed_compute(frame, meta, spells, k, h, synthetic_spells=frozenset()):
     return results, time.perf_counter() - clock
 
 
+def _one_by_one(work: list, spells, k, h, synthetic_spells):
+    """In-process: each indicator's rows leave `work` as they are computed, so memory holds one at a time."""
+    work.reverse()
+    while work:
+        indicator, meta, frame = work.pop()
+        yield (indicator, meta, *timed_compute(frame, meta, spells, k, h, synthetic_spells))
+        del frame
+
+
 @contextlib.contextmanager
 def computed_results(work, spells, k, h, processes: int, synthetic_spells=frozenset()):
     """Yield (indicator, meta, results, seconds) in order, computed here or in forked worker processes.
@@ -27,10 +36,7 @@ def computed_results(work, spells, k, h, processes: int, synthetic_spells=frozen
     A daemonic process (a Celery prefork worker) may not have children: it computes in-process.
     """
     if processes <= 1 or len(work) < 2 or multiprocessing.current_process().daemon:
-        yield (
-            (indicator, meta, *timed_compute(frame, meta, spells, k, h, synthetic_spells))
-            for indicator, meta, frame in work
-        )
+        yield _one_by_one(work, spells, k, h, synthetic_spells)
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:

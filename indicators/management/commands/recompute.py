@@ -13,6 +13,9 @@ from indicators.recompute import RecomputeBusy, results_recompute
 
 class Command(BaseCommand):
     help = "Recompute z-scores, trajectories, pooled effects, SPC and early warning, and store them atomically."
+    # The system checks (URLs, admin, DRF, templates: ~1 s at start-up) guard deploys and requests, which
+    # `manage.py check` and the tests run; the nightly job reads and writes results only.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--indicator", action="append", dest="indicators", metavar="CODE")
