@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.harness import SCREENSHOTS, sign_in, snapshot
+from tests.browser.harness import IN_CHROMIUM, SCREENSHOTS, sign_in, snapshot
+
+pytestmark = IN_CHROMIUM
 
 
 def _settled(page) -> None:
