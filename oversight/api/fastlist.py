@@ -67,6 +67,10 @@ def _renders_as_read(field, model, path: str) -> bool:
     """Whether the serializer field gives the database's value unchanged (no call per cell needed)."""
     if isinstance(field, _IDENTITY):
         return True
+    if type(field) is serializers.ChoiceField:
+        # A text column's value is given back as the choice whose string it equals: itself, if every choice is text.
+        column = _model_field(model, path)
+        return isinstance(column, models.CharField) and all(type(choice) is str for choice in field.choices)
     # float(x) of a float column's value is that value; of an integer or a decimal column it is not.
     return type(field) is serializers.FloatField and isinstance(_model_field(model, path), models.FloatField)
 
@@ -139,6 +143,7 @@ class ValuesListMixin:
 
     count_in_window = False
     keep_statements = True
+    reads_data_version = True  # the statements' key: the throttle reads it with its count (one round trip)
 
     def filtered_queryset(self):
         return self.filter_queryset(self.get_queryset())

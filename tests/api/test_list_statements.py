@@ -168,3 +168,28 @@ def test_a_statement_is_kept_only_when_its_position_is_found_once(world):
     twice = values.filter(id__gt=statements.POSITION, organisation_id__gt=statements.POSITION)
     assert statements.compile_statement(twice, position=True) is None
     assert statements.compile_statement(values.filter(id__in=[]), position=False).rows(0, 10) == []
+
+
+@override_settings(API_LIST_CACHE_SECONDS=0)
+def test_an_uncached_list_reads_the_data_version_once_in_the_throttles_round_trip(client, tokens, world, monkeypatch):
+    from django.core.cache import cache
+
+    from oversight import dataversion
+
+    reads = []
+    get, get_many = cache.get, cache.get_many
+
+    def counting_get(key, *args, **kwargs):
+        reads.append(("get", key))
+        return get(key, *args, **kwargs)
+
+    def counting_get_many(keys, *args, **kwargs):
+        reads.append(("get_many", tuple(keys)))
+        return get_many(keys, *args, **kwargs)
+
+    client.get("/api/v1/zscores/?indicator=ed_4hr", **bearer(tokens["read"]))
+    monkeypatch.setattr(cache, "get", counting_get)
+    monkeypatch.setattr(cache, "get_many", counting_get_many)
+    assert client.get("/api/v1/zscores/?indicator=ed_4hr", **bearer(tokens["read"])).status_code == 200
+    with_version = [read for read in reads if dataversion.KEY in (read[1] if read[0] == "get_many" else (read[1],))]
+    assert len(with_version) == 1 and with_version[0][0] == "get_many"
