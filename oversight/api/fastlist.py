@@ -260,14 +260,15 @@ class _StatementPage:
 
     def __iter__(self):
         part = (self.ordering, self.lookup)
-        held = statements.statements_of(self.key)
-        if held is None or part not in held:
+        held = statements.statements_of(self.key) or {}
+        if part in held:
+            statement = held[part]
+        else:
             queryset = self.values().order_by(*self.ordering)
             if self.lookup is not None:
                 queryset = queryset.filter(**{self.lookup: statements.POSITION})
-            statements.keep(self.key, part, statements.compile_statement(queryset, position=self.lookup is not None))
-            held = statements.statements_of(self.key)
-        statement = held.get(part)
+            statement = statements.compile_statement(queryset, position=self.lookup is not None)
+            statements.keep(self.key, part, statement)
         if statement is not None:
             return iter(statement.rows(self.low, self.high, self.position))
         queryset = self.values().order_by(*self.ordering)  # not keepable: through the ORM, every time

@@ -107,14 +107,19 @@ def statements_of(key: tuple) -> dict | None:
     return _STATEMENTS.get(key)
 
 
-def keep(key: tuple, part, statement: Statement | None) -> None:
-    """Keep a list's statement for one page shape (`part`: ordering and position lookup); None: not keepable."""
+def keep(key: tuple, part, statement: Statement | None) -> Statement | None:
+    """Keep (and return) a list's statement for one page shape (`part`: its ordering and position lookup);
+    None: it cannot be kept, and the page is read through the ORM."""
     held = _STATEMENTS.get(key)
     if held is None:
         while len(_STATEMENTS) >= SIZE:  # the oldest list goes first
-            _STATEMENTS.pop(next(iter(_STATEMENTS)), None)
-        held = _STATEMENTS[key] = {}
+            try:
+                _STATEMENTS.pop(next(iter(_STATEMENTS)), None)
+            except (StopIteration, RuntimeError):  # emptied or changed by another thread meanwhile
+                break
+        held = _STATEMENTS.setdefault(key, {})
     held[part] = statement
+    return statement
 
 
 def clear() -> None:

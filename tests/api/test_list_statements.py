@@ -177,15 +177,21 @@ def test_an_uncached_list_reads_the_data_version_once_in_the_throttles_round_tri
     from oversight import dataversion
 
     reads = []
+    inside_get_many = []  # a backend's get_many may call its own get per key: one read all the same
     get, get_many = cache.get, cache.get_many
 
     def counting_get(key, *args, **kwargs):
-        reads.append(("get", key))
+        if not inside_get_many:
+            reads.append(("get", key))
         return get(key, *args, **kwargs)
 
     def counting_get_many(keys, *args, **kwargs):
         reads.append(("get_many", tuple(keys)))
-        return get_many(keys, *args, **kwargs)
+        inside_get_many.append(True)
+        try:
+            return get_many(keys, *args, **kwargs)
+        finally:
+            inside_get_many.pop()
 
     client.get("/api/v1/zscores/?indicator=ed_4hr", **bearer(tokens["read"]))
     monkeypatch.setattr(cache, "get", counting_get)
