@@ -29,6 +29,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from . import statements
+
 TOTAL = "_fast_list_total"
 MAX_PAGE_NUMBER = 10**6  # beyond any list here; a larger offset would overflow the database's integers
 
@@ -65,6 +67,10 @@ def _renders_as_read(field, model, path: str) -> bool:
     """Whether the serializer field gives the database's value unchanged (no call per cell needed)."""
     if isinstance(field, _IDENTITY):
         return True
+    if type(field) is serializers.ChoiceField:
+        # A text column's value is given back as the choice whose string it equals: itself, if every choice is text.
+        column = _model_field(model, path)
+        return isinstance(column, models.CharField) and all(type(choice) is str for choice in field.choices)
     # float(x) of a float column's value is that value; of an integer or a decimal column it is not.
     return type(field) is serializers.FloatField and isinstance(_model_field(model, path), models.FloatField)
 
@@ -128,20 +134,37 @@ def columns_of(serializer_class):
 
 
 class ValuesListMixin:
-    """`list` from the serializer's declared fields, read with values_list, paged as ApiPagination pages."""
+    """`list` from the serializer's declared fields, read with values_list, paged as ApiPagination pages.
+
+    A page-number page with `count_in_window` and a cursor page run the statement kept for the list
+    (oversight.api.statements) when one is: a client paging through a list pays for building and
+    compiling its query once. `keep_statements = False` builds every page's query.
+    """
 
     count_in_window = False
+    keep_statements = True
+    reads_data_version = True  # the statements' key: the throttle reads it with its count (one round trip)
+
+    def filtered_queryset(self):
+        return self.filter_queryset(self.get_queryset())
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
         cols = columns_of(self.get_serializer_class())
         paths = [path for _, path, _ in cols]
         paginator = self.paginator
         size = paginator.get_page_size(request) if paginator is not None else None
         if size is None:
-            return Response(render_rows(cols, queryset.values_list(*paths)))
+            return Response(render_rows(cols, self.filtered_queryset().values_list(*paths)))
         if isinstance(paginator, CursorPagination):
-            return self.cursor_page(request, queryset, cols, paths)
+            return self.cursor_page(request, cols, paths)
+        key = None
+        if self.count_in_window and self.keep_statements:
+            key = statements.list_key(self, request, {paginator.page_query_param, paginator.page_size_query_param})
+        held = statements.statements_of(key) if key is not None else None
+        statement = held.get(TOTAL) if held is not None else None
+        queryset = None
+        if statement is None:
+            queryset = self.filtered_queryset()  # first: a filter refusing its parameter answers 400
         raw_page = request.query_params.get(paginator.page_query_param, "1")
         try:
             number = int(raw_page)
@@ -151,9 +174,15 @@ class ValuesListMixin:
             raise NotFound("Invalid page.")
         offset = (number - 1) * size
         if self.count_in_window:
-            rows = list(
-                queryset.annotate(**{TOTAL: Window(Count("pk"))}).values_list(*paths, TOTAL)[offset : offset + size]
-            )
+            if statement is None:
+                windowed = queryset.annotate(**{TOTAL: Window(Count("pk"))}).values_list(*paths, TOTAL)
+                statement = statements.compile_statement(windowed) if key is not None else None
+                if statement is not None:
+                    statements.keep(key, TOTAL, statement)
+            if statement is not None:
+                rows = statement.rows(offset, offset + size)
+            else:
+                rows = list(windowed[offset : offset + size])
             total = rows[0][-1] if rows else None
             rows = [row[:-1] for row in rows]
         else:
@@ -182,13 +211,67 @@ class ValuesListMixin:
             }
         )
 
-    def cursor_page(self, request, queryset, cols, paths):
+    def cursor_page(self, request, cols, paths):
         """One cursor page: the paginator orders and limits the tuples, reading its position from its column."""
         paginator = self.paginator
+        key = None
+        if self.keep_statements:
+            ignored = {paginator.cursor_query_param, paginator.page_size_query_param}
+            key = statements.list_key(self, request, ignored)
+        queryset = None
+        if key is None or statements.statements_of(key) is None:
+            queryset = self.filtered_queryset()  # first: a filter refusing its parameter answers 400
         ordering = [name.lstrip("-") for name in paginator.get_ordering(request, queryset, self)]
         extra = [name for name in ordering if name not in paths]
         read = paths + extra
         paginator.tuple_position = read.index(ordering[0])
-        page = paginator.paginate_queryset(queryset.values_list(*read), request, view=self)
+
+        def values():
+            return (queryset if queryset is not None else self.filtered_queryset()).values_list(*read)
+
+        page = paginator.paginate_queryset(values() if key is None else _StatementPage(key, values), request, view=self)
         rows = [row[: len(paths)] for row in page] if extra else page
         return paginator.get_paginated_response(render_rows(cols, rows))
+
+
+class _StatementPage:
+    """What CursorPagination.paginate_queryset asks of its queryset (an ordering, one position filter,
+    a slice, its rows), answered by the list's kept statement, compiled from `values()` when missing."""
+
+    def __init__(self, key: tuple, values):
+        self.key = key
+        self.values = values
+        self.ordering: tuple = ()
+        self.lookup: str | None = None
+        self.position = None
+        self.low, self.high = 0, None
+
+    def order_by(self, *ordering):
+        self.ordering = ordering
+        return self
+
+    def filter(self, **lookup):
+        ((self.lookup, self.position),) = lookup.items()
+        return self
+
+    def __getitem__(self, bounds: slice):
+        self.low, self.high = bounds.start or 0, bounds.stop
+        return self
+
+    def __iter__(self):
+        part = (self.ordering, self.lookup)
+        held = statements.statements_of(self.key) or {}
+        if part in held:
+            statement = held[part]
+        else:
+            queryset = self.values().order_by(*self.ordering)
+            if self.lookup is not None:
+                queryset = queryset.filter(**{self.lookup: statements.POSITION})
+            statement = statements.compile_statement(queryset, position=self.lookup is not None)
+            statements.keep(self.key, part, statement)
+        if statement is not None:
+            return iter(statement.rows(self.low, self.high, self.position))
+        queryset = self.values().order_by(*self.ordering)  # not keepable: through the ORM, every time
+        if self.lookup is not None:
+            queryset = queryset.filter(**{self.lookup: self.position})
+        return iter(list(queryset[self.low : self.high]))

@@ -6,10 +6,14 @@ workers answering at once both see room and the limit leaks; here each request i
 increment (INCR on Redis) of a per-window counter, and the limit is checked on a sliding window
 estimated from this window's count and the previous one's: no span of one window length gets
 much more than the rate, even across a window boundary.
+
+A view that reads the data version (`reads_data_version`: the lists whose answers and statements are
+keyed by it) has it read in the same round trip as the previous window's count.
 """
 
 from rest_framework.throttling import SimpleRateThrottle
 
+from oversight import dataversion
 from oversight.models import ApiToken
 
 
@@ -26,7 +30,13 @@ class SharedCounterRateThrottle(SimpleRateThrottle):
         window, offset = divmod(self.now, self.duration)
         self.elapsed = offset / self.duration
         current = f"{self.key}:{int(window)}"
-        self.previous = self.cache.get(f"{self.key}:{int(window) - 1}") or 0
+        previous = f"{self.key}:{int(window) - 1}"
+        if getattr(view, "reads_data_version", False) and getattr(request, "_data_version", None) is None:
+            found = self.cache.get_many([previous, dataversion.KEY])
+            request._data_version = dataversion.from_cached(found.get(dataversion.KEY))  # as of_request reads it
+            self.previous = found.get(previous) or 0
+        else:
+            self.previous = self.cache.get(previous) or 0
         self.cache.add(current, 0, self.duration * 2)
         try:
             self.count = self.cache.incr(current)
