@@ -515,20 +515,21 @@ def _observations_copy_upsert(context: ImportContext, rows: list[ObservationRow]
     Runs inside the import's transaction: the staging table is dropped after the write, or with the
     rolled-back transaction if anything fails, so a later call in the same import can create it again.
     """
+    columns = ", ".join(INCOMING_COLUMNS)
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor
         # The staging columns are the target's own (same names and types), with none of its constraints.
         cursor.execute(
-            f"CREATE TEMP TABLE {INCOMING} AS SELECT {', '.join(INCOMING_COLUMNS)} "
-            f"FROM {Observation._meta.db_table} WITH NO DATA"
+            f"CREATE TEMP TABLE observation_staging AS SELECT {columns} FROM {Observation._meta.db_table} WITH NO DATA"
         )
-        with cursor.copy(f"COPY {INCOMING} ({', '.join(INCOMING_COLUMNS)}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY observation_staging ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row((ids[row.org_code], row.indicator.pk, row.period, *row.values()))
-        observations_write(context, cursor)
+        observations_write(context, cursor, f"SELECT {columns} FROM observation_staging")
+        cursor.execute("DROP TABLE observation_staging")
 
 
-# The rows an import writes, staged in a temporary table of these columns (the key, then the values).
+# The rows an import writes (the key, then the values), staged with their stored ids in a temporary table.
 INCOMING = "ov_obs_incoming"
 INCOMING_COLUMNS = ("organisation_id", "indicator_id", "period", *OBSERVATION_VALUE_FIELDS)
 # Observation writers of the importers queue behind one another from their write to their commit
@@ -536,35 +537,40 @@ INCOMING_COLUMNS = ("organisation_id", "indicator_id", "period", *OBSERVATION_VA
 OBSERVATION_WRITE_LOCK = 4_011_101
 
 
-def observations_write(context: ImportContext, cursor) -> None:
-    """PostgreSQL: write the rows of the INCOMING table (one per key, every id read from the database).
+def observations_write(context: ImportContext, cursor, select: str) -> None:
+    """PostgreSQL: write the rows `select` gives (INCOMING_COLUMNS, one row per key, every id read from the database).
 
-    Set-based, new and stored keys apart (issue 11, bench/imports.py): UPDATE the stored rows whose
-    values differ (they take the import's batch; an unchanged row keeps its own and is not counted),
-    drop every stored key from INCOMING, then a plain INSERT of what is left, in the unique key's
-    order. A second import of the same file writes nothing at all. This replaces one INSERT … ON
-    CONFLICT DO UPDATE, whose speculative insert probes and conflicts row by row; the INSERT reads
-    no other table (an anti-join against the table being filled can be planned as a nested loop
-    rescanning the growing table: quadratic when its statistics say empty). The advisory lock keeps
-    the split exact when two imports run at once: the second waits for the first's commit, then sees
-    its rows as stored. The INCOMING table is dropped.
+    Set-based, new and stored keys apart (issue 11, bench/imports.py): one join of the rows with the
+    table fills the INCOMING table, each row with the id of its stored key (if any) and whether its
+    values differ; then an UPDATE by id of the stored rows whose values differ (they take the
+    import's batch; an unchanged row keeps its own and is not counted), and a plain INSERT of the
+    new keys in the unique key's order. A second import of the same file writes nothing at all.
+    This replaces one INSERT … ON CONFLICT DO UPDATE, whose speculative insert probes and conflicts
+    row by row; the INSERT reads no other table (an anti-join against the table being filled can be
+    planned as a nested loop rescanning the growing table: quadratic when its statistics say empty).
+    The advisory lock keeps the split exact when two imports run at once: the second waits for the
+    first's commit, then sees its rows as stored. The INCOMING table is dropped.
     """
     table = Observation._meta.db_table
-    cursor.execute(f"ANALYZE {INCOMING}")
-    lock_observation_references(context, cursor)
-    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [OBSERVATION_WRITE_LOCK])
+    columns = ", ".join(INCOMING_COLUMNS)
     key = " AND ".join(f"o.{name} = i.{name}" for name in INCOMING_COLUMNS[:3])
     changed = " OR ".join(f"o.{name} IS DISTINCT FROM i.{name}" for name in OBSERVATION_VALUE_FIELDS)
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [OBSERVATION_WRITE_LOCK])
+    cursor.execute(
+        f"CREATE TEMP TABLE {INCOMING} AS SELECT {', '.join(f'i.{name}' for name in INCOMING_COLUMNS)}, "
+        f"o.id AS stored_id, ({changed}) AS changed FROM ({select}) i LEFT JOIN {table} o ON {key}"
+    )
+    cursor.execute(f"ANALYZE {INCOMING}")
+    lock_observation_references(context, cursor)
     assignments = ", ".join(f"{name} = i.{name}" for name in OBSERVATION_VALUE_FIELDS)
     cursor.execute(
-        f"UPDATE {table} o SET {assignments}, batch_id = %s FROM {INCOMING} i WHERE {key} AND ({changed})",
+        f"UPDATE {table} o SET {assignments}, batch_id = %s FROM {INCOMING} i WHERE o.id = i.stored_id AND i.changed",
         [context.batch.pk],
     )
     context.summary.updated += cursor.rowcount
-    cursor.execute(f"DELETE FROM {INCOMING} i USING {table} o WHERE {key}")
-    columns = ", ".join(INCOMING_COLUMNS)
     cursor.execute(
-        f"INSERT INTO {table} ({columns}, batch_id) SELECT {columns}, %s FROM {INCOMING} ORDER BY {columns}",
+        f"INSERT INTO {table} ({columns}, batch_id) SELECT {columns}, %s FROM {INCOMING} "
+        f"WHERE stored_id IS NULL ORDER BY {columns}",
         [context.batch.pk],
     )
     context.summary.created += cursor.rowcount

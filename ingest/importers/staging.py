@@ -16,7 +16,7 @@ from django.db import connection
 
 from indicators.constants import Cadence, IndicatorKind
 
-from .base import INCOMING, OBSERVATION_VALUE_FIELDS, ImportContext, observations_write, organisation_ids
+from .base import OBSERVATION_VALUE_FIELDS, ImportContext, observations_write, organisation_ids
 from .reading import RowError, Table, parse_month, parse_number, parse_ods_code
 
 ENABLED = True  # the simple path runs on PostgreSQL too when False (the tests compare both)
@@ -268,13 +268,13 @@ def _upsert(cursor, context: ImportContext) -> None:
         return
     ids = organisation_ids(context, codes)
     _fill(cursor, ORGS, "code text PRIMARY KEY, id integer", ids.items())
-    cursor.execute(
+    observations_write(
+        context,
+        cursor,
         f"""
-        CREATE TEMP TABLE {INCOMING} AS
         SELECT o.id::bigint AS organisation_id, c.ind_id::bigint AS indicator_id, c.pd AS period,
             c.num AS numerator, c.den AS denominator,
             CASE WHEN c.prop THEN c.num / c.den ELSE c.value_n END AS value, c.lower_n AS lower, c.upper_n AS upper
         FROM {CHECKED} c JOIN {ORGS} o ON o.code = c.oc
-        """
+        """,
     )
-    observations_write(context, cursor)
