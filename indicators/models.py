@@ -118,9 +118,9 @@ class Observation(models.Model):
     # - every writer takes its ids from the database inside its transaction: the importers from the
     #   catalogue and `organisation_ids` (whose set-based checks refuse an unknown indicator, with its
     #   row, column and value), the demo generator from the organisations and batch it has just read
-    #   or made; `ingest.importers.base.lock_observation_references` then locks the referenced rows
-    #   (FOR KEY SHARE, once per distinct id, as the per-row check did) and refuses the import if
-    #   one has gone;
+    #   or made; the importers then lock the referenced rows (`ingest.importers.base.
+    #   lock_observation_references`: FOR KEY SHARE, once per distinct id, the lock the per-row check
+    #   took) and refuse the file if one has gone;
     # - a delete goes through Django's collector, which enforces PROTECT (and SET_NULL for the batch)
     #   itself, and on PostgreSQL a delete trigger on the organisation and indicator tables
     #   (indicators 0018) refuses to remove a row still referenced, whatever deletes it.
