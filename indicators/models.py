@@ -111,10 +111,29 @@ class Observation(models.Model):
     # No single-column indexes on these two (issue 11): the unique key leads with the organisation and
     # the (indicator, period) index with the indicator, so each serves the lookups a lone index would,
     # and an import maintains two indexes fewer.
+    # No database constraint on the three foreign keys either (issue 11, as the result tables): PostgreSQL
+    # checks a foreign key row by row, and the three deferred checks of a 331,000-row import cost ~3.4 s
+    # at COMMIT, more than writing the rows (bench/results/imports-2026-12-03b.txt). The references are
+    # guarded instead where they are made and where they are removed:
+    # - every writer takes its ids from the database inside its transaction: the importers from the
+    #   catalogue and `organisation_ids` (whose set-based checks refuse an unknown indicator, with its
+    #   row, column and value), the demo generator from the organisations and batch it has just read
+    #   or made; the importers then lock the referenced rows (`ingest.importers.base.
+    #   lock_observation_references`: FOR KEY SHARE, once per distinct id, the lock the per-row check
+    #   took) and refuse the file if one has gone;
+    # - a delete goes through Django's collector, which enforces PROTECT (and SET_NULL for the batch)
+    #   itself, and on PostgreSQL a delete trigger on the organisation and indicator tables
+    #   (indicators 0018) refuses to remove a row still referenced, whatever deletes it.
     organisation = models.ForeignKey(
-        "trusts.Organisation", on_delete=models.PROTECT, related_name="observations", db_index=False
+        "trusts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="observations",
+        db_index=False,
+        db_constraint=False,
     )
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="observations", db_index=False)
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="observations", db_index=False, db_constraint=False
+    )
     period = models.DateField()
     numerator = models.FloatField(null=True, blank=True)
     denominator = models.FloatField(null=True, blank=True)
@@ -122,7 +141,12 @@ class Observation(models.Model):
     lower = models.FloatField(null=True, blank=True)
     upper = models.FloatField(null=True, blank=True)
     batch = models.ForeignKey(
-        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="observations"
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="observations",
+        db_constraint=False,
     )
 
     class Meta:

@@ -510,51 +510,99 @@ def observations_upsert(context: ImportContext, rows: list[ObservationRow]) -> N
 
 
 def _observations_copy_upsert(context: ImportContext, rows: list[ObservationRow], ids: dict[str, int]) -> None:
-    """PostgreSQL: COPY the checked rows into a temporary staging table, then one INSERT … ON CONFLICT.
+    """PostgreSQL: COPY the checked rows into a temporary staging table, then `observations_write`.
 
-    Runs inside the import's transaction: the staging table is dropped after the upsert, or with the
+    Runs inside the import's transaction: the staging table is dropped after the write, or with the
     rolled-back transaction if anything fails, so a later call in the same import can create it again.
-    A stored row whose values are the same keeps its batch and is not counted, so a second import
-    changes nothing.
     """
-    table = Observation._meta.db_table
-    columns = ", ".join(OBSERVATION_VALUE_FIELDS)
-    with connection.cursor() as cursor:
+    columns = ", ".join(INCOMING_COLUMNS)
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
         # The staging columns are the target's own (same names and types), with none of its constraints.
         cursor.execute(
-            f"CREATE TEMP TABLE observation_staging AS "
-            f"SELECT organisation_id, indicator_id, period, {columns} FROM {table} WITH NO DATA"
+            f"CREATE TEMP TABLE observation_staging AS SELECT {columns} FROM {Observation._meta.db_table} WITH NO DATA"
         )
-        with cursor.cursor.copy(
-            f"COPY observation_staging (organisation_id, indicator_id, period, {columns}) FROM STDIN"
-        ) as copy:
+        with cursor.copy(f"COPY observation_staging ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row((ids[row.org_code], row.indicator.pk, row.period, *row.values()))
-        created, updated = observations_insert(
-            cursor,
-            f"SELECT organisation_id, indicator_id, period, {columns}, %s FROM observation_staging",
-            [context.batch.pk],
-        )
+        observations_write(context, cursor, f"SELECT {columns} FROM observation_staging")
         cursor.execute("DROP TABLE observation_staging")
-    context.summary.created += created
-    context.summary.updated += updated
 
 
-def observations_insert(cursor, select: str, params) -> tuple[int, int]:
-    """PostgreSQL: INSERT the rows `select` gives (organisation, indicator, period, the value fields, batch)
-    ON CONFLICT updating only those whose values differ, which take the new batch; (created, updated)."""
+# The rows an import writes (the key, then the values), staged with their stored ids in a temporary table.
+INCOMING = "ov_obs_incoming"
+INCOMING_COLUMNS = ("organisation_id", "indicator_id", "period", *OBSERVATION_VALUE_FIELDS)
+# Observation writers of the importers queue behind one another from their write to their commit
+# (pg_advisory_xact_lock): two imports naming the same new key then never both insert it.
+OBSERVATION_WRITE_LOCK = 4_011_101
+
+
+def observations_write(context: ImportContext, cursor, select: str) -> None:
+    """PostgreSQL: write the rows `select` gives (INCOMING_COLUMNS, one row per key, every id read from the database).
+
+    Set-based, new and stored keys apart (issue 11, bench/imports.py): one join of the rows with the
+    table fills the INCOMING table, each row with the id of its stored key (if any) and whether its
+    values differ; then an UPDATE by id of the stored rows whose values differ (they take the
+    import's batch; an unchanged row keeps its own and is not counted), and a plain INSERT of the
+    new keys in the unique key's order. A second import of the same file writes nothing at all.
+    This replaces one INSERT … ON CONFLICT DO UPDATE, whose speculative insert probes and conflicts
+    row by row; the INSERT reads no other table (an anti-join against the table being filled can be
+    planned as a nested loop rescanning the growing table: quadratic when its statistics say empty).
+    The advisory lock keeps the split exact when two imports run at once: the second waits for the
+    first's commit, then sees its rows as stored. The INCOMING table is dropped.
+    """
     table = Observation._meta.db_table
-    columns = ", ".join(OBSERVATION_VALUE_FIELDS)
-    changed = " OR ".join(f"{table}.{name} IS DISTINCT FROM EXCLUDED.{name}" for name in OBSERVATION_VALUE_FIELDS)
-    assignments = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*OBSERVATION_VALUE_FIELDS, "batch_id"))
+    columns = ", ".join(INCOMING_COLUMNS)
+    key = " AND ".join(f"o.{name} = i.{name}" for name in INCOMING_COLUMNS[:3])
+    changed = " OR ".join(f"o.{name} IS DISTINCT FROM i.{name}" for name in OBSERVATION_VALUE_FIELDS)
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [OBSERVATION_WRITE_LOCK])
     cursor.execute(
-        f"WITH written AS (INSERT INTO {table} (organisation_id, indicator_id, period, {columns}, batch_id) {select} "
-        f"ON CONFLICT (organisation_id, indicator_id, period) DO UPDATE SET {assignments} WHERE {changed} "
-        "RETURNING xmax = 0 AS created) SELECT count(*) FILTER (WHERE created), count(*) FROM written",
-        params,
+        f"CREATE TEMP TABLE {INCOMING} AS SELECT {', '.join(f'i.{name}' for name in INCOMING_COLUMNS)}, "
+        f"o.id AS stored_id, ({changed}) AS changed FROM ({select}) i LEFT JOIN {table} o ON {key}"
     )
-    created, written = cursor.fetchone()
-    return created, written - created
+    cursor.execute(f"ANALYZE {INCOMING}")
+    lock_observation_references(context, cursor)
+    assignments = ", ".join(f"{name} = i.{name}" for name in OBSERVATION_VALUE_FIELDS)
+    cursor.execute(
+        f"UPDATE {table} o SET {assignments}, batch_id = %s FROM {INCOMING} i WHERE o.id = i.stored_id AND i.changed",
+        [context.batch.pk],
+    )
+    context.summary.updated += cursor.rowcount
+    cursor.execute(
+        f"INSERT INTO {table} ({columns}, batch_id) SELECT {columns}, %s FROM {INCOMING} "
+        f"WHERE stored_id IS NULL ORDER BY {columns}",
+        [context.batch.pk],
+    )
+    context.summary.created += cursor.rowcount
+    cursor.execute(f"DROP TABLE {INCOMING}")
+
+
+def lock_observation_references(context: ImportContext, cursor) -> None:
+    """Lock the organisations and indicators the INCOMING rows name, once each; refuse if one has gone.
+
+    Observation's foreign keys carry no database constraint (indicators.models.Observation): this
+    is their check, set-based. FOR KEY SHARE is the lock PostgreSQL's own check takes: a delete of
+    a referenced row waits until the import commits, and the delete trigger (indicators 0018) then
+    sees the new observations and refuses it. A row deleted before the lock is a refusal here.
+    """
+    for model, column in ((Organisation, "organisation_id"), (Indicator, "indicator_id")):
+        referenced = model._meta.db_table
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT id FROM {referenced} WHERE id IN "
+            f"(SELECT DISTINCT {column} FROM {INCOMING}) FOR KEY SHARE) locked"
+        )
+        (locked,) = cursor.fetchone()
+        cursor.execute(f"SELECT count(DISTINCT {column}) FROM {INCOMING}")
+        (named,) = cursor.fetchone()
+        if locked != named:
+            what = model._meta.verbose_name
+            context.errors.add(
+                None,
+                "",
+                "",
+                f"{named - locked} {what}(s) the file names were deleted during the import; import it again",
+            )
+            context.refuse_if_errors()
 
 
 class TrustRegister:

@@ -1,4 +1,4 @@
-"""The long observations import on PostgreSQL (issue 11): COPY into staging, set-based checks, one upsert.
+"""The long observations import on PostgreSQL (issue 11): COPY into staging, set-based checks, set-based write.
 
 The rows are streamed into a temporary table of text cells (with each row's line) by COPY, so
 memory is bounded by the copy buffer, not by the file. The distinct ODS codes, periods, indicator
@@ -6,16 +6,17 @@ codes and numbers (far fewer than the rows: counts repeat) are parsed once each 
 path's own parsers (`reading.parse_*`), so every cell is judged as it is there; the rules that combine cells (the
 kind's columns, the cadence, counts, limits, duplicate keys) are SQL over the whole table. The
 errors are the simple path's: the same row, column, value and message, in the same order, capped
-the same way. A file without errors is written by one INSERT … ON CONFLICT DO UPDATE … WHERE the
-values differ, so a second import of the same file changes nothing. All of it runs inside the
-import's transaction: on any error nothing is stored and the temporary tables go with the rollback.
+the same way. A file without errors is written by `base.observations_write` (an UPDATE of the
+stored rows whose values differ, an INSERT of the new keys), so a second import of the same file
+changes nothing. All of it runs inside the import's transaction: on any error nothing is stored and
+the temporary tables go with the rollback.
 """
 
 from django.db import connection
 
 from indicators.constants import Cadence, IndicatorKind
 
-from .base import OBSERVATION_VALUE_FIELDS, ImportContext, observations_insert, organisation_ids
+from .base import OBSERVATION_VALUE_FIELDS, ImportContext, observations_write, organisation_ids
 from .reading import RowError, Table, parse_month, parse_number, parse_ods_code
 
 ENABLED = True  # the simple path runs on PostgreSQL too when False (the tests compare both)
@@ -260,21 +261,20 @@ def _report(cursor, context: ImportContext, table: Table) -> None:
 
 
 def _upsert(cursor, context: ImportContext) -> None:
-    """One INSERT … ON CONFLICT of every row; a stored observation with the same values keeps its batch."""
+    """Write every checked row through `observations_write` (a stored row with the same values keeps its batch)."""
     cursor.execute(f"SELECT DISTINCT oc FROM {CHECKED}")
     codes = {code for (code,) in cursor.fetchall()}
     if not codes:
         return
     ids = organisation_ids(context, codes)
     _fill(cursor, ORGS, "code text PRIMARY KEY, id integer", ids.items())
-    created, updated = observations_insert(
+    observations_write(
+        context,
         cursor,
         f"""
-        SELECT o.id, c.ind_id, c.pd, c.num, c.den, CASE WHEN c.prop THEN c.num / c.den ELSE c.value_n END,
-            c.lower_n, c.upper_n, %s
+        SELECT o.id::bigint AS organisation_id, c.ind_id::bigint AS indicator_id, c.pd AS period,
+            c.num AS numerator, c.den AS denominator,
+            CASE WHEN c.prop THEN c.num / c.den ELSE c.value_n END AS value, c.lower_n AS lower, c.upper_n AS upper
         FROM {CHECKED} c JOIN {ORGS} o ON o.code = c.oc
         """,
-        [context.batch.pk],
     )
-    context.summary.created += created
-    context.summary.updated += updated
