@@ -56,7 +56,7 @@ def unguard(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('indicators', '0017_observation_drop_covered_fk_indexes'),
+        ('indicators', '0018_zscore_partitioned_by_run'),
         ('trusts', '0012_icb_system_programme'),
     ]
 
