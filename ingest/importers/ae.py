@@ -11,7 +11,8 @@ from datetime import date
 from indicators.constants import ED_4HR
 from trusts.constants import REGION_BY_PARENT_ORG
 
-from .base import ImportContext, KeyRegister, ObservationRow, catalogued_indicator, observations_upsert
+from .base import ImportContext, KeyRegister, catalogued_indicator
+from .observation_writes import ObservationRow, observations_upsert
 from .organisations import OrganisationRecord, organisations_upsert
 from .reading import parse_count, parse_month, parse_ods_code, read_table
 

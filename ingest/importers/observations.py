@@ -5,7 +5,8 @@ from indicators.constants import Cadence, IndicatorKind
 from indicators.models import Indicator
 
 from . import staging
-from .base import ImportContext, KeyRegister, ObservationRow, observations_upsert
+from .base import ImportContext, KeyRegister
+from .observation_writes import ObservationRow, observations_upsert
 from .reading import parse_count, parse_month, parse_number, parse_ods_code, read_table
 
 REQUIRED = ["org_code", "period", "indicator"]

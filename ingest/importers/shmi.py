@@ -29,7 +29,8 @@ from indicators.constants import SHMI
 from indicators.stats.periods import month_number
 
 from .ae import _MONTHS
-from .base import ImportContext, KeyRegister, ObservationRow, TrustRegister, catalogued_indicator, observations_upsert
+from .base import ImportContext, KeyRegister, TrustRegister, catalogued_indicator
+from .observation_writes import ObservationRow, observations_upsert
 from .reading import parse_count, parse_number, parse_ods_code, read_table
 
 NEW_REQUIRED = ["PROVIDER_CODE", "SHMI_VALUE", "OBSERVED", "EXPECTED", "OD_LL", "OD_UL"]

@@ -20,13 +20,8 @@ from datetime import date
 from indicators.models import Indicator, SurveyBenchmarkGroup
 from trusts.models import Organisation
 
-from .base import (
-    ImportContext,
-    KeyRegister,
-    ObservationRow,
-    TrustRegister,
-    observations_upsert,
-)
+from .base import ImportContext, KeyRegister, TrustRegister
+from .observation_writes import ObservationRow, observations_upsert
 from .reading import Row, parse_ods_code
 
 HEADER_FIRST_CELL = "ods code"

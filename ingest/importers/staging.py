@@ -6,7 +6,7 @@ codes and numbers (far fewer than the rows: counts repeat) are parsed once each 
 path's own parsers (`reading.parse_*`), so every cell is judged as it is there; the rules that combine cells (the
 kind's columns, the cadence, counts, limits, duplicate keys) are SQL over the whole table. The
 errors are the simple path's: the same row, column, value and message, in the same order, capped
-the same way. A file without errors is written by `base.observations_write` (an UPDATE of the
+the same way. A file without errors is written by `observation_writes.observations_write` (an UPDATE of the
 stored rows whose values differ, an INSERT of the new keys), so a second import of the same file
 changes nothing. All of it runs inside the import's transaction: on any error nothing is stored and
 the temporary tables go with the rollback.
@@ -16,7 +16,8 @@ from django.db import connection
 
 from indicators.constants import Cadence, IndicatorKind
 
-from .base import OBSERVATION_VALUE_FIELDS, ImportContext, observations_write, organisation_ids
+from .base import OBSERVATION_VALUE_FIELDS, ImportContext, organisation_ids
+from .observation_writes import observations_write
 from .reading import RowError, Table, parse_month, parse_number, parse_ods_code
 
 ENABLED = True  # the simple path runs on PostgreSQL too when False (the tests compare both)

@@ -12,7 +12,8 @@ providers, ICB and national rows are counted as skipped and listed in the summar
 
 from indicators.constants import CANCER_62D, CANCER_FDS28, RTT_18WK, RTT_52WK
 
-from .base import ImportContext, KeyRegister, ObservationRow, TrustRegister, catalogued_indicator, observations_upsert
+from .base import ImportContext, KeyRegister, TrustRegister, catalogued_indicator
+from .observation_writes import ObservationRow, observations_upsert
 from .reading import parse_count, parse_month, parse_ods_code, read_table
 
 LEVELS = ("provider", "icb", "national")
