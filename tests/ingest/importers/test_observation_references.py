@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 
 from indicators.models import Indicator, Observation
-from ingest.importers import ImportRefused, base, import_file, staging
+from ingest.importers import ImportRefused, base, import_file, observation_writes, staging
 from ingest.importers.reading import RowError
 from trusts.models import Organisation
 
@@ -115,7 +115,7 @@ def test_an_organisation_deleted_during_the_import_refuses_it_and_nothing_is_wri
         Organisation.objects.filter(ods_code="RF4").delete()  # as another session's delete, committed
         return ids
 
-    monkeypatch.setattr(base, "organisation_ids", then_deleted)
+    monkeypatch.setattr(observation_writes, "organisation_ids", then_deleted)  # where the simple path looks
     monkeypatch.setattr(staging, "organisation_ids", then_deleted)
     before = row_counts()
 
