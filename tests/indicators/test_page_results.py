@@ -110,7 +110,7 @@ def test_the_early_warning_document_stores_each_slipping_trusts_cusum_series(sli
     assert any(line["signals"] for lines in document["cusum"].values() for line in lines)
 
 
-def test_the_cusum_series_are_read_in_one_query_with_served_rows_for_indicators_the_run_did_not_recompute(
+def test_the_cusum_series_are_read_in_three_queries_with_served_rows_for_indicators_the_run_did_not_recompute(
     slipping, django_assert_num_queries
 ):
     ed, rtt = slipping
@@ -119,7 +119,8 @@ def test_the_cusum_series_are_read_in_one_query_with_served_rows_for_indicators_
     partial = results_recompute(indicator_codes=["ed_4hr"], triggered_by="test")
     document = AnalysisResult.objects.get(key="early_warning").payload
     assert {i for item in document["slipping"] for i in item["indicator_ids"]} == {ed.pk, rtt.pk}
-    with django_assert_num_queries(1):
+    # The pointers, which indicators the run wrote, then every row of each indicator's source run in one.
+    with django_assert_num_queries(3):
         series = early_warning_series(partial, document)
     assert series == document["cusum"]
     assert all(len(line["periods"]) == CUSUM_SHOWN_PERIODS for lines in series.values() for line in lines)
@@ -145,7 +146,7 @@ def test_cusum_series_from_the_frames_a_run_computed_equal_those_read_back_and_n
         computed[indicator.pk] = frame.astype({"z_adj": float}).sample(frac=1, random_state=2)  # any row order
     with django_assert_num_queries(0):
         assert early_warning_series(run, document, computed=computed) == document["cusum"]
-    with django_assert_num_queries(1):  # rtt_18wk read back, ed_4hr from memory
+    with django_assert_num_queries(3):  # rtt_18wk read back (pointers, this run's indicators, rows), ed_4hr from memory
         assert early_warning_series(run, document, computed={ed.pk: computed[ed.pk]}) == document["cusum"]
     # An infinite z is stored as missing: from memory it counts as missing too.
     infinite, missing = computed[ed.pk].copy(), computed[ed.pk].copy()
