@@ -29,7 +29,7 @@ from .observations import applicable_observations, final_successors, merge_linea
 from .pipeline import compute_indicator
 from .programme import compute_categories, compute_staff_survey, compute_time_in_regime, find_escalations
 from .reentry import compute_reentry, reentry_spells
-from .spc import compute_spc, spc_concern_points
+from .spc import SPC_CONCERN_POINT, compute_spc, spc_concern_points
 from .spells import spell_group, spell_synthetic_keys, spells_by_organisation
 from .trajectories import compute_pooled, compute_trajectories
 from .zscores import analysis_zscores, compute_zscores, independent_points
@@ -66,6 +66,7 @@ __all__ = [
     "merge_lineages",
     "reentry_spells",
     "spc_concern_points",
+    "SPC_CONCERN_POINT",
     "spell_group",
     "spell_synthetic_keys",
     "spells_by_organisation",

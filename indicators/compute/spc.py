@@ -114,13 +114,16 @@ def compute_spc(zscores: pd.DataFrame, meta: IndicatorMeta) -> list[dict]:
     return charts
 
 
+SPC_CONCERN_POINT = "special_cause_concern"  # the point type a concern point carries (NHSRplotthedots)
+
+
 def spc_concern_points(charts: list[dict], indicator_id: int) -> pd.DataFrame:
     """(organisation_id, indicator_id, period) of every SPC point typed special_cause_concern."""
     rows = [
         (chart["organisation_id"], indicator_id, point["period"])
         for chart in charts
         for point in chart["points"]
-        if point["point_type"] == "special_cause_concern"
+        if point["point_type"] == SPC_CONCERN_POINT
     ]
     frame = pd.DataFrame(rows, columns=["organisation_id", "indicator_id", "period"])
     frame["period"] = pd.to_datetime(frame["period"])
