@@ -11,7 +11,7 @@ from django.db import migrations, models
 # a delete racing an import (the import holds FOR KEY SHARE on the rows it names until it commits,
 # so the delete waits, and the trigger's query then sees the committed observations).
 GUARD = """
-CREATE FUNCTION observation_reference_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION observation_reference_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     held boolean;
 BEGIN
@@ -23,13 +23,13 @@ BEGIN
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
 $$;
-CREATE TRIGGER observation_reference_guard BEFORE DELETE ON trusts_organisation
+CREATE OR REPLACE TRIGGER observation_reference_guard BEFORE DELETE ON trusts_organisation
     FOR EACH ROW EXECUTE FUNCTION observation_reference_guard('organisation_id');
-CREATE TRIGGER observation_reference_guard_id BEFORE UPDATE OF id ON trusts_organisation
+CREATE OR REPLACE TRIGGER observation_reference_guard_id BEFORE UPDATE OF id ON trusts_organisation
     FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION observation_reference_guard('organisation_id');
-CREATE TRIGGER observation_reference_guard BEFORE DELETE ON indicators_indicator
+CREATE OR REPLACE TRIGGER observation_reference_guard BEFORE DELETE ON indicators_indicator
     FOR EACH ROW EXECUTE FUNCTION observation_reference_guard('indicator_id');
-CREATE TRIGGER observation_reference_guard_id BEFORE UPDATE OF id ON indicators_indicator
+CREATE OR REPLACE TRIGGER observation_reference_guard_id BEFORE UPDATE OF id ON indicators_indicator
     FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION observation_reference_guard('indicator_id');
 """
 UNGUARD = """
