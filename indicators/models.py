@@ -247,6 +247,26 @@ class CurrentResult(models.Model):
         return f"{self.indicator_id or 'programme'} → run {self.run_id}"
 
 
+def served_run_ids(indicator_ids) -> dict[int, int]:
+    """{indicator id: the run its pointer serves}; an indicator before its first run is left out."""
+    return dict(
+        CurrentResult.objects.filter(indicator_id__in=list(indicator_ids)).values_list("indicator_id", "run_id")
+    )
+
+
+def rows_of_runs(sources: dict[int, int | None]) -> models.Q:
+    """A filter on a results table: each indicator's rows of the run `sources` names for it (none for None).
+
+    Naming each run outright lets PostgreSQL read one run's partition of the z-scores per indicator,
+    where a correlated EXISTS on the pointers reads every kept run's rows (issue 11).
+    """
+    pairs = models.Q(pk__in=[])
+    for indicator_id, run_id in sources.items():
+        if run_id is not None:
+            pairs |= models.Q(indicator_id=indicator_id, run_id=run_id)
+    return pairs
+
+
 # The run a page "as at" a date reads instead of the current pointers (`reading_run`); NO_RUN reads nothing.
 NO_RUN = 0
 _reading_run: contextvars.ContextVar[int | None] = contextvars.ContextVar("indicators_reading_run", default=None)

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .stats.early_warning import cusum_matrix
+from .stats.early_warning import cusum_matrix, left_aligned
 from .stats.funnel import implied_tau2
 
 CUSUM_SHOWN_PERIODS = 36  # the early-warning charts show each CUSUM's latest three years
@@ -86,23 +86,22 @@ def early_warning_series(run, document: dict, computed: dict | None = None) -> d
     z = np.where(np.isfinite(z), z, np.nan)  # stored as missing, and missing carries the CUSUM
     periods = pd.DatetimeIndex(rows["period"]).to_numpy(dtype="datetime64[D]")
     orgs, indicators = rows["organisation_id"].to_numpy(), rows["indicator_id"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, (orgs[1:] != orgs[:-1]) | (indicators[1:] != indicators[:-1])])
+    new_series = np.r_[True, (orgs[1:] != orgs[:-1]) | (indicators[1:] != indicators[:-1])]
+    starts = np.flatnonzero(new_series)
     stops = np.r_[starts[1:], len(rows)]
-    spans = {(int(orgs[a]), int(indicators[a])): (a, b) for a, b in zip(starts, stops, strict=True)}
+    spans = {
+        (int(orgs[a]), int(indicators[a])): (code, a, b) for code, (a, b) in enumerate(zip(starts, stops, strict=True))
+    }
     # Every series' CUSUM in one matrix pass (rows right-padded with NaN, which carries S unchanged
     # after a series' end, so each row's own periods get what a call per series would give).
+    matrix, _ = left_aligned(np.cumsum(new_series) - 1, z)
     wanted = [(item["organisation_id"], i) for item in slipping for i in item["indicator_ids"]]
     keys = [key for key in dict.fromkeys(wanted) if key in spans]
     statistics, signals = {}, {}
     if keys:
-        width = max(b - a for a, b in (spans[key] for key in keys))
-        matrix = np.full((len(keys), width), np.nan)
+        statistic, signal = cusum_matrix(matrix[[spans[key][0] for key in keys]], k, h)
         for row, key in enumerate(keys):
-            a, b = spans[key]
-            matrix[row, : b - a] = z[a:b]
-        statistic, signal = cusum_matrix(matrix, k, h)
-        for row, key in enumerate(keys):
-            a, b = spans[key]
+            _, a, b = spans[key]
             statistics[key], signals[key] = statistic[row, : b - a], np.flatnonzero(signal[row, : b - a])
     out: dict[str, list[dict]] = {}
     for item in slipping:
@@ -111,7 +110,7 @@ def early_warning_series(run, document: dict, computed: dict | None = None) -> d
         for indicator_id in item["indicator_ids"]:
             if (org, indicator_id) not in spans:
                 continue
-            a, b = spans[(org, indicator_id)]
+            _, a, b = spans[(org, indicator_id)]
             first_shown = max(b - a - CUSUM_SHOWN_PERIODS, 0)
             shown = np.datetime_as_string(periods[a + first_shown : b], unit="D").tolist()
             series.append(
@@ -142,30 +141,20 @@ def _computed_rows(indicator_id: int, frame: pd.DataFrame, org_ids: list[int]) -
 def _stored_zscores(run, indicator_ids: list[int], org_ids: list[int]) -> list[tuple]:
     """(organisation, indicator, period, z_adjusted) of stored rows: `run`'s where it has any for the
     indicator, else the served ones, in (organisation, indicator, period) order."""
-    from django.db.models import Q
-
-    from .models import CurrentResult, ZScore  # the ORM only here: the rest of the module is plain arithmetic
+    from .models import ZScore, rows_of_runs, served_run_ids  # the ORM only here: the rest is plain arithmetic
 
     if not indicator_ids:
         return []
-    # Each indicator's source run named outright, so PostgreSQL reads only that run's partition
-    # (an OR of correlated EXISTS over every kept run's rows took ~1 s at national scale).
-    served = dict(CurrentResult.objects.filter(indicator_id__in=indicator_ids).values_list("indicator_id", "run_id"))
+    served = served_run_ids(indicator_ids)
     in_run = set(
         ZScore.all_runs.filter(run=run, indicator_id__in=indicator_ids)
         .order_by()
         .values_list("indicator_id", flat=True)
         .distinct()
     )
-    pairs = Q()
-    for indicator_id in indicator_ids:
-        source = run.pk if indicator_id in in_run else served.get(indicator_id)
-        if source is not None:
-            pairs |= Q(indicator_id=indicator_id, run_id=source)
-    if not pairs:
-        return []
+    sources = {i: run.pk if i in in_run else served.get(i) for i in indicator_ids}
     rows = (
-        ZScore.all_runs.filter(pairs, organisation_id__in=org_ids)
+        ZScore.all_runs.filter(rows_of_runs(sources), organisation_id__in=org_ids)
         .order_by("organisation_id", "indicator_id", "period")
         .values_list("organisation_id", "indicator_id", "period", "z_adjusted")
     )

@@ -18,14 +18,24 @@ INDEXES = {
 }
 
 
+def _set_aside(execute, suffix: str) -> None:
+    """Rename the table, its indexes and its primary key out of the way: the new table takes Django's names."""
+    execute(f"ALTER TABLE {TABLE} RENAME TO {TABLE}_{suffix}")
+    for name in INDEXES:
+        execute(f"ALTER INDEX {name} RENAME TO {name}_{suffix}")
+    execute(f"ALTER INDEX {TABLE}_pkey RENAME TO {TABLE}_{suffix}_pkey")
+
+
+def _create_indexes(execute) -> None:
+    for name, columns in INDEXES.items():
+        execute(f"CREATE INDEX {name} ON {TABLE} {columns}")
+
+
 def partition(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     execute = schema_editor.execute
-    execute(f"ALTER TABLE {TABLE} RENAME TO {TABLE}_unpartitioned")
-    for name in INDEXES:
-        execute(f"ALTER INDEX {name} RENAME TO {name}_unpartitioned")
-    execute(f"ALTER INDEX {TABLE}_pkey RENAME TO {TABLE}_unpartitioned_pkey")
+    _set_aside(execute, "unpartitioned")
     execute(
         f"CREATE TABLE {TABLE} (LIKE {TABLE}_unpartitioned INCLUDING DEFAULTS) PARTITION BY LIST (run_id)"
     )
@@ -35,8 +45,7 @@ def partition(apps, schema_editor):
     )
     execute(f"ALTER TABLE {TABLE} ALTER COLUMN id SET DEFAULT nextval('{TABLE}_row_id_seq')")
     execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT {TABLE}_pkey PRIMARY KEY (id, run_id)")
-    for name, columns in INDEXES.items():
-        execute(f"CREATE INDEX {name} ON {TABLE} {columns}")
+    _create_indexes(execute)
     execute(f"CREATE TABLE {TABLE}_default PARTITION OF {TABLE} DEFAULT")
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(f"SELECT DISTINCT run_id FROM {TABLE}_unpartitioned ORDER BY run_id")
@@ -52,10 +61,7 @@ def unpartition(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     execute = schema_editor.execute
-    execute(f"ALTER TABLE {TABLE} RENAME TO {TABLE}_partitioned")
-    for name in INDEXES:
-        execute(f"ALTER INDEX {name} RENAME TO {name}_partitioned")
-    execute(f"ALTER INDEX {TABLE}_pkey RENAME TO {TABLE}_partitioned_pkey")
+    _set_aside(execute, "partitioned")
     execute(f"CREATE TABLE {TABLE} (LIKE {TABLE}_partitioned)")
     execute(f"INSERT INTO {TABLE} SELECT * FROM {TABLE}_partitioned")
     execute(f"ALTER TABLE {TABLE} ADD CONSTRAINT {TABLE}_pkey PRIMARY KEY (id)")
@@ -63,8 +69,7 @@ def unpartition(apps, schema_editor):
     execute(
         f"SELECT setval(pg_get_serial_sequence('{TABLE}', 'id'), COALESCE((SELECT max(id) FROM {TABLE}), 0) + 1, false)"
     )
-    for name, columns in INDEXES.items():
-        execute(f"CREATE INDEX {name} ON {TABLE} {columns}")
+    _create_indexes(execute)
     execute(f"DROP TABLE {TABLE}_partitioned CASCADE")
 
 

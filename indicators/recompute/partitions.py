@@ -26,7 +26,6 @@ from django.db import connection
 from ..models import ZScore
 
 PARENT = ZScore._meta.db_table
-DEFAULT_PARTITION = f"{PARENT}_default"
 _RUN_TABLE = re.compile(rf"^{PARENT}_run(\d+)$")
 
 

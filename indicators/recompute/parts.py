@@ -118,9 +118,7 @@ def results_fan_out_finish(run_id: int, parts: list[dict]) -> ComputationRun:
             partitions.attach(run.pk)  # first: the programme-level step reads this run's z-scores
             indicators = list(Indicator.objects.order_by("code"))
             programme = ProgrammeInputs()
-            programme.add_stored_many(
-                [(indicator, run if indicator.code in done else None) for indicator in indicators]
-            )
+            programme.add_stored([(indicator, run if indicator.code in done else None) for indicator in indicators])
             programme.store(run, episodes=episode_records(), indicators=indicators)
             ids = [indicator.pk for indicator in indicators if indicator.code in done]
             run.changes = switch_pointers(

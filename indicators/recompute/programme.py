@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 from django.db import connection
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 
 from trusts.selectors import confidential_regime_codes
 
@@ -16,10 +16,11 @@ from ..constants import IndicatorKind
 from ..models import (
     Alert,
     ComputationRun,
-    CurrentResult,
     Indicator,
     SpcSummary,
     ZScore,
+    rows_of_runs,
+    served_run_ids,
 )
 from ..selectors import data_cutoff
 from .store import store_documents
@@ -59,13 +60,10 @@ class ProgrammeInputs:
         if zscores is not None:
             self.zscores[indicator.pk] = zscores
 
-    def add_stored(self, indicator: Indicator, run: ComputationRun | None = None) -> None:
-        """An indicator not recomputed by this run (or one whose rows `run` wrote): from its stored rows."""
-        self.add_stored_many([(indicator, run)])
-
-    def add_stored_many(self, items: list[tuple[Indicator, ComputationRun | None]]) -> None:
-        """`add_stored` for many indicators, in four queries whatever their number (one new month of one
-        indicator reads the fifteen others back: 60 queries were a tenth of that run)."""
+    def add_stored(self, items: list[tuple[Indicator, ComputationRun | None]]) -> None:
+        """Indicators not recomputed by this run (run None: their served rows) or whose rows `run` wrote,
+        from their stored rows, in four queries whatever their number (one new month of one indicator
+        reads the fifteen others back: a query each was a tenth of that run)."""
         stored = _stored_programme_inputs(items)
         for indicator, _ in items:
             inputs = stored[indicator.pk]
@@ -117,17 +115,9 @@ ALERT_COLUMNS = ["organisation_id", "period", "kind", "statistic", "threshold", 
 def _stored_programme_inputs(items: list[tuple[Indicator, ComputationRun | None]]) -> dict[int, dict]:
     """What the programme-level results need of each indicator from stored rows: `run`'s where given,
     else the served ones; by indicator id."""
-    served = dict(
-        CurrentResult.objects.filter(indicator_id__in=[indicator.pk for indicator, _ in items]).values_list(
-            "indicator_id", "run_id"
-        )
-    )
-    # Each indicator's source run named outright: PostgreSQL then reads one run's partition per indicator.
+    served = served_run_ids(indicator.pk for indicator, run in items if run is None)
     sources = {indicator.pk: run.pk if run is not None else served.get(indicator.pk) for indicator, run in items}
-    pairs = Q(pk__in=[])
-    for indicator_id, source in sources.items():
-        if source is not None:
-            pairs |= Q(indicator_id=indicator_id, run_id=source)
+    pairs = rows_of_runs(sources)  # one run's partition of the z-scores per indicator on PostgreSQL
     alerts = pd.DataFrame(
         list(Alert.all_runs.filter(pairs).values("indicator_id", *ALERT_COLUMNS)),
         columns=["indicator_id", *ALERT_COLUMNS],

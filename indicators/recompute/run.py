@@ -273,7 +273,7 @@ def _recompute_in_transaction(run, indicator_codes, k, h, say, *, incremental=Fa
     partitions.attach(run.pk)  # the z-scores' indexes are built here, once, over the loaded rows
     phases["attach"] = time.perf_counter() - clock
     if skipped and not programme_unchanged:
-        programme.add_stored_many([(indicator, None) for indicator in skipped])
+        programme.add_stored([(indicator, None) for indicator in skipped])
     data_end = programme.data_end
     phases["write"] = writer.seconds
     phases["write_wait"] = writer.waited

@@ -178,6 +178,18 @@ def _ewma_matrix(x: np.ndarray, lam: float, limit: float) -> tuple[np.ndarray, n
     )
 
 
+def left_aligned(series_codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values sorted by series as a (series × rows) matrix, each series from column 0 and NaN after its
+    end, and each value's column. `series_codes` number the consecutive runs of one series 0, 1, 2, …"""
+    if not len(series_codes):
+        return np.empty((0, 0)), np.empty(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, series_codes[1:] != series_codes[:-1]])
+    position = np.arange(len(series_codes)) - np.repeat(starts, np.diff(np.r_[starts, len(series_codes)]))
+    matrix = np.full((int(series_codes[-1]) + 1, int(position.max()) + 1), np.nan)
+    matrix[series_codes, position] = values
+    return matrix, position
+
+
 def _trailing_mean(rows: np.ndarray, window: int, min_periods: int) -> np.ndarray:
     """pandas' `rolling(window, min_periods).mean()` along axis 1: NaNs skipped, `min_periods` values needed."""
     observed = ~np.isnan(rows)
@@ -214,10 +226,7 @@ def panel_self_baseline_ewma(
     # are cumulative-sum differences along axis 1 instead of a pandas rolling window per group.
     series_codes = work.groupby(["org", "indicator"], sort=False).ngroup().to_numpy()
     n_series = int(series_codes.max()) + 1 if len(series_codes) else 0
-    starts = np.flatnonzero(np.r_[True, series_codes[1:] != series_codes[:-1]]) if len(series_codes) else []
-    position = np.arange(len(series_codes)) - np.repeat(starts, np.diff(np.r_[starts, len(series_codes)]))
-    rows = np.full((n_series, int(position.max()) + 1 if len(position) else 0), np.nan)
-    rows[series_codes, position] = work[value_column].to_numpy(dtype=float)
+    rows, position = left_aligned(series_codes, work[value_column].to_numpy(dtype=float))
     mean = _shifted(_trailing_mean(rows, baseline, needed))
     moving_range = np.abs(np.diff(rows, axis=1, prepend=np.nan))
     mean_mr = _shifted(_trailing_mean(moving_range, baseline - 1, max(1, needed - 1)))

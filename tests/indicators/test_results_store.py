@@ -186,8 +186,7 @@ def test_an_incremental_run_with_no_new_data_recomputes_nothing_and_keeps_the_pr
 
     check = ComputationRun.objects.create(method_version=forced.method_version, parameters=forced.parameters)
     programme = ProgrammeInputs()
-    for indicator in (worsening["ed"], worsening["rtt"]):
-        programme.add_stored(indicator)
+    programme.add_stored([(worsening["ed"], None), (worsening["rtt"], None)])
     programme.store(check, episodes=episode_records(), indicators=[worsening["ed"], worsening["rtt"]])
     assert dict(AnalysisResult.all_runs.filter(run=check).values_list("key", "payload")) == documents
 

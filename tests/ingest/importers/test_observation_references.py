@@ -20,14 +20,6 @@ HEADER = "org_code,period,indicator,numerator,denominator\n"
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL trigger and lock")
 
 
-@pytest.fixture(params=["simple", "staged"])
-def path(request, monkeypatch):
-    if request.param == "staged" and connection.vendor != "postgresql":
-        pytest.skip("the staging path runs on PostgreSQL")
-    monkeypatch.setattr(staging, "ENABLED", request.param == "staged")
-    return request.param
-
-
 @pytest.fixture
 def stored(catalogue, write_csv):
     """One observation of RF4's ed_4hr, imported."""

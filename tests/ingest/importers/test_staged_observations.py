@@ -5,7 +5,6 @@ Each test runs on both paths: `simple` (per-row Python checks, the only path on 
 """
 
 import pytest
-from django.db import connection
 
 from indicators.models import Observation
 from ingest.importers import ImportRefused, import_file, staging
@@ -69,15 +68,6 @@ ONE_OF_EACH = [
     ("RF4,2024-09,staff_survey_equality,,,7.5,,", []),
     ("RF4,2024-09,staff_survey_equality,,,-7.5,,", []),  # a score may be negative; a duplicate is not checked
 ]
-
-
-@pytest.fixture(params=["simple", "staged"])
-def path(request, monkeypatch):
-    """Which path the import takes; the staged one exists on PostgreSQL only."""
-    if request.param == "staged" and connection.vendor != "postgresql":
-        pytest.skip("the staging path runs on PostgreSQL")
-    monkeypatch.setattr(staging, "ENABLED", request.param == "staged")
-    return request.param
 
 
 def _expected(rows):
