@@ -132,7 +132,7 @@ def _computed_rows(indicator_id: int, frame: pd.DataFrame, org_ids: list[int]) -
         {
             "organisation_id": rows["organisation_id"].to_numpy(),
             "indicator_id": indicator_id,
-            "period": pd.to_datetime(rows["period"]).to_numpy(),
+            "period": pd.to_datetime(rows["period"], cache=False).to_numpy(),  # no cache: its probe iterates in Python
             "z": rows["z_adj"].to_numpy(dtype=float),
         }
     )

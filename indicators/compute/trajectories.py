@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -9,7 +11,16 @@ from ..stats import periods
 from ..stats.its import fit_its
 from ..stats.pooling import dersimonian_laird
 from ..stats.spells import Spell
-from .meta import ALWAYS_POOLED, POOL_GROUPS, QUANTITIES, IndicatorMeta, date_number, finite_or_none, period_number
+from .meta import (
+    ALWAYS_POOLED,
+    POOL_GROUPS,
+    QUANTITIES,
+    IndicatorMeta,
+    date_number,
+    finite_list,
+    finite_or_none,
+    period_number,
+)
 from .spells import spell_group
 
 
@@ -27,7 +38,10 @@ def _coefficient_dict(fit) -> dict:
     return out
 
 
-_period_label = periods.index_label
+@functools.lru_cache(maxsize=4096)
+def _period_label(number: int, cadence: str) -> str:
+    """A period's label (a fit's series repeats the same few hundred periods across trusts)."""
+    return periods.index_label(number, cadence)
 
 
 def compute_trajectories(
@@ -76,17 +90,25 @@ def compute_trajectories(
             coefficients = _coefficient_dict(fit)
             if not coefficients:
                 continue
-            observed = dict(zip(fit.t.astype(int).tolist(), fit.observed.tolist(), strict=False))
             start, end = int(fit.window[0]), int(fit.window[-1])
+            # The observed z of each window position (t counts the window's periods from 1), else None.
+            observed = np.full(len(fit.window), np.nan)
+            t = fit.t.astype(int)
+            present = (t >= 1) & (t <= len(observed))
+            observed[t[present] - 1] = np.asarray(fit.observed, dtype=float)[present]
             series = [
                 {
-                    "period": _period_label(int(number), cadence),
-                    "z_adj": finite_or_none(observed.get(position + 1)),
-                    "fitted": finite_or_none(fitted),
-                    "counterfactual": finite_or_none(counterfactual),
+                    "period": _period_label(number, cadence),
+                    "z_adj": z,
+                    "fitted": fitted,
+                    "counterfactual": counterfactual,
                 }
-                for position, (number, fitted, counterfactual) in enumerate(
-                    zip(fit.window, fit.fitted, fit.counterfactual, strict=True)
+                for number, z, fitted, counterfactual in zip(
+                    fit.window.astype(int).tolist(),
+                    finite_list(observed),
+                    finite_list(fit.fitted),
+                    finite_list(fit.counterfactual),
+                    strict=True,
                 )
             ]
             fits.append(

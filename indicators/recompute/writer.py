@@ -27,8 +27,9 @@ def _clean(value):
 
 
 def _json(value) -> str:
-    """A JSON column's text: orjson (several times json's speed on the SPC points), NumPy scalars as numbers."""
-    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+    """A JSON column's text: orjson (several times json's speed on the SPC points), NumPy scalars as
+    numbers, and keys that are not strings written as json.dumps writes them (as strings)."""
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS).decode()
 
 
 PG_EPOCH = np.datetime64("2000-01-01", "D")
