@@ -14,6 +14,9 @@ each in fresh processes, medians of --repeat:
              (interpreter, Django set-up and the run) and the run's own time as it prints it
 and the ratio the issue sets a target for: forced recompute ≤ 0.5× the R workflow's whole-process time.
 The R workflow does less (no SPC, alerts, ratio or score indicators, no writes), so the ratio favours R.
+Then two floors of any recompute here, whole process, each against the R workflow: start-up only
+(Python, Django and the recompute's libraries) and start-up plus reading every observation into
+pandas (`recompute.py --measure floor`), with no statistic computed and nothing written.
 """
 
 import csv
@@ -65,6 +68,10 @@ def export_for_r(directory: Path) -> int:
     return written
 
 
+# What every recompute process does before its first statistic: Django and the recompute's libraries.
+STARTUP = "import django; django.setup(); import indicators.recompute, pandas, scipy.special"
+
+
 def timed(command: list[str], env=None) -> tuple[float, str]:
     started = time.perf_counter()
     completed = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT, env=env)
@@ -101,11 +108,21 @@ def main():
         whole.append(seconds)
         own.append(measured["own_seconds"])
         print(f"recompute {seconds:.2f} s whole process, run's own {measured['own_seconds']:.2f} s", flush=True)
+    # The floor of any recompute in this stack: the interpreter, Django and the libraries set up, and
+    # then also every observation read into pandas, with no statistic computed and nothing written.
+    started_up = [timed([sys.executable, "-c", STARTUP], env)[0] for _ in range(args.repeat)]
+    reading = [sys.executable, str(ROOT / "bench" / "recompute.py"), "--measure", "floor"]
+    floor = [timed(reading, env)[0] for _ in range(args.repeat)]
+    print(f"start-up only {' '.join(f'{v:.2f}' for v in started_up)} s", flush=True)
+    print(f"start-up and reading {' '.join(f'{v:.2f}' for v in floor)} s", flush=True)
     peer_median, whole_median, own_median = (statistics.median(v) for v in (peer, whole, own))
     print(f"\nR workflow (whole process, {exported:,} observations): median {peer_median:.2f} s")
     print(f"forced full recompute (whole process, {rows:,} observations): median {whole_median:.2f} s")
     print(f"forced full recompute (run's own time): median {own_median:.2f} s")
     print(f"ratio recompute/R, whole process: {whole_median / peer_median:.2f} (target ≤ 0.5)")
+    for label, values in (("start-up only", started_up), ("start-up and reading the observations", floor)):
+        median = statistics.median(values)
+        print(f"floor, {label} (whole process): median {median:.2f} s = {median / peer_median:.2f}× the R workflow")
 
 
 if __name__ == "__main__":
