@@ -1,10 +1,12 @@
 """The one bulk path (indicators.recompute.writer.write_frame) keeps a frame's row order and its NULLs."""
 
+import json
 import math
 from datetime import date
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from indicators.models import Observation
 from indicators.recompute.writer import write_frame
@@ -34,3 +36,40 @@ def test_rows_with_different_nulls_are_stored_in_the_frames_order(db):
         assert (numerator is None) == math.isnan(want_n) and (upper is None) == math.isnan(want_u)
         assert numerator in (None, want_n) and upper in (None, want_u)
     assert stored[0][1] == date(2020, 6, 1)
+
+
+def test_text_copy_reads_back_every_cell_as_written(db):
+    """The JSON/text COPY payload: escapes, NULLs, floats and dates survive PostgreSQL's own reading."""
+    from django.db import connection
+
+    from indicators.recompute.writer import _text_copy_payload
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's (elsewhere write_frame runs one executemany)")
+    hostile = 'tab\there, new\nline, cr\r, back\\slash, "quoted", \\N, café'
+    frame = pd.DataFrame(
+        {
+            "t": [hostile, None, "plain"],
+            "j": [{"note": hostile, "values": [1.5, None], "1": True}, None, []],
+            "f": [0.1 + 0.2, np.nan, -np.inf],
+            "b": [True, False, True],
+            "d": pd.to_datetime(["2020-02-29", None, "1999-12-01"]),
+            "i": np.array([1, -2, 2**40], dtype=np.int64),
+        }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE copied (t text, j jsonb, f float8, b boolean, d date, i bigint)")
+        with cursor.cursor.copy("COPY copied FROM STDIN WITH (FORMAT text)") as copy:
+            copy.write(_text_copy_payload(frame, json_columns=("j",)))
+        cursor.execute("SELECT t, j::text, f, b, d, i FROM copied")
+        rows = [(t, None if j is None else json.loads(j), *rest) for t, j, *rest in cursor.fetchall()]
+    assert rows[0] == (
+        hostile,
+        {"note": hostile, "values": [1.5, None], "1": True},
+        0.1 + 0.2,
+        True,
+        date(2020, 2, 29),
+        1,
+    )
+    assert rows[1] == (None, None, None, False, None, -2)
+    assert rows[2][:2] == ("plain", []) and rows[2][2] == -math.inf and rows[2][4:] == (date(1999, 12, 1), 2**40)
