@@ -73,7 +73,7 @@ def early_warning_series(run, document: dict, computed: dict | None = None) -> d
     indicator_ids = sorted({i for item in slipping for i in item["indicator_ids"]})
     computed = computed or {}
     frames = [_computed_rows(i, computed[i], org_ids) for i in indicator_ids if i in computed]
-    stored = _stored_zscores(run, [i for i in indicator_ids if i not in computed], org_ids)
+    stored = _stored_zscores(run, [i for i in indicator_ids if i not in computed], slipping)
     if stored:
         stored = pd.DataFrame(stored, columns=["organisation_id", "indicator_id", "period", "z"])
         frames.append(stored.assign(period=pd.to_datetime(stored["period"]), z=stored["z"].astype(float)))
@@ -138,10 +138,13 @@ def _computed_rows(indicator_id: int, frame: pd.DataFrame, org_ids: list[int]) -
     )
 
 
-def _stored_zscores(run, indicator_ids: list[int], org_ids: list[int]) -> list[tuple]:
+def _stored_zscores(run, indicator_ids: list[int], slipping: list[dict]) -> list[tuple]:
     """(organisation, indicator, period, z_adjusted) of stored rows: `run`'s where it has any for the
-    indicator, else the served ones, in (organisation, indicator, period) order."""
-    from .models import ZScore, rows_of_runs, served_run_ids  # the ORM only here: the rest is plain arithmetic
+    indicator, else the served ones, in (organisation, indicator, period) order; only the series of
+    the trusts slipping on the indicator (every series of every slipping trust was most of the table)."""
+    from django.db.models import Q
+
+    from .models import ZScore, served_run_ids  # the ORM only here: the rest is plain arithmetic
 
     if not indicator_ids:
         return []
@@ -153,8 +156,16 @@ def _stored_zscores(run, indicator_ids: list[int], org_ids: list[int]) -> list[t
         .distinct()
     )
     sources = {i: run.pk if i in in_run else served.get(i) for i in indicator_ids}
+    slipping_on: dict[int, set[int]] = {}
+    for item in slipping:
+        for indicator_id in item["indicator_ids"]:
+            slipping_on.setdefault(indicator_id, set()).add(item["organisation_id"])
+    series = Q(pk__in=[])
+    for indicator_id, run_id in sources.items():  # each run named outright: one partition per indicator
+        if run_id is not None and indicator_id in slipping_on:
+            series |= Q(indicator_id=indicator_id, run_id=run_id, organisation_id__in=sorted(slipping_on[indicator_id]))
     rows = (
-        ZScore.all_runs.filter(rows_of_runs(sources), organisation_id__in=org_ids)
+        ZScore.all_runs.filter(series)
         .order_by("organisation_id", "indicator_id", "period")
         .values_list("organisation_id", "indicator_id", "period", "z_adjusted")
     )
