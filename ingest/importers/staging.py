@@ -1,7 +1,8 @@
 """The long observations import on PostgreSQL (issue 11): COPY into staging, set-based checks, set-based write.
 
 The rows are streamed into a temporary table of text cells (with each row's line) by COPY, so
-memory is bounded by the copy buffer, not by the file. The distinct ODS codes, periods, indicator
+memory is bounded by the copy buffer, not by the file: a plain file as it is written, split by
+the server (`line_copy`), any other read row by row in Python. The distinct ODS codes, periods, indicator
 codes and numbers (far fewer than the rows: counts repeat) are parsed once each by the simple
 path's own parsers (`reading.parse_*`), so every cell is judged as it is there; the rules that combine cells (the
 kind's columns, the cadence, counts, limits, duplicate keys) are SQL over the whole table. The
@@ -16,6 +17,7 @@ from django.db import connection
 
 from indicators.constants import Cadence, IndicatorKind
 
+from . import line_copy
 from .base import OBSERVATION_VALUE_FIELDS, ImportContext, organisation_ids
 from .observation_writes import observations_write
 from .reading import RowError, Table, parse_month, parse_number, parse_ods_code
@@ -35,33 +37,40 @@ def applies() -> bool:
     return ENABLED and connection.vendor == "postgresql"
 
 
-def import_observations_staged(table: Table, context: ImportContext, indicators: dict, known_codes: str) -> None:
-    """Check and write a long observations file (its header already read) on PostgreSQL."""
+def import_observations_staged(
+    table: Table, context: ImportContext, indicators: dict, known_codes: str, source
+) -> None:
+    """Check and write a long observations file (its header already read from `source`) on PostgreSQL.
+
+    A plain file is COPYed as it is written and split by the server (`line_copy`); any other is
+    read here row by row.
+    """
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor
         for name in (RAW, CODES, PERIODS, INDICATORS, NUMBER_TABLE, CHECKED, ORGS):
             cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-        cells = ", ".join(f"{name} text" for name in CELLS)
-        cursor.execute(f"CREATE TEMP TABLE {RAW} (line integer, {cells})")
-        _copy_rows(cursor, table, context)
+        if not line_copy.copy_table(cursor, table, context, source, RAW, CELLS):
+            _copy_rows(cursor, table, context)
+        cursor.execute(f"ANALYZE {RAW}")
         _lookups(cursor, table, indicators, known_codes)
         _check(cursor, table)
         _report(cursor, context, table)
         context.refuse_if_errors()
         _upsert(cursor, context)
         for name in (RAW, CODES, PERIODS, INDICATORS, NUMBER_TABLE, CHECKED, ORGS):
-            cursor.execute(f"DROP TABLE {name}")
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")  # ORGS is not made for a file of no rows
 
 
 def _copy_rows(cursor, table: Table, context: ImportContext) -> None:
     """Stream the rows into the raw table (the progress bar and heartbeat count them as they go)."""
+    cells = ", ".join(f"{name} text" for name in CELLS)
+    cursor.execute(f"CREATE TEMP TABLE {RAW} (line integer, {cells})")
     with cursor.copy(f"COPY {RAW} (line, {', '.join(CELLS)}) FROM STDIN") as copy:
         for row in context.rows(table.rows):
             context.summary.read += 1
             values = row.cells
             copy.write_row((row.line, *[values.get(name, "") for name in CELLS]))
-    cursor.execute(f"ANALYZE {RAW}")
 
 
 def _distinct(cursor, column: str, where: str = "") -> list[str]:
