@@ -73,9 +73,19 @@ def _copy_rows(cursor, table: Table, context: ImportContext) -> None:
             copy.write_row((row.line, *[values.get(name, "") for name in CELLS]))
 
 
-def _distinct(cursor, column: str, where: str = "") -> list[str]:
-    cursor.execute(f"SELECT DISTINCT {column} FROM {RAW} WHERE {column} <> '' {where}")
-    return [text for (text,) in cursor.fetchall()]
+def _distinct(cursor, columns: list[str]) -> dict[str, set[str]]:
+    """The distinct non-empty texts of each column, in one scan of the raw table (a grouping set each)."""
+    sets = ", ".join(f"({name})" for name in columns)
+    cursor.execute(
+        f"SELECT {', '.join(columns)}, GROUPING({', '.join(columns)}) FROM {RAW} GROUP BY GROUPING SETS ({sets})"
+    )
+    texts = {name: set() for name in columns}
+    for *values, grouping in cursor.fetchall():
+        # The grouped column's bit is 0 (the first column's bit is the highest).
+        position = next(i for i in range(len(columns)) if not grouping >> (len(columns) - 1 - i) & 1)
+        if values[position]:
+            texts[columns[position]].add(values[position])
+    return texts
 
 
 def _parsed(parse, text: str) -> tuple:
@@ -94,22 +104,24 @@ def _fill(cursor, name: str, columns: str, rows) -> None:
 
 
 def _lookups(cursor, table: Table, indicators: dict, known_codes: str) -> None:
-    """Each distinct code, period, indicator and unusual number of the file, parsed as the simple path does."""
+    """Each distinct code, period, indicator and number of the file, parsed as the simple path does."""
+    numbers = [name for name in NUMBERS if table.has(name)]
+    distinct = _distinct(cursor, ["org_code", "period", "indicator", *numbers])
     _fill(
         cursor,
         CODES,
         "text text PRIMARY KEY, code text, message text",
-        ((text, *_parsed(parse_ods_code, text)) for text in _distinct(cursor, "org_code")),
+        ((text, *_parsed(parse_ods_code, text)) for text in distinct["org_code"]),
     )
     _fill(
         cursor,
         PERIODS,
         "text text PRIMARY KEY, period date, message text",
-        ((text, *_parsed(parse_month, text)) for text in _distinct(cursor, "period")),
+        ((text, *_parsed(parse_month, text)) for text in distinct["period"]),
     )
     unknown = f"unknown indicator code; known codes: {known_codes}"
     rows = []
-    for text in _distinct(cursor, "indicator"):
+    for text in distinct["indicator"]:
         indicator = indicators.get(text.strip().lower())
         if indicator is None:
             rows.append((text, None, None, None, None, unknown))
@@ -119,18 +131,13 @@ def _lookups(cursor, table: Table, indicators: dict, known_codes: str) -> None:
         cursor, INDICATORS, "text text PRIMARY KEY, id integer, code text, kind text, cadence text, message text", rows
     )
     # Every distinct number of the file: far fewer than its rows (counts repeat), each parsed once.
-    numbers = " UNION ".join(f"SELECT {name} FROM {RAW} WHERE {name} <> ''" for name in NUMBERS if table.has(name))
-    texts = []
-    if numbers:
-        cursor.execute(numbers)
-        texts = [text for (text,) in cursor.fetchall()]
+    texts = set().union(*(distinct[name] for name in numbers))
     _fill(
         cursor,
         NUMBER_TABLE,
         "text text PRIMARY KEY, number float8, message text",
         ((text, *_parsed(parse_number, text)) for text in texts),
     )
-    del texts
 
 
 def _check(cursor, table: Table) -> None:
@@ -140,8 +147,16 @@ def _check(cursor, table: Table) -> None:
         "other": ("value",),
     }
     absent = {kind: next((name for name in columns if not table.has(name)), None) for kind, columns in needed.items()}
-    numbers = ",\n".join(f"n_{name}.number AS {name}_n, n_{name}.message AS {name}_m" for name in NUMBERS)
-    number_joins = "\n".join(f"LEFT JOIN {NUMBER_TABLE} n_{name} ON n_{name}.text = r.{name}" for name in NUMBERS)
+    # A column the file lacks is empty on every row: no join to parse it.
+    numbers = ",\n".join(
+        f"n_{name}.number AS {name}_n, n_{name}.message AS {name}_m"
+        if table.has(name)
+        else f"NULL::float8 AS {name}_n, NULL::text AS {name}_m"
+        for name in NUMBERS
+    )
+    number_joins = "\n".join(
+        f"LEFT JOIN {NUMBER_TABLE} n_{name} ON n_{name}.text = r.{name}" for name in NUMBERS if table.has(name)
+    )
     cursor.execute(
         f"""
         CREATE TEMP TABLE {CHECKED} AS

@@ -166,6 +166,25 @@ def test_a_second_identical_import_changes_nothing_and_a_changed_value_is_one_up
     }
 
 
+def test_a_new_key_of_a_month_already_held_is_created_beside_a_month_never_held(path, catalogue, write_csv):
+    header = "org_code,period,indicator,numerator,denominator\n"
+    first = import_file("observations", write_csv(header + "RF4,2024-01,ed_4hr,1,2\nRF4,2024-02,ed_4hr,1,2\n"))
+    rows = "RF4,2024-01,ed_4hr,1,4\nRF4,2024-02,ed_4hr,1,2\nRXX,2024-01,ed_4hr,1,5\nRF4,2024-03,ed_4hr,1,8\n"
+
+    second = import_file("observations", write_csv(header + rows))
+
+    assert (second.created, second.updated) == (2, 1)
+    assert {
+        (o.organisation.ods_code, o.period.month): (o.value, o.batch_id)
+        for o in Observation.objects.select_related("organisation")
+    } == {
+        ("RF4", 1): (0.25, second.batch.pk),
+        ("RF4", 2): (0.5, first.batch.pk),
+        ("RXX", 1): (0.2, second.batch.pk),
+        ("RF4", 3): (0.125, second.batch.pk),
+    }
+
+
 def test_the_rows_read_are_reported_while_the_rows_are_copied(path, catalogue, write_csv, monkeypatch):
     from indicators.constants import BatchStatus
     from indicators.models import ImportBatch
