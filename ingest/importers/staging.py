@@ -287,7 +287,8 @@ def _report(cursor, context: ImportContext, table: Table) -> None:
 
 def _upsert(cursor, context: ImportContext) -> None:
     """Write every checked row through `observations_write` (a stored row with the same values keeps its batch)."""
-    cursor.execute(f"SELECT DISTINCT oc FROM {CHECKED}")
+    # The file's codes, from its lookup: a file without errors has every one on a row (and no other).
+    cursor.execute(f"SELECT code FROM {CODES} WHERE code IS NOT NULL")
     codes = {code for (code,) in cursor.fetchall()}
     if not codes:
         return
