@@ -146,6 +146,8 @@ class Observation(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="observations",
+        # No index (issue 11): only a rare batch delete reads by batch, and it cost each import ~0.4 s.
+        db_index=False,
         db_constraint=False,
     )
 

@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -153,6 +154,32 @@ class ImportContext:
             yield row
             if index % HEARTBEAT_ROWS == 0:
                 self.heartbeat(self.summary.read)
+
+    @contextmanager
+    def counting(self, description: str = "rows") -> Iterator[Callable[[int], None]]:
+        """For rows read in bulk (a file's chunks COPYed as they come): call the function with the rows read so far.
+
+        The progress bar and heartbeat of `rows`, at the reader's pace: a heartbeat each time the
+        count passes a multiple of HEARTBEAT_ROWS.
+        """
+        bar = None
+        if self.progress:
+            bar = tqdm(desc=description, unit=" rows", file=sys.stderr, disable=None, leave=False)
+        beats = 0
+
+        def advance(read: int) -> None:
+            nonlocal beats
+            if bar is not None:
+                bar.update(read - bar.n)
+            if self.heartbeat is not None and read // HEARTBEAT_ROWS > beats:
+                beats = read // HEARTBEAT_ROWS
+                self.heartbeat(read)
+
+        try:
+            yield advance
+        finally:
+            if bar is not None:
+                bar.close()
 
     def cells(self, row) -> RowCells:
         return RowCells(row, self.errors)

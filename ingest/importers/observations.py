@@ -41,7 +41,7 @@ def import_observations(text, context: ImportContext) -> None:
     indicators = {indicator.code: indicator for indicator in Indicator.objects.all()}
     known_codes = ", ".join(sorted(indicators)) or "none: import the indicator catalogue first"
     if staging.applies():
-        staging.import_observations_staged(table, context, indicators, known_codes)
+        staging.import_observations_staged(table, context, indicators, known_codes, text)
         return
     keys = KeyRegister("org_code, indicator and period", compact=True)
     rows = []

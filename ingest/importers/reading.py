@@ -10,7 +10,7 @@ import hashlib
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
 MAX_LISTED_ERRORS = 50
@@ -220,6 +220,9 @@ class Table:
     columns: set[str]
     labels: dict[str, str]
     header_line: int | None = None
+    # Where each needed column is in a record, and the fields a record must have (up to the last named).
+    positions: dict[str, int] = field(default_factory=dict)
+    width: int = 0
 
     def has(self, column: str) -> bool:
         return column in self.columns
@@ -281,32 +284,44 @@ def read_table(
     used = {column: positions[column] for column in wanted if column in positions}
     rows = _table_rows(records, errors, header, width, used, labels, names is None, set(na_values))
     return Table(
-        header=header, rows=rows if lazy else list(rows), columns=set(used), labels=labels, header_line=header_line
+        header=header,
+        rows=rows if lazy else list(rows),
+        columns=set(used),
+        labels=labels,
+        header_line=header_line,
+        positions=used,
+        width=width,
     )
 
 
 def _table_rows(records, errors, header, width, used, labels, has_header, na_values) -> Iterator[Row]:
     for line, cells in records:
         if len(cells) < width:
-            first_missing = header[len(cells)]
-            errors.add(
-                line,
-                labels.get(canonical(first_missing), first_missing),
-                "",
-                f"the row has {len(cells)} fields but the header has {width}: "
-                "the line is cut short (a truncated file?)",
-            )
+            short_row_error(errors, line, len(cells), header, width, labels)
             continue
         if has_header and len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
-            errors.add(
-                line, "", ",".join(cells[len(header) :]), f"the row has {len(cells)} fields but the header has {width}"
-            )
+            long_row_error(errors, line, len(cells), ",".join(cells[len(header) :]), width)
             continue
         values = {}
         for column, position in used.items():
             value = cells[position].strip()
             values[column] = "" if value in na_values else value
         yield Row(line, values, labels)
+
+
+def short_row_error(errors, line: int, fields: int, header: list[str], width: int, labels: dict[str, str]) -> None:
+    first_missing = header[fields]
+    errors.add(
+        line,
+        labels.get(canonical(first_missing), first_missing),
+        "",
+        f"the row has {fields} fields but the header has {width}: the line is cut short (a truncated file?)",
+    )
+
+
+def long_row_error(errors, line: int, fields: int, extra: str, width: int) -> None:
+    """`extra` is the fields past the header's, as written (something in them: blank ones are ignored)."""
+    errors.add(line, "", extra, f"the row has {fields} fields but the header has {width}")
 
 
 class RowCells:

@@ -1,7 +1,8 @@
 """The long observations import on PostgreSQL (issue 11): COPY into staging, set-based checks, set-based write.
 
 The rows are streamed into a temporary table of text cells (with each row's line) by COPY, so
-memory is bounded by the copy buffer, not by the file. The distinct ODS codes, periods, indicator
+memory is bounded by the copy buffer, not by the file: a plain file as it is written, split by
+the server (`line_copy`), any other read row by row in Python. The distinct ODS codes, periods, indicator
 codes and numbers (far fewer than the rows: counts repeat) are parsed once each by the simple
 path's own parsers (`reading.parse_*`), so every cell is judged as it is there; the rules that combine cells (the
 kind's columns, the cadence, counts, limits, duplicate keys) are SQL over the whole table. The
@@ -16,6 +17,7 @@ from django.db import connection
 
 from indicators.constants import Cadence, IndicatorKind
 
+from . import line_copy
 from .base import OBSERVATION_VALUE_FIELDS, ImportContext, organisation_ids
 from .observation_writes import observations_write
 from .reading import RowError, Table, parse_month, parse_number, parse_ods_code
@@ -35,38 +37,55 @@ def applies() -> bool:
     return ENABLED and connection.vendor == "postgresql"
 
 
-def import_observations_staged(table: Table, context: ImportContext, indicators: dict, known_codes: str) -> None:
-    """Check and write a long observations file (its header already read) on PostgreSQL."""
+def import_observations_staged(
+    table: Table, context: ImportContext, indicators: dict, known_codes: str, source
+) -> None:
+    """Check and write a long observations file (its header already read from `source`) on PostgreSQL.
+
+    A plain file is COPYed as it is written and split by the server (`line_copy`); any other is
+    read here row by row.
+    """
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor
         for name in (RAW, CODES, PERIODS, INDICATORS, NUMBER_TABLE, CHECKED, ORGS):
             cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-        cells = ", ".join(f"{name} text" for name in CELLS)
-        cursor.execute(f"CREATE TEMP TABLE {RAW} (line integer, {cells})")
-        _copy_rows(cursor, table, context)
+        if not line_copy.copy_table(cursor, table, context, source, RAW, CELLS):
+            _copy_rows(cursor, table, context)
+        cursor.execute(f"ANALYZE {RAW}")
         _lookups(cursor, table, indicators, known_codes)
         _check(cursor, table)
         _report(cursor, context, table)
         context.refuse_if_errors()
         _upsert(cursor, context)
         for name in (RAW, CODES, PERIODS, INDICATORS, NUMBER_TABLE, CHECKED, ORGS):
-            cursor.execute(f"DROP TABLE {name}")
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")  # ORGS is not made for a file of no rows
 
 
 def _copy_rows(cursor, table: Table, context: ImportContext) -> None:
     """Stream the rows into the raw table (the progress bar and heartbeat count them as they go)."""
+    cells = ", ".join(f"{name} text" for name in CELLS)
+    cursor.execute(f"CREATE TEMP TABLE {RAW} (line integer, {cells})")
     with cursor.copy(f"COPY {RAW} (line, {', '.join(CELLS)}) FROM STDIN") as copy:
         for row in context.rows(table.rows):
             context.summary.read += 1
             values = row.cells
             copy.write_row((row.line, *[values.get(name, "") for name in CELLS]))
-    cursor.execute(f"ANALYZE {RAW}")
 
 
-def _distinct(cursor, column: str, where: str = "") -> list[str]:
-    cursor.execute(f"SELECT DISTINCT {column} FROM {RAW} WHERE {column} <> '' {where}")
-    return [text for (text,) in cursor.fetchall()]
+def _distinct(cursor, columns: list[str]) -> dict[str, set[str]]:
+    """The distinct non-empty texts of each column, in one scan of the raw table (a grouping set each)."""
+    sets = ", ".join(f"({name})" for name in columns)
+    cursor.execute(
+        f"SELECT {', '.join(columns)}, GROUPING({', '.join(columns)}) FROM {RAW} GROUP BY GROUPING SETS ({sets})"
+    )
+    texts = {name: set() for name in columns}
+    for *values, grouping in cursor.fetchall():
+        # The grouped column's bit is 0 (the first column's bit is the highest).
+        position = next(i for i in range(len(columns)) if not grouping >> (len(columns) - 1 - i) & 1)
+        if values[position]:
+            texts[columns[position]].add(values[position])
+    return texts
 
 
 def _parsed(parse, text: str) -> tuple:
@@ -85,22 +104,24 @@ def _fill(cursor, name: str, columns: str, rows) -> None:
 
 
 def _lookups(cursor, table: Table, indicators: dict, known_codes: str) -> None:
-    """Each distinct code, period, indicator and unusual number of the file, parsed as the simple path does."""
+    """Each distinct code, period, indicator and number of the file, parsed as the simple path does."""
+    numbers = [name for name in NUMBERS if table.has(name)]
+    distinct = _distinct(cursor, ["org_code", "period", "indicator", *numbers])
     _fill(
         cursor,
         CODES,
         "text text PRIMARY KEY, code text, message text",
-        ((text, *_parsed(parse_ods_code, text)) for text in _distinct(cursor, "org_code")),
+        ((text, *_parsed(parse_ods_code, text)) for text in distinct["org_code"]),
     )
     _fill(
         cursor,
         PERIODS,
         "text text PRIMARY KEY, period date, message text",
-        ((text, *_parsed(parse_month, text)) for text in _distinct(cursor, "period")),
+        ((text, *_parsed(parse_month, text)) for text in distinct["period"]),
     )
     unknown = f"unknown indicator code; known codes: {known_codes}"
     rows = []
-    for text in _distinct(cursor, "indicator"):
+    for text in distinct["indicator"]:
         indicator = indicators.get(text.strip().lower())
         if indicator is None:
             rows.append((text, None, None, None, None, unknown))
@@ -110,18 +131,13 @@ def _lookups(cursor, table: Table, indicators: dict, known_codes: str) -> None:
         cursor, INDICATORS, "text text PRIMARY KEY, id integer, code text, kind text, cadence text, message text", rows
     )
     # Every distinct number of the file: far fewer than its rows (counts repeat), each parsed once.
-    numbers = " UNION ".join(f"SELECT {name} FROM {RAW} WHERE {name} <> ''" for name in NUMBERS if table.has(name))
-    texts = []
-    if numbers:
-        cursor.execute(numbers)
-        texts = [text for (text,) in cursor.fetchall()]
+    texts = set().union(*(distinct[name] for name in numbers))
     _fill(
         cursor,
         NUMBER_TABLE,
         "text text PRIMARY KEY, number float8, message text",
         ((text, *_parsed(parse_number, text)) for text in texts),
     )
-    del texts
 
 
 def _check(cursor, table: Table) -> None:
@@ -131,8 +147,16 @@ def _check(cursor, table: Table) -> None:
         "other": ("value",),
     }
     absent = {kind: next((name for name in columns if not table.has(name)), None) for kind, columns in needed.items()}
-    numbers = ",\n".join(f"n_{name}.number AS {name}_n, n_{name}.message AS {name}_m" for name in NUMBERS)
-    number_joins = "\n".join(f"LEFT JOIN {NUMBER_TABLE} n_{name} ON n_{name}.text = r.{name}" for name in NUMBERS)
+    # A column the file lacks is empty on every row: no join to parse it.
+    numbers = ",\n".join(
+        f"n_{name}.number AS {name}_n, n_{name}.message AS {name}_m"
+        if table.has(name)
+        else f"NULL::float8 AS {name}_n, NULL::text AS {name}_m"
+        for name in NUMBERS
+    )
+    number_joins = "\n".join(
+        f"LEFT JOIN {NUMBER_TABLE} n_{name} ON n_{name}.text = r.{name}" for name in NUMBERS if table.has(name)
+    )
     cursor.execute(
         f"""
         CREATE TEMP TABLE {CHECKED} AS
@@ -263,7 +287,8 @@ def _report(cursor, context: ImportContext, table: Table) -> None:
 
 def _upsert(cursor, context: ImportContext) -> None:
     """Write every checked row through `observations_write` (a stored row with the same values keeps its batch)."""
-    cursor.execute(f"SELECT DISTINCT oc FROM {CHECKED}")
+    # The file's codes, from its lookup: a file without errors has every one on a row (and no other).
+    cursor.execute(f"SELECT code FROM {CODES} WHERE code IS NOT NULL")
     codes = {code for (code,) in cursor.fetchall()}
     if not codes:
         return
