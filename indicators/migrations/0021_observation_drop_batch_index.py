@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("indicators", "0019_observation_references_without_constraints"),
+        ("indicators", "0020_zscore_row_ids_cached"),
     ]
 
     operations = [
