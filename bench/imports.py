@@ -12,8 +12,9 @@ end (scan, parse, check, write, commit), its wall time and the process's peak RS
 Then --runs times `psql -c "\\copy bench_import_copy from FILE csv header"` into a scratch table
 (dropped afterwards). Prints the medians and the ratio. Targets (issue 11): peak RSS ≤ 300 MB for
 a 50 MB file; the import within 10× of \\copy. The bench rows are deleted and the table vacuumed
-(untimed) before each run, as autovacuum would between two imports of a served database. `--again` also times, after each run, a second
-import of the same file over the rows just written (it should change nothing).
+(untimed) before each run, as autovacuum would between two imports of a served database. `--again`
+also times, after each run, a second import of the same file over the rows just written (it should
+change nothing).
 """
 
 import argparse
