@@ -13,9 +13,10 @@ def _cache(size: int):
 
 class Migration(migrations.Migration):
     """A run's ~330,000 z-scores take their ids from this sequence, one nextval a row. Each session now
-    takes 10,000 ids at a time: measured on the national set, the COPY of a run's z-scores spends about
-    a third less (bench/results/recompute-2026-12-03c.txt). The ids stay unique and rise within a COPY,
-    which is all the API's cursor pages need; a session's unused ids are skipped, as a rollback's are."""
+    takes 10,000 ids at a time: measured on the national set, the COPY of a run's z-scores spends a
+    quarter to a third less (bench/results/recompute-2026-12-03c.txt). The ids stay unique and rise
+    within a COPY, which is all the API's cursor pages need; a session's unused ids are skipped, as a
+    rollback's are."""
 
     dependencies = [("indicators", "0019_observation_references_without_constraints")]
 
