@@ -21,7 +21,7 @@ from django.utils import timezone
 from indicators.constants import RunStatus
 from indicators.models import Alert, ComputationRun, ImportBatch, SpcSummary
 from indicators.page_selectors import SPC_CONCERN
-from indicators.stats.periods import months_apart, shift_months
+from indicators.stats.periods import shift_months
 from oversight import permissions
 from oversight.audit import stamp_history
 from trusts.constants import CriterionDataStatus
@@ -132,14 +132,13 @@ def _recent(alerts):
     ends = dict(
         NationalValue.objects.values("indicator_id").annotate(end=Max("period")).values_list("indicator_id", "end")
     )
-    # The same window in the query, so only recent alerts are read (a national run holds ~16,000 in all).
+    # The window is the query's, so only recent alerts are read (a national run holds ~16,000 in all):
+    # periods from the first of the month RECENT_MONTHS - 1 before the end, i.e. fewer than
+    # RECENT_MONTHS months apart from it; an indicator with no national value yet keeps every alert.
     window = ~Q(indicator_id__in=list(ends))
     for indicator_id, end in ends.items():
         window |= Q(indicator_id=indicator_id, period__gte=shift_months(end, 1 - RECENT_MONTHS))
-    for alert in alerts.filter(window):
-        end = ends.get(alert.indicator_id)
-        if end is None or months_apart(alert.period, end) < RECENT_MONTHS:
-            yield alert
+    return alerts.filter(window)
 
 
 def _light_events(run) -> list[Event | None]:
