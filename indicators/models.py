@@ -118,12 +118,12 @@ class Observation(models.Model):
     # - every writer takes its ids from the database inside its transaction: the importers from the
     #   catalogue and `organisation_ids` (whose set-based checks refuse an unknown indicator, with its
     #   row, column and value), the demo generator from the organisations and batch it has just read
-    #   or made; the importers then lock the referenced rows (`ingest.importers.base.
+    #   or made; the importers then lock the referenced rows (`ingest.importers.observation_writes.
     #   lock_observation_references`: FOR KEY SHARE, once per distinct id, the lock the per-row check
     #   took) and refuse the file if one has gone;
     # - a delete goes through Django's collector, which enforces PROTECT (and SET_NULL for the batch)
     #   itself, and on PostgreSQL a delete trigger on the organisation and indicator tables
-    #   (indicators 0018) refuses to remove a row still referenced, whatever deletes it.
+    #   (indicators 0019) refuses to remove a row still referenced, whatever deletes it.
     organisation = models.ForeignKey(
         "trusts.Organisation",
         on_delete=models.PROTECT,

@@ -178,7 +178,7 @@ def write_frame(model, frame: pd.DataFrame, json_columns: tuple[str, ...] = (), 
     The one bulk path for derived and generated rows (the recompute's results, the demo generator's
     observations): the frame holds ids for foreign keys, datetime64 for dates, NaN for NULL.
 
-    Numeric and date tables go through binary COPY, the rest (JSON, text) through CSV COPY; the
+    Numeric and date tables go through binary COPY, the rest (JSON, text) through text COPY; the
     per-row adaptation of an ORM insert cost more than all the statistics (bench/recompute.py).
     `table` writes to another table with the model's columns (a run's own z-score table, `partitions`).
     """

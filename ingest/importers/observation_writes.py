@@ -167,7 +167,7 @@ def lock_observation_references(context: ImportContext, cursor) -> None:
 
     Observation's foreign keys carry no database constraint (indicators.models.Observation): this
     is their check, set-based. FOR KEY SHARE is the lock PostgreSQL's own check takes: a delete of
-    a referenced row waits until the import commits, and the delete trigger (indicators 0018) then
+    a referenced row waits until the import commits, and the delete trigger (indicators 0019) then
     sees the new observations and refuses it. A row deleted before the lock is a refusal here.
     """
     for model, column in ((Organisation, "organisation_id"), (Indicator, "indicator_id")):
