@@ -10,10 +10,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
-from .compute.meta import finite_list
 from .stats.early_warning import cusum_matrix, left_aligned
 from .stats.funnel import implied_tau2
 
@@ -36,6 +37,10 @@ def with_implied_tau2(national: pd.DataFrame, zscores: pd.DataFrame, kind: str) 
     values = [by_period.get(period) for period in national["period"]]
     national["tau2_implied"] = np.array([np.nan if value is None else value for value in values], dtype=float)
     return national
+
+
+def _finite_or_none(values) -> list[float | None]:
+    return [value if math.isfinite(value) else None for value in np.asarray(values, dtype=float).tolist()]
 
 
 def _fetched(rows) -> list[tuple]:
@@ -112,7 +117,7 @@ def early_warning_series(run, document: dict, computed: dict | None = None) -> d
                 {
                     "indicator_id": indicator_id,
                     "periods": shown,
-                    "statistic": finite_list(statistics[(org, indicator_id)][first_shown:]),
+                    "statistic": _finite_or_none(statistics[(org, indicator_id)][first_shown:]),
                     "signals": [shown[i - first_shown] for i in signals[(org, indicator_id)] if i >= first_shown],
                 }
             )
