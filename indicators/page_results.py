@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -39,8 +37,13 @@ def with_implied_tau2(national: pd.DataFrame, zscores: pd.DataFrame, kind: str) 
     return national
 
 
-def _finite_or_none(values) -> list[float | None]:
-    return [value if math.isfinite(value) else None for value in np.asarray(values, dtype=float).tolist()]
+def finite_list(values) -> list[float | None]:
+    """The values as a list of floats, the non-finite ones None: converted in C, then the few set to None."""
+    array = np.asarray(values, dtype=float)
+    out = array.tolist()
+    for position in np.flatnonzero(~np.isfinite(array)).tolist():
+        out[position] = None
+    return out
 
 
 def _fetched(rows) -> list[tuple]:
@@ -117,7 +120,7 @@ def early_warning_series(run, document: dict, computed: dict | None = None) -> d
                 {
                     "indicator_id": indicator_id,
                     "periods": shown,
-                    "statistic": _finite_or_none(statistics[(org, indicator_id)][first_shown:]),
+                    "statistic": finite_list(statistics[(org, indicator_id)][first_shown:]),
                     "signals": [shown[i - first_shown] for i in signals[(org, indicator_id)] if i >= first_shown],
                 }
             )

@@ -144,15 +144,6 @@ def finite_or_none(value) -> float | None:
     return value if np.isfinite(value) else None
 
 
-def finite_list(values) -> list[float | None]:
-    """`finite_or_none` of each value, as one list: converted in C, the non-finite ones then set to None."""
-    array = np.asarray(values, dtype=float)
-    out = array.tolist()
-    for position in np.flatnonzero(~np.isfinite(array)).tolist():
-        out[position] = None
-    return out
-
-
 POOL_GROUPS = {"SMQ": {"SMQ"}, "CP": {"CP"}, "SMQ+CP": {"SMQ", "CP"}, "NOF4": {"NOF4"}, "SMF": {"SMF"}, "IMP": {"IMP"}}
 # Groups reported even when empty (the evaluation's Table 23); the others appear once a spell has a fit.
 ALWAYS_POOLED = ("SMQ", "CP", "SMQ+CP", "NOF4")

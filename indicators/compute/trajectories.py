@@ -7,6 +7,7 @@ import functools
 import numpy as np
 import pandas as pd
 
+from ..page_results import finite_list
 from ..stats import periods
 from ..stats.its import fit_its
 from ..stats.pooling import dersimonian_laird
@@ -17,7 +18,6 @@ from .meta import (
     QUANTITIES,
     IndicatorMeta,
     date_number,
-    finite_list,
     finite_or_none,
     period_number,
 )
